@@ -1,0 +1,157 @@
+/**
+ * The configuration data model. The YAML file, environment variables (SPARQ_SECTION__KEY) and CLI
+ * flags are merged in that order of precedence over these defaults, then validated here in one
+ * pass so that every problem is reported at once.
+ */
+import { z } from 'zod';
+
+const positiveInt = z.number().int().positive();
+const probability = z.number().min(0).max(1);
+const temperature = z.number().min(0).max(2);
+
+/** Header names that carry credentials: those belong in the environment, never in a config file. */
+const SECRET_HEADERS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization'];
+
+export const BackendSchema = z
+  .strictObject({
+    /** `openai`: any OpenAI-compatible HTTP server. `sim`: the simulated model, in process (tests, dry runs). */
+    kind: z.enum(['openai', 'sim']).default('openai'),
+    base_urls: z.array(z.url({ protocol: /^https?$/ })).min(1).default(['http://127.0.0.1:8000/v1']),
+    model: z.string().min(1).default('sim-1'),
+    /** Name of the environment variable holding the API key; the key itself is never in the config. */
+    api_key_env: z
+      .string()
+      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as OPENAI_API_KEY')
+      .nullable()
+      .default(null),
+    headers: z
+      .record(z.string(), z.string())
+      .default({})
+      .refine((h) => !Object.keys(h).some((k) => SECRET_HEADERS.includes(k.toLowerCase())), {
+        message: 'credentials must not be written in the config: set model.api_key_env to the name of an environment variable instead',
+      }),
+    timeout_ms: positiveInt.default(300_000),
+    max_concurrency: positiveInt.default(64),
+    max_retries: z.number().int().min(0).default(8),
+    retry_base_ms: positiveInt.default(500),
+    retry_max_ms: positiveInt.default(60_000),
+    /** Whether the server honours n>1 in one request (vLLM, SGLang do; llama.cpp server and Ollama do not). */
+    supports_n: z.boolean().default(true),
+    /** Whether the server accepts response_format json_schema (structured outputs). */
+    json_schema: z.boolean().default(true),
+  })
+  .prefault({});
+
+export const SeedsSchema = z
+  .strictObject({
+    /** A JSONL file in the seed schema, or `bundled:math_train` for the MATH train split shipped with sparq. */
+    path: z.string().min(1).default('bundled:math_train'),
+    /** Use a random sample of this many seeds (drawn with the run seed); null uses them all. */
+    sample: positiveInt.nullable().default(null),
+    /** Skip malformed lines (and report how many) instead of failing. */
+    skip_invalid: z.boolean().default(false),
+  })
+  .prefault({});
+
+export const GenerationSchema = z
+  .strictObject({
+    batch_size: positiveInt.default(64),
+    /** Relative weights of the mutation operators. */
+    operators: z
+      .strictObject({
+        vary: z.number().min(0).default(0.4),
+        harder: z.number().min(0).default(0.4),
+        combine: z.number().min(0).default(0.2),
+      })
+      .prefault({})
+      .refine((o) => o.vary + o.harder + o.combine > 0, { message: 'at least one operator weight must be > 0' }),
+    temperature: temperature.default(1.0),
+    top_p: probability.default(0.95),
+    max_tokens: positiveInt.default(2048),
+    /** Generated problems longer than this are rejected (reason: too_long). */
+    max_problem_chars: positiveInt.default(3000),
+  })
+  .prefault({});
+
+export const SolverSchema = z
+  .strictObject({
+    k: positiveInt.default(8),
+    temperature: temperature.default(0.7),
+    top_p: probability.default(0.95),
+    max_tokens: positiveInt.default(2048),
+    /** A majority at least this large that disagrees with the reference marks the reference disputed. */
+    disputed_majority: z.number().gt(0.5).max(1).default(0.6),
+    adaptive: z
+      .strictObject({
+        enabled: z.boolean().default(false),
+        round_size: positiveInt.default(4),
+        max_k: positiveInt.default(32),
+        /** Confidence of the Wilson interval that must fall inside one difficulty band to stop early. */
+        confidence: z.number().gt(0.5).lt(1).default(0.9),
+      })
+      .prefault({}),
+  })
+  .prefault({});
+
+export const LabelingSchema = z
+  .strictObject({
+    temperature: temperature.default(0),
+    max_tokens: positiveInt.default(64),
+  })
+  .prefault({});
+
+export const ArchiveSchema = z
+  .strictObject({
+    /** Top-c problems kept per cell. */
+    cell_capacity: positiveInt.default(5),
+    /** Add a difficulty-band dimension to the (subject x skill) cells. */
+    difficulty_dimension: z.boolean().default(false),
+    /** Solve-rate cut points of the difficulty bands, strictly increasing inside (0,1). */
+    difficulty_bands: z
+      .array(z.number().gt(0).lt(1))
+      .min(1)
+      .default([0.25, 0.5, 0.75])
+      .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), { message: 'expected strictly increasing cut points' }),
+  })
+  .prefault({});
+
+export const SelectionSchema = z
+  .strictObject({
+    strategy: z.enum(['uniform', 'curiosity', 'frontier']).default('uniform'),
+    /** Solve-rate band [min, max] that the frontier strategy prefers for parents. */
+    frontier: z
+      .tuple([probability, probability])
+      .default([0.2, 0.8])
+      .refine(([lo, hi]) => lo < hi, { message: 'expected [min, max] with min < max' }),
+  })
+  .prefault({});
+
+export const BudgetSchema = z
+  .strictObject({
+    generations: positiveInt.nullable().default(10),
+    problems: positiveInt.nullable().default(null),
+    requests: positiveInt.nullable().default(null),
+    tokens: positiveInt.nullable().default(null),
+  })
+  .prefault({});
+
+export const ConfigSchema = z.strictObject({
+  /** Master seed: parent selection, operator choice, seed sampling and sampling seeds derive from it. */
+  seed: z.number().int().min(0).default(0),
+  model: BackendSchema,
+  seeds: SeedsSchema,
+  generation: GenerationSchema,
+  solver: SolverSchema,
+  labeling: LabelingSchema,
+  archive: ArchiveSchema,
+  selection: SelectionSchema,
+  budget: BudgetSchema,
+  /** Skill taxonomy file (YAML), or `bundled:v1`. */
+  taxonomy: z.string().min(1).default('bundled:v1'),
+  /** Folder with prompt templates that override the bundled ones (same file names). */
+  prompts_dir: z.string().min(1).nullable().default(null),
+  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export type SparqConfig = z.infer<typeof ConfigSchema>;
+export type BackendConfig = z.infer<typeof BackendSchema>;

@@ -1,0 +1,112 @@
+/**
+ * The commented starter configuration that `sparq init` writes. A test checks that it parses to
+ * exactly the schema defaults, so the comments cannot drift from what sparq does.
+ */
+export const STARTER_CONFIG = `# sparq configuration. Every key is optional: a missing key takes the default shown here.
+# Precedence: this file < environment variables (SPARQ_SECTION__KEY, e.g. SPARQ_SOLVER__K=16)
+# < command-line flags (--base-url, --model, --concurrency, --set section.key=value).
+
+# Master seed: parent selection, operator choice, seed sampling and sampling seeds derive from it.
+seed: 0
+
+# The model that writes, solves and labels problems (SPARQ uses one model for all three).
+model:
+  # openai: any OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama, hosted APIs).
+  # sim: the simulated model in process (tests and dry runs; it is not a language model).
+  kind: openai
+  # One or more base URLs; requests go to the one with the fewest outstanding requests.
+  base_urls:
+    - http://127.0.0.1:8000/v1
+  model: sim-1
+  # NAME of the environment variable that holds the API key (the key itself never goes here).
+  # null for local servers without authentication.
+  api_key_env: null
+  # Extra HTTP headers (no credentials: those are refused here).
+  headers: {}
+  # A request with no complete response within this time is retried.
+  timeout_ms: 300000
+  # Requests in flight at once, across all base URLs.
+  max_concurrency: 64
+  # Retries of 429, 5xx, network errors and timeouts, with exponential backoff and jitter.
+  max_retries: 8
+  retry_base_ms: 500
+  retry_max_ms: 60000
+  # false for servers that reject n>1 (llama.cpp server, Ollama): k attempts become k requests.
+  supports_n: true
+  # false for servers without response_format json_schema; labels are then parsed from text.
+  json_schema: true
+
+seeds:
+  # A JSONL file ({id, problem, solution, answer?, subject?, level?}), or the bundled MATH train split.
+  path: bundled:math_train
+  # Use a random sample of this many seeds; null uses them all.
+  sample: null
+  # Skip malformed lines (and report how many) instead of failing.
+  skip_invalid: false
+
+generation:
+  # Mutations per generation.
+  batch_size: 64
+  # Relative weights of the mutation operators.
+  operators:
+    vary: 0.4
+    harder: 0.4
+    combine: 0.2
+  temperature: 1
+  top_p: 0.95
+  max_tokens: 2048
+  # Generated problems longer than this are rejected (reason: too_long).
+  max_problem_chars: 3000
+
+solver:
+  # Attempts per problem; solve-rate = correct / k.
+  k: 8
+  temperature: 0.7
+  top_p: 0.95
+  max_tokens: 2048
+  # A majority at least this large that disagrees with the reference marks the reference disputed.
+  disputed_majority: 0.6
+  # Sample in rounds and stop once the difficulty band is decided (Wilson interval).
+  adaptive:
+    enabled: false
+    round_size: 4
+    max_k: 32
+    confidence: 0.9
+
+labeling:
+  temperature: 0
+  max_tokens: 64
+
+archive:
+  # Problems kept per (subject x skill) cell, by quality (1 - solve-rate).
+  cell_capacity: 5
+  # Add a difficulty-band dimension to the cells.
+  difficulty_dimension: false
+  # Solve-rate cut points of the difficulty bands (also used by adaptive sampling).
+  difficulty_bands:
+    - 0.25
+    - 0.5
+    - 0.75
+
+selection:
+  # uniform: uniform over occupied cells, then within the cell.
+  # curiosity: cells whose children get accepted are chosen more often.
+  # frontier: parents whose solve-rate lies in the frontier band.
+  strategy: uniform
+  frontier:
+    - 0.2
+    - 0.8
+
+# The run stops at the first budget reached; null means no limit of that kind.
+budget:
+  generations: 10
+  problems: null
+  requests: null
+  tokens: null
+
+# Skill taxonomy: bundled:v1 or a YAML file of the same shape.
+taxonomy: bundled:v1
+# Folder of prompt templates overriding the bundled ones (same file names); null for none.
+prompts_dir: null
+log_level: info
+`;

@@ -1,0 +1,104 @@
+/**
+ * The records a run keeps forever. Every problem carries its full provenance: where it came
+ * from (seed or operator and parents), which prompt template and model wrote it, with which
+ * sampling parameters, and the request keys of every model call that produced its data.
+ */
+
+export type Operator = 'vary' | 'harder' | 'combine';
+export type Origin = 'seed' | Operator;
+export type InsertStatus = 'NEW' | 'IMPROVED' | 'NOT_ADDED';
+
+export interface SamplingParams {
+  n: number;
+  temperature: number;
+  topP?: number;
+  maxTokens?: number;
+  seed?: number;
+}
+
+export interface AttemptRecord {
+  idx: number;
+  requestKey: string;
+  /** Index of the choice within that request's response. */
+  choice: number;
+  /** Extracted final answer, or null when none was found. */
+  answer: string | null;
+  correct: boolean;
+  /** The answer-checking rule that decided, for audits. */
+  rule: string;
+}
+
+export interface ProblemRecord {
+  /** Deterministic identity: `seed:<id>` or `g<generation>-t<task>`; the same after a resume. */
+  uid: string;
+  generation: number;
+  taskIndex: number;
+  origin: Origin;
+  seedId: string | null;
+  parentUids: string[];
+  templateRef: string | null;
+  templateHash: string | null;
+  model: string | null;
+  mutateKey: string | null;
+  genParams: SamplingParams | null;
+  problem: string;
+  solution: string;
+  /** Reference final answer written by the generator (or the seed file). */
+  answer: string;
+  /** Hash of the normalized problem text, for exact-duplicate checks. */
+  textHash: string;
+  subject: string | null;
+  skill: string | null;
+  /** What the labeller answered, before mapping unknown skills to "other". */
+  rawLabel: string | null;
+  labelKey: string | null;
+  level: string | null;
+  attempts: AttemptRecord[];
+  correct: number;
+  solveRate: number | null;
+  majorityAnswer: string | null;
+  majorityShare: number | null;
+  /** A strong majority of attempts agrees on an answer other than the reference. */
+  disputed: boolean;
+  /** At least one attempt reproduced the reference answer. */
+  verified: boolean;
+  /** 1 - solve-rate for verified problems, else null. */
+  quality: number | null;
+  solveKeys: string[];
+  solveParams: SamplingParams | null;
+  archiveStatus: InsertStatus | null;
+  cell: string | null;
+}
+
+export type RejectionReason =
+  | 'unparseable'
+  | 'no_final_answer'
+  | 'several_questions'
+  | 'too_long'
+  | 'identical_to_parent'
+  | 'duplicate'
+  | 'request_failed';
+
+export interface RejectionRecord {
+  uid: string;
+  generation: number;
+  taskIndex: number;
+  operator: Operator;
+  parentUids: string[];
+  reason: RejectionReason;
+  detail: string | null;
+  rawOutput: string | null;
+  requestKey: string | null;
+}
+
+export interface CachedResponse {
+  key: string;
+  purpose: string;
+  model: string;
+  templateRef: string | null;
+  params: SamplingParams & Record<string, unknown>;
+  choices: { text: string; finishReason: string }[];
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+}

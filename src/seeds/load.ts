@@ -1,0 +1,136 @@
+/**
+ * Seed problems: JSONL in the schema of the bundled benchmark data
+ * ({id, problem, solution, answer?, subject?, level?}). Every line is validated; a malformed line
+ * is an error naming the file and line, unless the caller asked to skip bad lines, in which case
+ * they are counted and reported.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { extractAnswer } from '../answer/index.js';
+import { parseSubject, type Subject } from '../domain/subjects.js';
+import { UserError } from '../util/errors.js';
+
+export interface SeedProblem {
+  id: string;
+  problem: string;
+  solution: string;
+  /** Reference final answer: the `answer` field, else the last `\boxed{}` of the solution. */
+  answer: string;
+  /** One of the MATH subjects, or null when the file gives none (the model labels it). */
+  subject: Subject | null;
+  level: string | null;
+}
+
+export interface SeedLoadResult {
+  seeds: SeedProblem[];
+  file: string;
+  skipped: { line: number; reason: string }[];
+}
+
+export const BUNDLED_SEEDS: Record<string, { file: string; description: string }> = {
+  math_train: {
+    file: fileURLToPath(new URL('../../data/seeds/math_train.jsonl', import.meta.url)),
+    description: 'MATH train split (Hendrycks et al. 2021, MIT), 7,500 problems',
+  },
+};
+
+/** Resolves `bundled:NAME` to a file shipped with sparq; any other value is a path. */
+export function resolveSeedPath(spec: string): string {
+  if (!spec.startsWith('bundled:')) return spec;
+  const name = spec.slice('bundled:'.length);
+  const bundled = BUNDLED_SEEDS[name];
+  if (!bundled) {
+    throw new UserError(`unknown bundled seed set "${name}"; available: ${Object.keys(BUNDLED_SEEDS).map((n) => `bundled:${n}`).join(', ')}`);
+  }
+  return bundled.file;
+}
+
+const MAX_REPORTED = 20;
+
+export function loadSeeds(spec: string, options: { skipInvalid?: boolean } = {}): SeedLoadResult {
+  const file = resolveSeedPath(spec);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`cannot read seed file ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`);
+  }
+  // The bundled MATH split holds two upstream problems with an empty \boxed{}; skipping them (and
+  // saying so) is better than refusing the default seed set.
+  const skipInvalid = options.skipInvalid || spec.startsWith('bundled:');
+  const seeds: SeedProblem[] = [];
+  const errors: { line: number; reason: string }[] = [];
+  const seenIds = new Map<string, number>();
+
+  const lines = text.split('\n');
+  lines.forEach((raw, index) => {
+    const line = index + 1;
+    if (raw.trim() === '') return;
+    const parsed = parseSeedLine(raw, seenIds);
+    if (typeof parsed === 'string') errors.push({ line, reason: parsed });
+    else {
+      seenIds.set(parsed.id, line);
+      seeds.push(parsed);
+    }
+  });
+
+  if (errors.length > 0 && !skipInvalid) {
+    const shown = errors.slice(0, MAX_REPORTED).map((e) => `  ${file}:${e.line}: ${e.reason}`);
+    const more = errors.length > MAX_REPORTED ? `\n  ... and ${errors.length - MAX_REPORTED} more` : '';
+    throw new UserError(
+      `invalid seed file (${errors.length} bad line${errors.length === 1 ? '' : 's'}):\n${shown.join('\n')}${more}\n` +
+        'Fix the lines, or pass --skip-invalid (seeds.skip_invalid: true) to skip them.',
+    );
+  }
+  if (seeds.length === 0) {
+    throw new UserError(
+      errors.length > 0
+        ? `seed file ${file} has no valid problems (all ${errors.length} lines were invalid)`
+        : `seed file ${file} is empty: expected one JSON object per line`,
+    );
+  }
+  return { seeds, file, skipped: errors };
+}
+
+function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem | string {
+  let obj: unknown;
+  try {
+    obj = JSON.parse(raw);
+  } catch (err) {
+    return `not valid JSON (${(err as Error).message})`;
+  }
+  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return 'expected a JSON object';
+  const rec = obj as Record<string, unknown>;
+
+  const id = rec.id;
+  if (typeof id !== 'string' && typeof id !== 'number') return 'missing "id" (a string or number)';
+  const idText = String(id);
+  const firstLine = seenIds.get(idText);
+  if (firstLine !== undefined) return `duplicate id ${JSON.stringify(idText)} (first seen on line ${firstLine})`;
+
+  if (typeof rec.problem !== 'string' || rec.problem.trim() === '') return 'missing "problem" (a non-empty string)';
+  if (typeof rec.solution !== 'string' || rec.solution.trim() === '') return 'missing "solution" (a non-empty string)';
+  for (const key of ['answer', 'subject', 'level'] as const) {
+    if (rec[key] !== undefined && rec[key] !== null && typeof rec[key] !== 'string' && typeof rec[key] !== 'number') {
+      return `"${key}" must be a string`;
+    }
+  }
+
+  let answer = rec.answer === undefined || rec.answer === null ? '' : String(rec.answer).trim();
+  if (answer === '') {
+    const extracted = extractAnswer(rec.solution);
+    if (extracted.found) answer = extracted.answer.trim();
+  }
+  if (answer === '') return 'the solution has no final answer (no "answer" field and no non-empty \\boxed{} in "solution")';
+
+  const subjectText = rec.subject === undefined || rec.subject === null ? null : String(rec.subject);
+  return {
+    id: idText,
+    problem: rec.problem,
+    solution: rec.solution,
+    answer,
+    subject: parseSubject(subjectText),
+    level: rec.level === undefined || rec.level === null ? null : String(rec.level),
+  };
+}

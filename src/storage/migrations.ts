@@ -1,0 +1,111 @@
+/**
+ * Versioned schema migrations of the run database. The version lives in SQLite's user_version;
+ * each migration runs once, in its own transaction. Append new migrations, never edit old ones:
+ * existing runs must open with any later sparq.
+ */
+export const MIGRATIONS: string[] = [
+  // 1: the initial schema
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+  CREATE TABLE config_snapshots (
+    id INTEGER PRIMARY KEY,
+    created_at TEXT NOT NULL,
+    sparq_version TEXT NOT NULL,
+    config_hash TEXT NOT NULL,
+    config_json TEXT NOT NULL
+  );
+
+  -- Every model request by its deterministic key, with its response: the resume cache and the
+  -- audit trail. Prompts are not stored verbatim: template ref + the problem texts rebuild them.
+  CREATE TABLE requests (
+    key TEXT PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    model TEXT NOT NULL,
+    template_ref TEXT,
+    params_json TEXT NOT NULL,
+    response_json TEXT NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    latency_ms INTEGER NOT NULL,
+    created_at TEXT NOT NULL
+  ) WITHOUT ROWID;
+
+  CREATE TABLE problems (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    generation INTEGER NOT NULL,
+    task_index INTEGER NOT NULL,
+    origin TEXT NOT NULL,
+    seed_id TEXT,
+    parent_uids TEXT NOT NULL,
+    template_ref TEXT,
+    template_hash TEXT,
+    model TEXT,
+    mutate_key TEXT,
+    gen_params TEXT,
+    problem TEXT NOT NULL,
+    solution TEXT NOT NULL,
+    answer TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    subject TEXT,
+    skill TEXT,
+    raw_label TEXT,
+    label_key TEXT,
+    level TEXT,
+    attempts INTEGER NOT NULL,
+    correct INTEGER NOT NULL,
+    solve_rate REAL,
+    majority_answer TEXT,
+    majority_share REAL,
+    disputed INTEGER NOT NULL,
+    verified INTEGER NOT NULL,
+    quality REAL,
+    solve_keys TEXT NOT NULL,
+    solve_params TEXT,
+    archive_status TEXT,
+    cell TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX problems_generation ON problems (generation, task_index);
+  CREATE INDEX problems_text_hash ON problems (text_hash);
+
+  CREATE TABLE attempts (
+    problem_id INTEGER NOT NULL,
+    idx INTEGER NOT NULL,
+    request_key TEXT NOT NULL,
+    choice INTEGER NOT NULL,
+    answer TEXT,
+    correct INTEGER NOT NULL,
+    rule TEXT NOT NULL,
+    PRIMARY KEY (problem_id, idx)
+  ) WITHOUT ROWID;
+
+  CREATE TABLE rejections (
+    id INTEGER PRIMARY KEY,
+    uid TEXT NOT NULL UNIQUE,
+    generation INTEGER NOT NULL,
+    task_index INTEGER NOT NULL,
+    operator TEXT NOT NULL,
+    parent_uids TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    detail TEXT,
+    raw_output TEXT,
+    request_key TEXT,
+    created_at TEXT NOT NULL
+  );
+  CREATE INDEX rejections_generation ON rejections (generation);
+
+  CREATE TABLE generations (
+    generation INTEGER PRIMARY KEY,
+    started_at TEXT NOT NULL,
+    finished_at TEXT NOT NULL,
+    metrics_json TEXT NOT NULL,
+    core_state_json TEXT NOT NULL
+  );
+
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;

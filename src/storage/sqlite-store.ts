@@ -1,0 +1,354 @@
+/**
+ * The run database: one SQLite file per run directory (WAL), the source of truth of a run.
+ * Model responses are buffered and written in batches (a lost batch is only re-requested on
+ * resume); a generation's problems, rejections, metrics and core state commit in one
+ * transaction, so a run killed at any moment resumes from a consistent state.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import type { AttemptRecord, CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
+import { UserError } from '../util/errors.js';
+import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+
+export const DB_FILE = 'sparq.db';
+
+export interface GenerationCommit {
+  generation: number;
+  startedAt: string;
+  problems: ProblemRecord[];
+  rejections: RejectionRecord[];
+  metrics: Record<string, unknown>;
+  coreState: unknown;
+  /** Counter increments (faults, requests...) to add atomically with the generation. */
+  counters: Record<string, number>;
+}
+
+export interface GenerationRow {
+  generation: number;
+  startedAt: string;
+  finishedAt: string;
+  metrics: Record<string, unknown>;
+}
+
+type Row = Record<string, unknown>;
+
+export class SqliteRunStore {
+  readonly db: Database.Database;
+  private readonly pending = new Map<string, CachedResponse>();
+  private flushTimer: NodeJS.Timeout | null = null;
+  private readonly stmt: Record<string, Database.Statement>;
+
+  private constructor(readonly dir: string, db: Database.Database) {
+    this.db = db;
+    this.stmt = {
+      getResponse: db.prepare('SELECT * FROM requests WHERE key = ?'),
+      putResponse: db.prepare(
+        `INSERT OR IGNORE INTO requests (key, purpose, model, template_ref, params_json, response_json, prompt_tokens, completion_tokens, latency_ms, created_at)
+         VALUES (@key, @purpose, @model, @templateRef, @params, @response, @promptTokens, @completionTokens, @latencyMs, @createdAt)`,
+      ),
+      insertProblem: db.prepare(
+        `INSERT INTO problems (uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
+           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, correct, solve_rate, majority_answer,
+           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, created_at)
+         VALUES (@uid, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
+           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @level, @attemptCount, @correct, @solveRate, @majorityAnswer,
+           @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @createdAt)`,
+      ),
+      insertAttempt: db.prepare(
+        'INSERT INTO attempts (problem_id, idx, request_key, choice, answer, correct, rule) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ),
+      insertRejection: db.prepare(
+        `INSERT INTO rejections (uid, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
+         VALUES (@uid, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
+      ),
+      insertGeneration: db.prepare(
+        'INSERT INTO generations (generation, started_at, finished_at, metrics_json, core_state_json) VALUES (?, ?, ?, ?, ?)',
+      ),
+      addCounter: db.prepare(
+        'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
+      ),
+      hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash = ? LIMIT 1'),
+    };
+  }
+
+  /** Opens (creating when asked) the database of a run directory and brings its schema up to date. */
+  static open(dir: string, options: { create: boolean } = { create: true }): SqliteRunStore {
+    if (options.create) mkdirSync(dir, { recursive: true });
+    let db: Database.Database;
+    try {
+      db = new Database(join(dir, DB_FILE), { fileMustExist: !options.create });
+    } catch (err) {
+      if (!options.create) throw new UserError(`${dir} is not a sparq run directory (no ${DB_FILE})`);
+      throw err;
+    }
+    db.pragma('journal_mode = WAL');
+    db.pragma('synchronous = NORMAL');
+    db.pragma('busy_timeout = 5000');
+    migrate(db, dir);
+    return new SqliteRunStore(dir, db);
+  }
+
+  // --- metadata and configuration ------------------------------------------------------------
+
+  getMeta(key: string): string | undefined {
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+  }
+
+  setMeta(key: string, value: string): void {
+    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+  }
+
+  /** Records the configuration a process runs with, unless it is the same as the last one. */
+  saveConfigSnapshot(configJson: string, configHash: string, sparqVersion: string): void {
+    const last = this.latestConfig();
+    if (last && last.configHash === configHash && last.sparqVersion === sparqVersion) return;
+    this.db
+      .prepare('INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json) VALUES (?, ?, ?, ?)')
+      .run(new Date().toISOString(), sparqVersion, configHash, configJson);
+  }
+
+  latestConfig(): { configJson: string; configHash: string; sparqVersion: string; createdAt: string } | undefined {
+    const row = this.db.prepare('SELECT * FROM config_snapshots ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+    if (!row) return undefined;
+    return {
+      configJson: row.config_json as string,
+      configHash: row.config_hash as string,
+      sparqVersion: row.sparq_version as string,
+      createdAt: row.created_at as string,
+    };
+  }
+
+  // --- the request cache -----------------------------------------------------------------------
+
+  getResponse(key: string): CachedResponse | undefined {
+    const pending = this.pending.get(key);
+    if (pending) return pending;
+    const row = this.stmt.getResponse!.get(key) as Row | undefined;
+    if (!row) return undefined;
+    return {
+      key,
+      purpose: row.purpose as string,
+      model: row.model as string,
+      templateRef: (row.template_ref as string | null) ?? null,
+      params: JSON.parse(row.params_json as string),
+      choices: JSON.parse(row.response_json as string),
+      promptTokens: row.prompt_tokens as number,
+      completionTokens: row.completion_tokens as number,
+      latencyMs: row.latency_ms as number,
+    };
+  }
+
+  putResponse(response: CachedResponse): void {
+    this.pending.set(response.key, response);
+    if (this.pending.size >= 2000) this.flush();
+    else if (!this.flushTimer) {
+      this.flushTimer = setTimeout(() => this.flush(), 200);
+      this.flushTimer.unref();
+    }
+  }
+
+  flush(): void {
+    if (this.flushTimer) {
+      clearTimeout(this.flushTimer);
+      this.flushTimer = null;
+    }
+    if (this.pending.size === 0) return;
+    const batch = [...this.pending.values()];
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const r of batch) {
+        this.stmt.putResponse!.run({
+          key: r.key,
+          purpose: r.purpose,
+          model: r.model,
+          templateRef: r.templateRef,
+          params: JSON.stringify(r.params),
+          response: JSON.stringify(r.choices),
+          promptTokens: r.promptTokens,
+          completionTokens: r.completionTokens,
+          latencyMs: r.latencyMs,
+          createdAt: now,
+        });
+      }
+    })();
+    for (const r of batch) this.pending.delete(r.key);
+  }
+
+  // --- generations -------------------------------------------------------------------------------
+
+  /** Writes everything a generation produced, atomically: after a crash it is all there or none. */
+  commitGeneration(commit: GenerationCommit): void {
+    this.flush();
+    const now = new Date().toISOString();
+    this.db.transaction(() => {
+      for (const p of commit.problems) {
+        const info = this.stmt.insertProblem!.run(problemRow(p, now));
+        const id = Number(info.lastInsertRowid);
+        for (const a of p.attempts) this.insertAttempt(id, a);
+      }
+      for (const r of commit.rejections) {
+        this.stmt.insertRejection!.run({
+          ...r,
+          parentUids: JSON.stringify(r.parentUids),
+          createdAt: now,
+        });
+      }
+      for (const [name, value] of Object.entries(commit.counters)) if (value !== 0) this.stmt.addCounter!.run(name, value);
+      this.stmt.insertGeneration!.run(commit.generation, commit.startedAt, now, JSON.stringify(commit.metrics), JSON.stringify(commit.coreState));
+    })();
+  }
+
+  private insertAttempt(problemId: number, a: AttemptRecord): void {
+    this.stmt.insertAttempt!.run(problemId, a.idx, a.requestKey, a.choice, a.answer, a.correct ? 1 : 0, a.rule);
+  }
+
+  /** The last committed generation, or null for a run that has not finished generation 0. */
+  lastGeneration(): { generation: number; coreState: unknown } | null {
+    const row = this.db.prepare('SELECT generation, core_state_json FROM generations ORDER BY generation DESC LIMIT 1').get() as Row | undefined;
+    return row ? { generation: row.generation as number, coreState: JSON.parse(row.core_state_json as string) } : null;
+  }
+
+  generations(): GenerationRow[] {
+    return (this.db.prepare('SELECT generation, started_at, finished_at, metrics_json FROM generations ORDER BY generation').all() as Row[]).map(
+      (row) => ({
+        generation: row.generation as number,
+        startedAt: row.started_at as string,
+        finishedAt: row.finished_at as string,
+        metrics: JSON.parse(row.metrics_json as string),
+      }),
+    );
+  }
+
+  counters(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const row of this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) out[row.name] = row.value;
+    return out;
+  }
+
+  hasProblemText(textHash: string): boolean {
+    return this.stmt.hasTextHash!.get(textHash) !== undefined;
+  }
+
+  getProblems(uids: string[]): ProblemRecord[] {
+    if (uids.length === 0) return [];
+    const stmt = this.db.prepare('SELECT * FROM problems WHERE uid = ?');
+    return uids.map((uid) => stmt.get(uid) as Row | undefined).filter((r): r is Row => r !== undefined).map((r) => rowToProblem(r, this.attemptsOf(r.id as number)));
+  }
+
+  attemptsOf(problemId: number): AttemptRecord[] {
+    return (this.db.prepare('SELECT * FROM attempts WHERE problem_id = ? ORDER BY idx').all(problemId) as Row[]).map((a) => ({
+      idx: a.idx as number,
+      requestKey: a.request_key as string,
+      choice: a.choice as number,
+      answer: (a.answer as string | null) ?? null,
+      correct: a.correct === 1,
+      rule: a.rule as string,
+    }));
+  }
+
+  /** Streams problems in pool order without loading the pool into memory; attempts are not joined. */
+  *iterateProblems(where = '1 = 1', params: unknown[] = []): Generator<ProblemRecord> {
+    const stmt = this.db.prepare(`SELECT * FROM problems WHERE ${where} ORDER BY id`);
+    for (const row of stmt.iterate(...params) as Iterable<Row>) yield rowToProblem(row, []);
+  }
+
+  count(table: 'problems' | 'rejections' | 'requests' | 'attempts', where = '1 = 1', params: unknown[] = []): number {
+    return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }).n;
+  }
+
+  close(): void {
+    this.flush();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function migrate(db: Database.Database, dir: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new UserError(
+      `run ${dir} uses database schema ${version}, but this sparq only knows schema ${SCHEMA_VERSION}: upgrade sparq to open it`,
+    );
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[v]!);
+      db.pragma(`user_version = ${v + 1}`);
+    })();
+  }
+}
+
+function problemRow(p: ProblemRecord, now: string): Row {
+  return {
+    uid: p.uid,
+    generation: p.generation,
+    taskIndex: p.taskIndex,
+    origin: p.origin,
+    seedId: p.seedId,
+    parentUids: JSON.stringify(p.parentUids),
+    templateRef: p.templateRef,
+    templateHash: p.templateHash,
+    model: p.model,
+    mutateKey: p.mutateKey,
+    genParams: p.genParams ? JSON.stringify(p.genParams) : null,
+    problem: p.problem,
+    solution: p.solution,
+    answer: p.answer,
+    textHash: p.textHash,
+    subject: p.subject,
+    skill: p.skill,
+    rawLabel: p.rawLabel,
+    labelKey: p.labelKey,
+    level: p.level,
+    attemptCount: p.attempts.length,
+    correct: p.correct,
+    solveRate: p.solveRate,
+    majorityAnswer: p.majorityAnswer,
+    majorityShare: p.majorityShare,
+    disputed: p.disputed ? 1 : 0,
+    verified: p.verified ? 1 : 0,
+    quality: p.quality,
+    solveKeys: JSON.stringify(p.solveKeys),
+    solveParams: p.solveParams ? JSON.stringify(p.solveParams) : null,
+    archiveStatus: p.archiveStatus,
+    cell: p.cell,
+    createdAt: now,
+  };
+}
+
+export function rowToProblem(r: Row, attempts: AttemptRecord[]): ProblemRecord {
+  return {
+    uid: r.uid as string,
+    generation: r.generation as number,
+    taskIndex: r.task_index as number,
+    origin: r.origin as ProblemRecord['origin'],
+    seedId: (r.seed_id as string | null) ?? null,
+    parentUids: JSON.parse(r.parent_uids as string),
+    templateRef: (r.template_ref as string | null) ?? null,
+    templateHash: (r.template_hash as string | null) ?? null,
+    model: (r.model as string | null) ?? null,
+    mutateKey: (r.mutate_key as string | null) ?? null,
+    genParams: r.gen_params ? JSON.parse(r.gen_params as string) : null,
+    problem: r.problem as string,
+    solution: r.solution as string,
+    answer: r.answer as string,
+    textHash: r.text_hash as string,
+    subject: (r.subject as string | null) ?? null,
+    skill: (r.skill as string | null) ?? null,
+    rawLabel: (r.raw_label as string | null) ?? null,
+    labelKey: (r.label_key as string | null) ?? null,
+    level: (r.level as string | null) ?? null,
+    attempts,
+    correct: r.correct as number,
+    solveRate: (r.solve_rate as number | null) ?? null,
+    majorityAnswer: (r.majority_answer as string | null) ?? null,
+    majorityShare: (r.majority_share as number | null) ?? null,
+    disputed: r.disputed === 1,
+    verified: r.verified === 1,
+    quality: (r.quality as number | null) ?? null,
+    solveKeys: JSON.parse(r.solve_keys as string),
+    solveParams: r.solve_params ? JSON.parse(r.solve_params as string) : null,
+    archiveStatus: (r.archive_status as ProblemRecord['archiveStatus']) ?? null,
+    cell: (r.cell as string | null) ?? null,
+  };
+}

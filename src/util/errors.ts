@@ -1,0 +1,28 @@
+/**
+ * An error the user can fix (bad config, bad input file, bad flag). The CLI prints only its
+ * message, without a stack trace, and exits with `exitCode` (2 for invalid input by convention).
+ */
+export class UserError extends Error {
+  constructor(
+    message: string,
+    readonly exitCode = 2,
+  ) {
+    super(message);
+    this.name = 'UserError';
+  }
+}
+
+/** A fatal error from a model endpoint that retrying cannot fix (400/401/404...). */
+export class FatalBackendError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'FatalBackendError';
+  }
+}
+
+export function errorMessage(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
