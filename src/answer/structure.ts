@@ -319,7 +319,6 @@ function parseMatrix(s: string, depth: number): AnswerNode | null {
   // The body must be one environment: `\begin{pmatrix}..\end{pmatrix} + \begin{pmatrix}..` is not.
   let balanced = true;
   let level = 0;
-  scanTopLevel(body, () => 0);
   for (const tag of body.matchAll(/\\(begin|end)(?![a-zA-Z])/g)) {
     level += tag[1] === 'begin' ? 1 : -1;
     if (level < 0) balanced = false;

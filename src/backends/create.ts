@@ -4,7 +4,11 @@ import { SimBackend } from './sim-backend.js';
 import type { ModelBackend } from './types.js';
 
 /** The backend a configuration asks for. API keys are read from `env`, by the name the config gives. */
-export function createBackend(config: BackendConfig, env: NodeJS.ProcessEnv = process.env, options: HttpBackendOptions = {}): ModelBackend {
+export function createBackend(
+  config: BackendConfig,
+  env: NodeJS.ProcessEnv = process.env,
+  options: HttpBackendOptions = {},
+): ModelBackend {
   if (config.kind === 'sim') return new SimBackend(config.model);
   return new OpenAIHttpBackend(config, env, options);
 }

@@ -141,10 +141,18 @@ export class OpenAIHttpBackend implements ModelBackend {
       this.counters.faults[failure.fault] = (this.counters.faults[failure.fault] ?? 0) + 1;
       if (attempt >= this.config.max_retries) {
         this.counters.failures++;
-        throw new Error(`request to ${endpoint.url} failed after ${attempt + 1} attempts; last error: ${failure.message}`);
+        throw new Error(
+          `request to ${endpoint.url} failed after ${attempt + 1} attempts; last error: ${failure.message}`,
+        );
       }
       this.counters.retries++;
-      const delayMs = nextDelay(attempt, failure.retryAfterMs, this.config.retry_base_ms, this.config.retry_max_ms, this.random);
+      const delayMs = nextDelay(
+        attempt,
+        failure.retryAfterMs,
+        this.config.retry_base_ms,
+        this.config.retry_max_ms,
+        this.random,
+      );
       this.onRetry?.({ attempt: attempt + 1, delayMs, reason: failure.message, url: endpoint.url });
       await sleep(delayMs, signal);
     }
@@ -164,7 +172,11 @@ export class OpenAIHttpBackend implements ModelBackend {
     if (request.responseFormat && this.config.json_schema) {
       body.response_format = {
         type: 'json_schema',
-        json_schema: { name: request.responseFormat.name, schema: request.responseFormat.schema, strict: true },
+        json_schema: {
+          name: request.responseFormat.name,
+          schema: request.responseFormat.schema,
+          strict: true,
+        },
       };
     }
     return body;
@@ -181,7 +193,12 @@ export class OpenAIHttpBackend implements ModelBackend {
     return best!;
   }
 
-  private async send(endpoint: Endpoint, body: string, n: number, signal?: AbortSignal): Promise<ChatResponse> {
+  private async send(
+    endpoint: Endpoint,
+    body: string,
+    n: number,
+    signal?: AbortSignal,
+  ): Promise<ChatResponse> {
     const timeout = AbortSignal.timeout(this.config.timeout_ms);
     const res = await endpoint.pool.request({
       method: 'POST',
@@ -191,11 +208,17 @@ export class OpenAIHttpBackend implements ModelBackend {
       signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
     });
     const text = await res.body.text();
-    if (res.statusCode !== 200) throw this.httpFailure(endpoint, res.statusCode, res.headers['retry-after'], text);
+    if (res.statusCode !== 200)
+      throw this.httpFailure(endpoint, res.statusCode, res.headers['retry-after'], text);
     return parseCompletion(text, n);
   }
 
-  private httpFailure(endpoint: Endpoint, status: number, retryAfter: string | string[] | undefined, body: string): Error {
+  private httpFailure(
+    endpoint: Endpoint,
+    status: number,
+    retryAfter: string | string[] | undefined,
+    body: string,
+  ): Error {
     const detail = serverMessage(body);
     if (classifyStatus(status) === 'retry') {
       return new RetryableFailure(
@@ -214,7 +237,10 @@ export class OpenAIHttpBackend implements ModelBackend {
           : status === 400 || status === 422
             ? `the server rejected the request: check model.model, the sampling settings, and set model.supports_n or model.json_schema to false if the server does not support n>1 or JSON-schema outputs`
             : 'check the endpoint configuration';
-    return new FatalBackendError(`HTTP ${status} from ${endpoint.url}${detail ? ` (${detail})` : ''}: ${hint}`, status);
+    return new FatalBackendError(
+      `HTTP ${status} from ${endpoint.url}${detail ? ` (${detail})` : ''}: ${hint}`,
+      status,
+    );
   }
 
   private classify(err: unknown, signal?: AbortSignal): Error {
@@ -247,9 +273,15 @@ export function parseCompletion(text: string, n: number): ChatResponse {
   try {
     json = JSON.parse(text);
   } catch {
-    throw new MalformedResponseError(`response body is not valid JSON (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 40))})`);
+    throw new MalformedResponseError(
+      `response body is not valid JSON (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 40))})`,
+    );
   }
-  const obj = json as { choices?: unknown; usage?: { prompt_tokens?: unknown; completion_tokens?: unknown }; model?: unknown };
+  const obj = json as {
+    choices?: unknown;
+    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
+    model?: unknown;
+  };
   if (!Array.isArray(obj.choices) || obj.choices.length === 0) {
     throw new MalformedResponseError('response has no "choices" array');
   }
@@ -260,7 +292,10 @@ export function parseCompletion(text: string, n: number): ChatResponse {
     if (content !== null && content !== undefined && typeof content !== 'string') {
       throw new MalformedResponseError('a choice has a non-text "message.content"');
     }
-    choices.push({ text: content ?? '', finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : 'stop' });
+    choices.push({
+      text: content ?? '',
+      finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : 'stop',
+    });
   }
   if (choices.length < n) throw new MalformedResponseError(`asked for n=${n} choices, got ${choices.length}`);
   return {
@@ -275,9 +310,15 @@ export function parseCompletion(text: string, n: number): ChatResponse {
 
 function serverMessage(body: string): string {
   try {
-    const parsed = JSON.parse(body) as { error?: { message?: string } | string; message?: string; detail?: string };
+    const parsed = JSON.parse(body) as {
+      error?: { message?: string } | string;
+      message?: string;
+      detail?: string;
+    };
     const msg =
-      typeof parsed.error === 'string' ? parsed.error : (parsed.error?.message ?? parsed.message ?? parsed.detail);
+      typeof parsed.error === 'string'
+        ? parsed.error
+        : (parsed.error?.message ?? parsed.message ?? parsed.detail);
     if (typeof msg === 'string') return msg.slice(0, 300);
   } catch {
     // not JSON: fall through to the raw text

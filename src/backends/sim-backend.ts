@@ -4,7 +4,13 @@
  * `sparq sim-server` with the OpenAI-compatible backend instead.
  */
 import { simulateCompletion } from '../sim/model.js';
-import { type BackendStats, type ChatRequest, type ChatResponse, emptyStats, type ModelBackend } from './types.js';
+import {
+  type BackendStats,
+  type ChatRequest,
+  type ChatResponse,
+  emptyStats,
+  type ModelBackend,
+} from './types.js';
 
 export class SimBackend implements ModelBackend {
   readonly description: string;

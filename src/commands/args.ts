@@ -4,7 +4,8 @@ import { InvalidArgumentError } from 'commander';
 export function intArg(flag: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} expects an integer in [${min}, ${max}], got "${value}"`);
+    if (!Number.isInteger(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${flag} expects an integer in [${min}, ${max}], got "${value}"`);
     return n;
   };
 }
@@ -12,7 +13,8 @@ export function intArg(flag: string, min: number, max: number) {
 export function numArg(flag: string, min: number, max: number) {
   return (value: string): number => {
     const n = Number(value);
-    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max) throw new InvalidArgumentError(`${flag} expects a number in [${min}, ${max}], got "${value}"`);
+    if (value.trim() === '' || !Number.isFinite(n) || n < min || n > max)
+      throw new InvalidArgumentError(`${flag} expects a number in [${min}, ${max}], got "${value}"`);
     return n;
   };
 }

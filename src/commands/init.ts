@@ -10,8 +10,11 @@ export function register(program: Command): void {
     .argument('[file]', 'where to write it', 'sparq.yaml')
     .option('--force', 'overwrite an existing file')
     .action((file: string, opts: { force?: boolean }) => {
-      if (existsSync(file) && !opts.force) throw new UserError(`${file} already exists; pass --force to overwrite it`);
+      if (existsSync(file) && !opts.force)
+        throw new UserError(`${file} already exists; pass --force to overwrite it`);
       writeFileSync(file, STARTER_CONFIG);
-      process.stdout.write(`wrote ${file}: edit model.base_urls and model.model, then \`sparq run <dir> --config ${file}\`\n`);
+      process.stdout.write(
+        `wrote ${file}: edit model.base_urls and model.model, then \`sparq run <dir> --config ${file}\`\n`,
+      );
     });
 }

@@ -1,23 +1,55 @@
 import type { Command } from 'commander';
-import { intArg, numArg, rateArg } from './args.js';
 import { type Latency, startSimServer } from '../sim/server.js';
 import { UserError } from '../util/errors.js';
+import { intArg, numArg, rateArg } from './args.js';
 
 export function register(program: Command): void {
   program
     .command('sim-server')
-    .description('Serve the simulated model over the OpenAI-compatible protocol (for tests, demos and dry runs; not a language model)')
+    .description(
+      'Serve the simulated model over the OpenAI-compatible protocol (for tests, demos and dry runs; not a language model)',
+    )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', intArg('--port', 0, 65535), 8000)
     .option('--model <name>', 'model name the server answers to', 'sim-1')
-    .option('--latency-ms <ms>', 'latency per request: fixed, or the median of the log-normal', numArg('--latency-ms', 0, 600_000), 0)
-    .option('--latency-sigma <s>', 'log-normal latency with this sigma (0 = fixed latency)', numArg('--latency-sigma', 0, 5), 0)
+    .option(
+      '--latency-ms <ms>',
+      'latency per request: fixed, or the median of the log-normal',
+      numArg('--latency-ms', 0, 600_000),
+      0,
+    )
+    .option(
+      '--latency-sigma <s>',
+      'log-normal latency with this sigma (0 = fixed latency)',
+      numArg('--latency-sigma', 0, 5),
+      0,
+    )
     .option('--fault-500 <rate>', 'share of requests answered with HTTP 500', rateArg('--fault-500'), 0)
-    .option('--fault-429 <rate>', 'share of requests answered with HTTP 429 and Retry-After', rateArg('--fault-429'), 0)
-    .option('--retry-after <seconds>', 'Retry-After sent with injected 429s', numArg('--retry-after', 0, 3600), 1)
+    .option(
+      '--fault-429 <rate>',
+      'share of requests answered with HTTP 429 and Retry-After',
+      rateArg('--fault-429'),
+      0,
+    )
+    .option(
+      '--retry-after <seconds>',
+      'Retry-After sent with injected 429s',
+      numArg('--retry-after', 0, 3600),
+      1,
+    )
     .option('--fault-hang <rate>', 'share of requests never answered', rateArg('--fault-hang'), 0)
-    .option('--fault-truncate <rate>', 'share of responses whose body is cut short', rateArg('--fault-truncate'), 0)
-    .option('--fault-malformed <rate>', 'share of responses with malformed content (invalid JSON, no final answer)', rateArg('--fault-malformed'), 0)
+    .option(
+      '--fault-truncate <rate>',
+      'share of responses whose body is cut short',
+      rateArg('--fault-truncate'),
+      0,
+    )
+    .option(
+      '--fault-malformed <rate>',
+      'share of responses with malformed content (invalid JSON, no final answer)',
+      rateArg('--fault-malformed'),
+      0,
+    )
     .option('--api-key-env <var>', 'require `Authorization: Bearer $VAR` on every request')
     .option('--no-n', 'reject n>1, like llama.cpp server and Ollama')
     .option('--seed <n>', 'seed of the fault and latency stream', intArg('--seed', 0, 2 ** 31), 0)
@@ -35,10 +67,13 @@ export function register(program: Command): void {
       let apiKey: string | null = null;
       if (opts.apiKeyEnv) {
         apiKey = process.env[opts.apiKeyEnv] ?? '';
-        if (apiKey === '') throw new UserError(`--api-key-env ${opts.apiKeyEnv}: that environment variable is not set`);
+        if (apiKey === '')
+          throw new UserError(`--api-key-env ${opts.apiKeyEnv}: that environment variable is not set`);
       }
       const latency: Latency =
-        opts.latencySigma > 0 ? { kind: 'lognormal', medianMs: opts.latencyMs, sigma: opts.latencySigma } : { kind: 'fixed', ms: opts.latencyMs };
+        opts.latencySigma > 0
+          ? { kind: 'lognormal', medianMs: opts.latencyMs, sigma: opts.latencySigma }
+          : { kind: 'fixed', ms: opts.latencyMs };
       const server = await startSimServer({
         host: opts.host,
         port: opts.port,
@@ -49,7 +84,10 @@ export function register(program: Command): void {
         seed: opts.seed,
         supportsN: opts.n,
       }).catch((err: NodeJS.ErrnoException) => {
-        if (err.code === 'EADDRINUSE') throw new UserError(`port ${opts.port} on ${opts.host} is already in use; pick another with --port (0 = any free port)`);
+        if (err.code === 'EADDRINUSE')
+          throw new UserError(
+            `port ${opts.port} on ${opts.host} is already in use; pick another with --port (0 = any free port)`,
+          );
         throw err;
       });
       process.stdout.write(`sim-server listening on ${server.url} (model ${opts.model})\n`);

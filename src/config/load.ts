@@ -13,7 +13,10 @@ import { ConfigSchema, type SparqConfig } from './schema.js';
 export const ENV_PREFIX = 'SPARQ_';
 
 type Path = (string | number)[];
-type Origin = { kind: 'file'; file: string; line?: number } | { kind: 'env'; name: string } | { kind: 'flag'; name: string };
+type Origin =
+  | { kind: 'file'; file: string; line?: number }
+  | { kind: 'env'; name: string }
+  | { kind: 'flag'; name: string };
 
 export interface Override {
   /** Dotted key path, e.g. `model.max_concurrency`. */
@@ -31,7 +34,10 @@ export interface LoadOptions {
 
 export class ConfigError extends UserError {
   constructor(readonly problems: string[]) {
-    super(`invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`, 2);
+    super(
+      `invalid configuration (${problems.length} problem${problems.length === 1 ? '' : 's'}):\n${problems.map((p) => `  - ${p}`).join('\n')}`,
+      2,
+    );
     this.name = 'ConfigError';
   }
 }
@@ -80,7 +86,8 @@ export function loadConfig(options: LoadOptions = {}): SparqConfig {
 }
 
 function mergeFile(file: string, raw: Record<string, unknown>, origins: Map<string, Origin>): void {
-  if (!existsSync(file)) throw new UserError(`config file not found: ${file} (create one with \`sparq init\`)`);
+  if (!existsSync(file))
+    throw new UserError(`config file not found: ${file} (create one with \`sparq init\`)`);
   const text = readFileSync(file, 'utf8');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
@@ -92,7 +99,8 @@ function mergeFile(file: string, raw: Record<string, unknown>, origins: Map<stri
     throw new ConfigError(problems);
   }
   if (doc.contents === null) return; // an empty file means "all defaults"
-  if (!isMap(doc.contents)) throw new ConfigError([`${file}: expected a mapping of keys (section: ...) at the top level`]);
+  if (!isMap(doc.contents))
+    throw new ConfigError([`${file}: expected a mapping of keys (section: ...) at the top level`]);
   Object.assign(raw, doc.toJS());
   // Remember the line of every key so that errors can point into the file.
   const visit = (node: unknown, path: string[]): void => {
@@ -189,7 +197,8 @@ function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): s
     case 'too_big':
       return `${key}: expected ${boundText(issue.origin, issue.inclusive ? '<=' : '<', Number(issue.maximum))}${found}${where}`;
     case 'invalid_format':
-      if (issue.format === 'url') return `${key}: expected an http(s) URL such as http://127.0.0.1:8000/v1${found}${where}`;
+      if (issue.format === 'url')
+        return `${key}: expected an http(s) URL such as http://127.0.0.1:8000/v1${found}${where}`;
       // Patterns carry their own human description.
       return `${key}: ${issue.format === 'regex' ? issue.message : `expected a ${issue.format}`}${found}${where}`;
     default:

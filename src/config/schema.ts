@@ -16,7 +16,10 @@ export const BackendSchema = z
   .strictObject({
     /** `openai`: any OpenAI-compatible HTTP server. `sim`: the simulated model, in process (tests, dry runs). */
     kind: z.enum(['openai', 'sim']).default('openai'),
-    base_urls: z.array(z.url({ protocol: /^https?$/ })).min(1).default(['http://127.0.0.1:8000/v1']),
+    base_urls: z
+      .array(z.url({ protocol: /^https?$/ }))
+      .min(1)
+      .default(['http://127.0.0.1:8000/v1']),
     model: z.string().min(1).default('sim-1'),
     /** Name of the environment variable holding the API key; the key itself is never in the config. */
     api_key_env: z
@@ -28,7 +31,8 @@ export const BackendSchema = z
       .record(z.string(), z.string())
       .default({})
       .refine((h) => !Object.keys(h).some((k) => SECRET_HEADERS.includes(k.toLowerCase())), {
-        message: 'credentials must not be written in the config: set model.api_key_env to the name of an environment variable instead',
+        message:
+          'credentials must not be written in the config: set model.api_key_env to the name of an environment variable instead',
       }),
     timeout_ms: positiveInt.default(300_000),
     max_concurrency: positiveInt.default(64),
@@ -64,7 +68,9 @@ export const GenerationSchema = z
         combine: z.number().min(0).default(0.2),
       })
       .prefault({})
-      .refine((o) => o.vary + o.harder + o.combine > 0, { message: 'at least one operator weight must be > 0' }),
+      .refine((o) => o.vary + o.harder + o.combine > 0, {
+        message: 'at least one operator weight must be > 0',
+      }),
     temperature: temperature.default(1.0),
     top_p: probability.default(0.95),
     max_tokens: positiveInt.default(2048),
@@ -111,7 +117,9 @@ export const ArchiveSchema = z
       .array(z.number().gt(0).lt(1))
       .min(1)
       .default([0.25, 0.5, 0.75])
-      .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), { message: 'expected strictly increasing cut points' }),
+      .refine((b) => b.every((x, i) => i === 0 || x > b[i - 1]!), {
+        message: 'expected strictly increasing cut points',
+      }),
   })
   .prefault({});
 

@@ -15,7 +15,10 @@ const byKey = new Map<string, Subject>(SUBJECTS.map((s) => [subjectKey(s), s]));
 byKey.set('countingprobability', 'Counting & Probability');
 
 function subjectKey(text: string): string {
-  return text.toLowerCase().replace(/\band\b/g, '').replace(/[^a-z]/g, '');
+  return text
+    .toLowerCase()
+    .replace(/\band\b/g, '')
+    .replace(/[^a-z]/g, '');
 }
 
 /** Accepts the spellings found in the wild (`number_theory`, `Counting and Probability`, ...). */

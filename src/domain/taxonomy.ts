@@ -5,8 +5,8 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
-import { sha256Hex } from '../util/hash.js';
 import { UserError } from '../util/errors.js';
+import { sha256Hex } from '../util/hash.js';
 import { parseSubject, SUBJECTS, type Subject } from './subjects.js';
 
 export const OTHER_SKILL = 'other';
@@ -27,7 +27,12 @@ export function loadTaxonomy(spec: string): Taxonomy {
   if (spec.startsWith('bundled:')) {
     const name = spec.slice('bundled:'.length);
     const bundled = BUNDLED_TAXONOMIES[name];
-    if (!bundled) throw new UserError(`unknown bundled taxonomy "${name}"; available: ${Object.keys(BUNDLED_TAXONOMIES).map((n) => `bundled:${n}`).join(', ')}`);
+    if (!bundled)
+      throw new UserError(
+        `unknown bundled taxonomy "${name}"; available: ${Object.keys(BUNDLED_TAXONOMIES)
+          .map((n) => `bundled:${n}`)
+          .join(', ')}`,
+      );
     file = bundled;
   }
   let text: string;
@@ -43,7 +48,8 @@ export function loadTaxonomy(spec: string): Taxonomy {
     throw new UserError(`${file}: not valid YAML (${(err as Error).message})`);
   }
   const problems: string[] = [];
-  if (typeof doc.version !== 'number' || !Number.isInteger(doc.version)) problems.push('version: expected an integer');
+  if (typeof doc.version !== 'number' || !Number.isInteger(doc.version))
+    problems.push('version: expected an integer');
   const skills = new Map<Subject, string[]>();
   if (doc.subjects === null || typeof doc.subjects !== 'object' || Array.isArray(doc.subjects)) {
     problems.push('subjects: expected a mapping of subject -> list of skills');
@@ -54,23 +60,32 @@ export function loadTaxonomy(spec: string): Taxonomy {
         problems.push(`subjects.${name}: unknown subject; expected one of ${SUBJECTS.join(', ')}`);
         continue;
       }
-      if (!Array.isArray(list) || list.length === 0 || list.some((s) => typeof s !== 'string' || s.trim() === '')) {
+      if (
+        !Array.isArray(list) ||
+        list.length === 0 ||
+        list.some((s) => typeof s !== 'string' || s.trim() === '')
+      ) {
         problems.push(`subjects.${name}: expected a non-empty list of skill names`);
         continue;
       }
       const names = list.map((s: string) => s.trim());
       const dup = names.find((s, i) => names.indexOf(s) !== i);
       if (dup) problems.push(`subjects.${name}: skill "${dup}" is listed twice`);
-      if (names.includes(OTHER_SKILL)) problems.push(`subjects.${name}: "${OTHER_SKILL}" is reserved for labels outside the list`);
+      if (names.includes(OTHER_SKILL))
+        problems.push(`subjects.${name}: "${OTHER_SKILL}" is reserved for labels outside the list`);
       skills.set(subject, names);
     }
-    for (const subject of SUBJECTS) if (!skills.has(subject)) problems.push(`subjects: missing subject "${subject}"`);
+    for (const subject of SUBJECTS)
+      if (!skills.has(subject)) problems.push(`subjects: missing subject "${subject}"`);
   }
-  if (problems.length > 0) throw new UserError(`invalid taxonomy ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+  if (problems.length > 0)
+    throw new UserError(`invalid taxonomy ${file}:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   return { version: doc.version as number, hash: sha256Hex(text).slice(0, 16), file, skills };
 }
 
 /** The closed list as the labelling prompt shows it. */
 export function formatTaxonomy(taxonomy: Taxonomy): string {
-  return SUBJECTS.map((s) => `${s}:\n${(taxonomy.skills.get(s) ?? []).map((k) => `- ${k}`).join('\n')}`).join('\n\n');
+  return SUBJECTS.map((s) => `${s}:\n${(taxonomy.skills.get(s) ?? []).map((k) => `- ${k}`).join('\n')}`).join(
+    '\n\n',
+  );
 }

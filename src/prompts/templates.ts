@@ -9,8 +9,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
 import type { ChatMessage } from '../backends/types.js';
-import { sha256Hex } from '../util/hash.js';
 import { UserError } from '../util/errors.js';
+import { sha256Hex } from '../util/hash.js';
 
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
 
@@ -33,21 +33,26 @@ const PLACEHOLDER = /\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}/g;
 
 export function parseTemplate(text: string, file: string): PromptTemplate {
   const fm = /^---\n([\s\S]*?)\n---\n/.exec(text);
-  if (!fm) throw new UserError(`${file}: a prompt template must start with front matter (---, id: ..., version: N, ---)`);
+  if (!fm)
+    throw new UserError(
+      `${file}: a prompt template must start with front matter (---, id: ..., version: N, ---)`,
+    );
   let meta: { id?: unknown; version?: unknown; description?: unknown };
   try {
     meta = (parseYaml(fm[1]!) ?? {}) as typeof meta;
   } catch (err) {
     throw new UserError(`${file}: front matter is not valid YAML (${(err as Error).message})`);
   }
-  if (typeof meta.id !== 'string' || meta.id === '') throw new UserError(`${file}: front matter needs "id: <name>"`);
+  if (typeof meta.id !== 'string' || meta.id === '')
+    throw new UserError(`${file}: front matter needs "id: <name>"`);
   if (typeof meta.version !== 'number' || !Number.isInteger(meta.version) || meta.version < 1) {
     throw new UserError(`${file}: front matter needs "version: <positive integer>"`);
   }
   const body = text.slice(fm[0].length);
   const messages: ChatMessage[] = [];
   const sections = body.split(/^\[(system|user|assistant|[^\]\n]*)\][ \t]*\n/m);
-  if (sections[0]!.trim() !== '') throw new UserError(`${file}: text before the first [system] or [user] section`);
+  if (sections[0]!.trim() !== '')
+    throw new UserError(`${file}: text before the first [system] or [user] section`);
   for (let i = 1; i < sections.length; i += 2) {
     const role = sections[i]!;
     if (role !== 'system' && role !== 'user' && role !== 'assistant') {
@@ -56,7 +61,9 @@ export function parseTemplate(text: string, file: string): PromptTemplate {
     messages.push({ role, content: sections[i + 1]!.replace(/\n+$/, '') });
   }
   if (!messages.some((m) => m.role === 'user')) throw new UserError(`${file}: needs a [user] section`);
-  const placeholders = [...new Set(messages.flatMap((m) => [...m.content.matchAll(PLACEHOLDER)].map((x) => x[1]!)))];
+  const placeholders = [
+    ...new Set(messages.flatMap((m) => [...m.content.matchAll(PLACEHOLDER)].map((x) => x[1]!))),
+  ];
   return {
     id: meta.id,
     version: meta.version,
@@ -80,7 +87,8 @@ export function loadTemplate(id: string, overrideDir?: string | null): PromptTem
     throw new UserError(`prompt template not found: ${file}`);
   }
   const template = parseTemplate(text, file);
-  if (template.id !== id) throw new UserError(`${file}: front matter id "${template.id}" does not match the file name "${id}"`);
+  if (template.id !== id)
+    throw new UserError(`${file}: front matter id "${template.id}" does not match the file name "${id}"`);
   return template;
 }
 

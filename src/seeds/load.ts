@@ -40,7 +40,11 @@ export function resolveSeedPath(spec: string): string {
   const name = spec.slice('bundled:'.length);
   const bundled = BUNDLED_SEEDS[name];
   if (!bundled) {
-    throw new UserError(`unknown bundled seed set "${name}"; available: ${Object.keys(BUNDLED_SEEDS).map((n) => `bundled:${n}`).join(', ')}`);
+    throw new UserError(
+      `unknown bundled seed set "${name}"; available: ${Object.keys(BUNDLED_SEEDS)
+        .map((n) => `bundled:${n}`)
+        .join(', ')}`,
+    );
   }
   return bundled.file;
 }
@@ -54,7 +58,9 @@ export function loadSeeds(spec: string, options: { skipInvalid?: boolean } = {})
     text = readFileSync(file, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(`cannot read seed file ${file}: ${code === 'ENOENT' ? 'no such file' : code ?? String(err)}`);
+    throw new UserError(
+      `cannot read seed file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`,
+    );
   }
   // The bundled MATH split holds two upstream problems with an empty \boxed{}; skipping them (and
   // saying so) is better than refusing the default seed set.
@@ -107,12 +113,20 @@ function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem |
   if (typeof id !== 'string' && typeof id !== 'number') return 'missing "id" (a string or number)';
   const idText = String(id);
   const firstLine = seenIds.get(idText);
-  if (firstLine !== undefined) return `duplicate id ${JSON.stringify(idText)} (first seen on line ${firstLine})`;
+  if (firstLine !== undefined)
+    return `duplicate id ${JSON.stringify(idText)} (first seen on line ${firstLine})`;
 
-  if (typeof rec.problem !== 'string' || rec.problem.trim() === '') return 'missing "problem" (a non-empty string)';
-  if (typeof rec.solution !== 'string' || rec.solution.trim() === '') return 'missing "solution" (a non-empty string)';
+  if (typeof rec.problem !== 'string' || rec.problem.trim() === '')
+    return 'missing "problem" (a non-empty string)';
+  if (typeof rec.solution !== 'string' || rec.solution.trim() === '')
+    return 'missing "solution" (a non-empty string)';
   for (const key of ['answer', 'subject', 'level'] as const) {
-    if (rec[key] !== undefined && rec[key] !== null && typeof rec[key] !== 'string' && typeof rec[key] !== 'number') {
+    if (
+      rec[key] !== undefined &&
+      rec[key] !== null &&
+      typeof rec[key] !== 'string' &&
+      typeof rec[key] !== 'number'
+    ) {
       return `"${key}" must be a string`;
     }
   }
@@ -122,7 +136,8 @@ function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem |
     const extracted = extractAnswer(rec.solution);
     if (extracted.found) answer = extracted.answer.trim();
   }
-  if (answer === '') return 'the solution has no final answer (no "answer" field and no non-empty \\boxed{} in "solution")';
+  if (answer === '')
+    return 'the solution has no final answer (no "answer" field and no non-empty \\boxed{} in "solution")';
 
   const subjectText = rec.subject === undefined || rec.subject === null ? null : String(rec.subject);
   return {

@@ -16,7 +16,9 @@ export interface KnownProblem {
   subject: Subject | null;
 }
 
-const DATA_DIRS = ['../../data/seeds', '../../data/benchmarks'].map((d) => fileURLToPath(new URL(d, import.meta.url)));
+const DATA_DIRS = ['../../data/seeds', '../../data/benchmarks'].map((d) =>
+  fileURLToPath(new URL(d, import.meta.url)),
+);
 
 let memory: Map<string, KnownProblem> | null = null;
 
@@ -33,11 +35,18 @@ function load(): Map<string, KnownProblem> {
   const map = new Map<string, KnownProblem>();
   for (const dir of DATA_DIRS) {
     if (!existsSync(dir)) continue;
-    for (const file of readdirSync(dir).filter((f) => f.endsWith('.jsonl')).sort()) {
+    for (const file of readdirSync(dir)
+      .filter((f) => f.endsWith('.jsonl'))
+      .sort()) {
       for (const line of readFileSync(join(dir, file), 'utf8').split('\n')) {
         if (!line.trim()) continue;
         try {
-          const rec = JSON.parse(line) as { problem?: string; answer?: unknown; level?: unknown; subject?: unknown };
+          const rec = JSON.parse(line) as {
+            problem?: string;
+            answer?: unknown;
+            level?: unknown;
+            subject?: unknown;
+          };
           if (typeof rec.problem !== 'string' || rec.answer === undefined || rec.answer === '') continue;
           const level = /Level (\d)/.exec(String(rec.level ?? ''))?.[1];
           map.set(normalizeProblemText(rec.problem), {

@@ -15,10 +15,9 @@
 import type { ChatRequest, ChatResponse } from '../backends/types.js';
 import { parseSubject, type Subject } from '../domain/subjects.js';
 import { hash32, Rng } from '../util/hash.js';
-import { familiesOf } from './families/index.js';
 import { MAX_LEVEL } from './families/family.js';
+import { familiesOf } from './families/index.js';
 import { recall } from './knowledge.js';
-import { type ParentBlock, readTask } from './prompt-reading.js';
 import {
   type Atom,
   atomLevel,
@@ -34,6 +33,7 @@ import {
   type SimProblem,
   solveProbability,
 } from './problem.js';
+import { type ParentBlock, readTask } from './prompt-reading.js';
 import type { Rat } from './rational.js';
 import { Rat as R } from './rational.js';
 
@@ -52,7 +52,10 @@ export function simulateCompletion(request: ChatRequest, model = 'sim-1'): ChatR
   let completionChars = 0;
   for (let i = 0; i < Math.max(1, request.n); i++) {
     // Greedy decoding (temperature 0) gives every choice the same stream, whatever the seed.
-    const rng = request.temperature === 0 ? Rng.from(contentHash, 'greedy') : Rng.from(contentHash, request.temperature, request.seed ?? 0, i);
+    const rng =
+      request.temperature === 0
+        ? Rng.from(contentHash, 'greedy')
+        : Rng.from(contentHash, request.temperature, request.seed ?? 0, i);
     let text: string;
     switch (task.kind) {
       case 'mutate':
@@ -115,7 +118,10 @@ function writeProblem(operator: 'vary' | 'harder' | 'combine', parents: ParentBl
   } else {
     const parent = parsed[0]!;
     const atoms = parent.atoms.map((a) => fresh(a, atomLevel(a), rng));
-    child = atoms.length === 1 ? { atoms, coefs: [1], constant: 0 } : { atoms, coefs: atoms.map(() => rng.signedInt(1, 3)), constant: rng.int(-9, 9) };
+    child =
+      atoms.length === 1
+        ? { atoms, coefs: [1], constant: 0 }
+        : { atoms, coefs: atoms.map(() => rng.signedInt(1, 3)), constant: rng.int(-9, 9) };
   }
 
   // The writer sometimes slips on the reference answer, more often on hard problems.
@@ -128,7 +134,8 @@ function writeProblem(operator: 'vary' | 'harder' | 'combine', parents: ParentBl
   let solution = renderSolution(child, values);
   const format = rng.next();
   if (format < FORMAT_SLIP_RATE / 2) solution = solution.replace(/\$\\boxed\{(.*)\}\$\.$/, '$$$1$$.');
-  else if (format < FORMAT_SLIP_RATE) problem = `${problem} Also, what is ${child.atoms.length + 1} times this number?`;
+  else if (format < FORMAT_SLIP_RATE)
+    problem = `${problem} Also, what is ${child.atoms.length + 1} times this number?`;
   return `Problem:\n${problem}\n\nSolution:\n${solution}`;
 }
 
@@ -206,7 +213,9 @@ function label(problemText: string, skills: Map<string, string[]>, rng: Rng, jso
   if (own) {
     const main = mainAtom(own).family;
     subject = offered(main.subject) ?? main.subject;
-    skill = skills.get(subject)?.includes(main.skill) ? main.skill : closestSkill(problemText, skills.get(subject) ?? []);
+    skill = skills.get(subject)?.includes(main.skill)
+      ? main.skill
+      : closestSkill(problemText, skills.get(subject) ?? []);
   } else {
     const guessed = recall(problemText)?.subject ?? guessSubject(problemText);
     subject = offered(guessed) ?? guessed;
@@ -244,7 +253,9 @@ function closestSkill(text: string, skills: string[]): string {
   let best: string[] = [];
   let bestScore = -1;
   for (const skill of skills) {
-    const score = (skill.toLowerCase().match(/[a-z]{4,}/g) ?? []).filter((w) => words.has(w.slice(0, 5))).length;
+    const score = (skill.toLowerCase().match(/[a-z]{4,}/g) ?? []).filter((w) =>
+      words.has(w.slice(0, 5)),
+    ).length;
     if (score > bestScore) {
       best = [skill];
       bestScore = score;

@@ -5,8 +5,8 @@
  * inverses, which is what lets a stateless simulator solve, mutate and label its own problems.
  */
 import { hash32 } from '../util/hash.js';
-import { FAMILIES } from './families/index.js';
 import { type Family, MAX_LEVEL, type Params } from './families/family.js';
+import { FAMILIES } from './families/index.js';
 import { Rat } from './rational.js';
 
 export interface Atom {
@@ -171,15 +171,24 @@ export function renderSolution(problem: SimProblem, values: Rat[] = problem.atom
       ? truth.steps
       : [`Working this out quickly gives $${believed.toLatex()}$.`];
     if (isPlain(problem)) lines.push(...steps);
-    else lines.push(`${i === 0 ? 'First' : 'Next'}, $${VARIABLES[i]}$ is ${atom.family.render(atom.params)}.`, ...steps, `So $${VARIABLES[i]} = ${believed.toLatex()}$.`);
+    else
+      lines.push(
+        `${i === 0 ? 'First' : 'Next'}, $${VARIABLES[i]}$ is ${atom.family.render(atom.params)}.`,
+        ...steps,
+        `So $${VARIABLES[i]} = ${believed.toLatex()}$.`,
+      );
   });
   const answer = combine(problem, values);
   if (!isPlain(problem)) {
     const substituted = problem.coefs
-      .map((c, i) => (c === 0 ? null : `${c === 1 ? '' : c === -1 ? '-' : `${c} \\cdot `}${values[i]!.toTerm()}`))
+      .map((c, i) =>
+        c === 0 ? null : `${c === 1 ? '' : c === -1 ? '-' : `${c} \\cdot `}${values[i]!.toTerm()}`,
+      )
       .filter((x) => x !== null)
       .join(' + ');
-    lines.push(`Therefore $${expression(problem)} = ${substituted}${problem.constant ? ` + ${problem.constant < 0 ? `(${problem.constant})` : problem.constant}` : ''} = ${answer.toLatex()}$.`);
+    lines.push(
+      `Therefore $${expression(problem)} = ${substituted}${problem.constant ? ` + ${problem.constant < 0 ? `(${problem.constant})` : problem.constant}` : ''} = ${answer.toLatex()}$.`,
+    );
   }
   lines.push(`The final answer is $\\boxed{${answer.toLatex()}}$.`);
   return lines.join('\n');

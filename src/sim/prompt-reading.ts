@@ -28,10 +28,15 @@ export function readTask(request: ChatRequest): SimTask {
   const instructions = user.replace(PROBLEM_BLOCK, ' ').toLowerCase();
 
   if (blocks.length > 0 && /\bclassify\b/.test(instructions) && /\bskill/.test(instructions)) {
-    return { kind: 'label', problem: blocks[0]!.text, skills: readSkillList(user.replace(PROBLEM_BLOCK, ' ')) };
+    return {
+      kind: 'label',
+      problem: blocks[0]!.text,
+      skills: readSkillList(user.replace(PROBLEM_BLOCK, ' ')),
+    };
   }
   if (blocks.length > 0 && /\bnew problem\b/.test(instructions)) {
-    const operator = blocks.length >= 2 ? 'combine' : /\bharder\b|\bmore difficult\b/.test(instructions) ? 'harder' : 'vary';
+    const operator =
+      blocks.length >= 2 ? 'combine' : /\bharder\b|\bmore difficult\b/.test(instructions) ? 'harder' : 'vary';
     return { kind: 'mutate', operator, parents: blocks };
   }
   return { kind: 'solve', problem: extractProblem(user, blocks) };
@@ -41,7 +46,11 @@ function extractProblem(user: string, blocks: ParentBlock[]): string {
   if (blocks.length > 0) return blocks[blocks.length - 1]!.text;
   // Few-shot prompts repeat "Problem:"; the one to solve is the last.
   const idx = user.lastIndexOf('Problem:');
-  if (idx >= 0) return user.slice(idx + 'Problem:'.length).split(/\n\s*(?:Solution|Answer):/)[0]!.trim();
+  if (idx >= 0)
+    return user
+      .slice(idx + 'Problem:'.length)
+      .split(/\n\s*(?:Solution|Answer):/)[0]!
+      .trim();
   return user.trim();
 }
 

@@ -41,7 +41,14 @@ export interface SimServerOptions {
   supportsN: boolean;
 }
 
-export const NO_FAULTS: FaultRates = { http500: 0, http429: 0, retryAfterSeconds: 1, hang: 0, truncate: 0, malformed: 0 };
+export const NO_FAULTS: FaultRates = {
+  http500: 0,
+  http429: 0,
+  retryAfterSeconds: 1,
+  hang: 0,
+  truncate: 0,
+  malformed: 0,
+};
 
 export interface SimServerStats {
   requests: number;
@@ -98,7 +105,8 @@ export async function startSimServer(options: SimServerOptions): Promise<Running
     };
     res.on('close', finish);
     handle(req, res, options, rng, stats).catch((err) => {
-      if (!res.headersSent) sendJson(res, 500, { error: { message: `sim-server error: ${(err as Error).message}` } });
+      if (!res.headersSent)
+        sendJson(res, 500, { error: { message: `sim-server error: ${(err as Error).message}` } });
       else res.destroy();
     });
   });
@@ -135,13 +143,19 @@ async function handle(
   stats: SimServerStats,
 ): Promise<void> {
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
-  if (req.method === 'GET' && (path === '/health' || path === '')) return sendJson(res, 200, { status: 'ok' });
+  if (req.method === 'GET' && (path === '/health' || path === ''))
+    return sendJson(res, 200, { status: 'ok' });
   if (options.apiKey !== null && req.headers.authorization !== `Bearer ${options.apiKey}`) {
     stats.unauthorized++;
-    return sendJson(res, 401, { error: { message: 'Invalid or missing API key.', type: 'invalid_request_error' } });
+    return sendJson(res, 401, {
+      error: { message: 'Invalid or missing API key.', type: 'invalid_request_error' },
+    });
   }
   if (req.method === 'GET' && path === '/v1/models') {
-    return sendJson(res, 200, { object: 'list', data: [{ id: options.model, object: 'model', owned_by: 'sparq-sim' }] });
+    return sendJson(res, 200, {
+      object: 'list',
+      data: [{ id: options.model, object: 'model', owned_by: 'sparq-sim' }],
+    });
   }
   if (req.method === 'GET' && path === '/v1/stats') return sendJson(res, 200, stats);
   if (req.method !== 'POST' || path !== '/v1/chat/completions') {
@@ -165,7 +179,8 @@ async function handle(
   if (fault) stats.faults[fault]++;
   await delay(options.latency, rng);
   if (fault === 'hang') return; // the connection stays open until the client gives up
-  if (fault === 'http500') return sendJson(res, 500, { error: { message: 'Internal server error (injected)' } });
+  if (fault === 'http500')
+    return sendJson(res, 500, { error: { message: 'Internal server error (injected)' } });
   if (fault === 'http429') {
     res.setHeader('retry-after', String(options.faults.retryAfterSeconds));
     return sendJson(res, 429, { error: { message: 'Rate limit reached (injected)' } });
@@ -193,7 +208,10 @@ async function handle(
     const cut = payload.slice(0, Math.floor(payload.length / 2));
     if (rng.next() < 0.5) {
       // Promise the whole body, deliver half, drop the connection.
-      res.writeHead(200, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) });
+      res.writeHead(200, {
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(payload),
+      });
       res.write(cut, () => res.destroy());
       return;
     }
@@ -204,7 +222,8 @@ async function handle(
 }
 
 function validate(body: Record<string, unknown>, options: SimServerOptions): ChatRequest | string {
-  if (body.model !== options.model) return `The model \`${String(body.model)}\` does not exist. This server serves \`${options.model}\`.`;
+  if (body.model !== options.model)
+    return `The model \`${String(body.model)}\` does not exist. This server serves \`${options.model}\`.`;
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return '"messages" must be a non-empty array';
   for (const m of messages as ChatMessage[]) {
@@ -213,11 +232,15 @@ function validate(body: Record<string, unknown>, options: SimServerOptions): Cha
     }
   }
   const n = body.n === undefined ? 1 : body.n;
-  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 256) return '"n" must be an integer in [1, 256]';
+  if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 256)
+    return '"n" must be an integer in [1, 256]';
   if (n > 1 && !options.supportsN) return 'Only one completion choice is allowed (n must be 1)';
   const temperature = body.temperature === undefined ? 1 : body.temperature;
-  if (typeof temperature !== 'number' || temperature < 0 || temperature > 2) return '"temperature" must be a number in [0, 2]';
-  const rf = body.response_format as { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown> } } | undefined;
+  if (typeof temperature !== 'number' || temperature < 0 || temperature > 2)
+    return '"temperature" must be a number in [0, 2]';
+  const rf = body.response_format as
+    | { type?: string; json_schema?: { name?: string; schema?: Record<string, unknown> } }
+    | undefined;
   return {
     messages: messages as ChatMessage[],
     n,
@@ -226,7 +249,13 @@ function validate(body: Record<string, unknown>, options: SimServerOptions): Cha
     maxTokens: typeof body.max_tokens === 'number' ? body.max_tokens : undefined,
     seed: typeof body.seed === 'number' ? body.seed : undefined,
     responseFormat:
-      rf?.type === 'json_schema' ? { type: 'json_schema', name: rf.json_schema?.name ?? 'output', schema: rf.json_schema?.schema ?? {} } : undefined,
+      rf?.type === 'json_schema'
+        ? {
+            type: 'json_schema',
+            name: rf.json_schema?.name ?? 'output',
+            schema: rf.json_schema?.schema ?? {},
+          }
+        : undefined,
   };
 }
 

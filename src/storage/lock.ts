@@ -49,7 +49,9 @@ export function acquireRunLock(dir: string, command: string): RunLock {
         unlinkSync(file);
         continue;
       }
-      const who = holder ? `process ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.started})` : 'another process';
+      const who = holder
+        ? `process ${holder.pid} on ${holder.host} (\`${holder.command}\`, since ${holder.started})`
+        : 'another process';
       throw new UserError(
         `run directory ${dir} is in use by ${who}. Wait for it to finish or stop it; if it is no longer running, delete ${file}.`,
         3,

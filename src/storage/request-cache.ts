@@ -37,10 +37,19 @@ export class CachingClient {
    * Sends `request`, split into n single-choice requests (seeds seed+i, sample index i in the
    * key) when the backend cannot return several choices at once.
    */
-  async call(request: ChatRequest, purpose: string, templateRef: string | null, signal?: AbortSignal): Promise<CachedCall> {
+  async call(
+    request: ChatRequest,
+    purpose: string,
+    templateRef: string | null,
+    signal?: AbortSignal,
+  ): Promise<CachedCall> {
     if (request.n <= 1 || this.backend.supportsN) {
       const one = await this.callOne(request, null, purpose, templateRef, signal);
-      return { keys: [one.key], choices: one.choices.map((c, i) => ({ ...c, key: one.key, choice: i })), fromCache: one.fromCache };
+      return {
+        keys: [one.key],
+        choices: one.choices.map((c, i) => ({ ...c, key: one.key, choice: i })),
+        fromCache: one.fromCache,
+      };
     }
     const parts = await Promise.all(
       Array.from({ length: request.n }, (_, i) =>

@@ -39,7 +39,10 @@ export class SqliteRunStore {
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly stmt: Record<string, Database.Statement>;
 
-  private constructor(readonly dir: string, db: Database.Database) {
+  private constructor(
+    readonly dir: string,
+    db: Database.Database,
+  ) {
     this.db = db;
     this.stmt = {
       getResponse: db.prepare('SELECT * FROM requests WHERE key = ?'),
@@ -92,11 +95,16 @@ export class SqliteRunStore {
   // --- metadata and configuration ------------------------------------------------------------
 
   getMeta(key: string): string | undefined {
-    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)?.value;
+    return (this.db.prepare('SELECT value FROM meta WHERE key = ?').get(key) as { value: string } | undefined)
+      ?.value;
   }
 
   setMeta(key: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value').run(key, value);
+    this.db
+      .prepare(
+        'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = excluded.value',
+      )
+      .run(key, value);
   }
 
   /** Records the configuration a process runs with, unless it is the same as the last one. */
@@ -104,12 +112,18 @@ export class SqliteRunStore {
     const last = this.latestConfig();
     if (last && last.configHash === configHash && last.sparqVersion === sparqVersion) return;
     this.db
-      .prepare('INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json) VALUES (?, ?, ?, ?)')
+      .prepare(
+        'INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json) VALUES (?, ?, ?, ?)',
+      )
       .run(new Date().toISOString(), sparqVersion, configHash, configJson);
   }
 
-  latestConfig(): { configJson: string; configHash: string; sparqVersion: string; createdAt: string } | undefined {
-    const row = this.db.prepare('SELECT * FROM config_snapshots ORDER BY id DESC LIMIT 1').get() as Row | undefined;
+  latestConfig():
+    | { configJson: string; configHash: string; sparqVersion: string; createdAt: string }
+    | undefined {
+    const row = this.db.prepare('SELECT * FROM config_snapshots ORDER BY id DESC LIMIT 1').get() as
+      | Row
+      | undefined;
     if (!row) return undefined;
     return {
       configJson: row.config_json as string,
@@ -194,35 +208,62 @@ export class SqliteRunStore {
           createdAt: now,
         });
       }
-      for (const [name, value] of Object.entries(commit.counters)) if (value !== 0) this.stmt.addCounter!.run(name, value);
-      this.stmt.insertGeneration!.run(commit.generation, commit.startedAt, now, JSON.stringify(commit.metrics), JSON.stringify(commit.coreState));
+      for (const [name, value] of Object.entries(commit.counters))
+        if (value !== 0) this.stmt.addCounter!.run(name, value);
+      this.stmt.insertGeneration!.run(
+        commit.generation,
+        commit.startedAt,
+        now,
+        JSON.stringify(commit.metrics),
+        JSON.stringify(commit.coreState),
+      );
     })();
   }
 
   private insertAttempt(problemId: number, a: AttemptRecord): void {
-    this.stmt.insertAttempt!.run(problemId, a.idx, a.requestKey, a.choice, a.answer, a.correct ? 1 : 0, a.rule);
+    this.stmt.insertAttempt!.run(
+      problemId,
+      a.idx,
+      a.requestKey,
+      a.choice,
+      a.answer,
+      a.correct ? 1 : 0,
+      a.rule,
+    );
   }
 
   /** The last committed generation, or null for a run that has not finished generation 0. */
   lastGeneration(): { generation: number; coreState: unknown } | null {
-    const row = this.db.prepare('SELECT generation, core_state_json FROM generations ORDER BY generation DESC LIMIT 1').get() as Row | undefined;
-    return row ? { generation: row.generation as number, coreState: JSON.parse(row.core_state_json as string) } : null;
+    const row = this.db
+      .prepare('SELECT generation, core_state_json FROM generations ORDER BY generation DESC LIMIT 1')
+      .get() as Row | undefined;
+    return row
+      ? { generation: row.generation as number, coreState: JSON.parse(row.core_state_json as string) }
+      : null;
   }
 
   generations(): GenerationRow[] {
-    return (this.db.prepare('SELECT generation, started_at, finished_at, metrics_json FROM generations ORDER BY generation').all() as Row[]).map(
-      (row) => ({
-        generation: row.generation as number,
-        startedAt: row.started_at as string,
-        finishedAt: row.finished_at as string,
-        metrics: JSON.parse(row.metrics_json as string),
-      }),
-    );
+    return (
+      this.db
+        .prepare(
+          'SELECT generation, started_at, finished_at, metrics_json FROM generations ORDER BY generation',
+        )
+        .all() as Row[]
+    ).map((row) => ({
+      generation: row.generation as number,
+      startedAt: row.started_at as string,
+      finishedAt: row.finished_at as string,
+      metrics: JSON.parse(row.metrics_json as string),
+    }));
   }
 
   counters(): Record<string, number> {
     const out: Record<string, number> = {};
-    for (const row of this.db.prepare('SELECT name, value FROM counters').all() as { name: string; value: number }[]) out[row.name] = row.value;
+    for (const row of this.db.prepare('SELECT name, value FROM counters').all() as {
+      name: string;
+      value: number;
+    }[])
+      out[row.name] = row.value;
     return out;
   }
 
@@ -233,11 +274,16 @@ export class SqliteRunStore {
   getProblems(uids: string[]): ProblemRecord[] {
     if (uids.length === 0) return [];
     const stmt = this.db.prepare('SELECT * FROM problems WHERE uid = ?');
-    return uids.map((uid) => stmt.get(uid) as Row | undefined).filter((r): r is Row => r !== undefined).map((r) => rowToProblem(r, this.attemptsOf(r.id as number)));
+    return uids
+      .map((uid) => stmt.get(uid) as Row | undefined)
+      .filter((r): r is Row => r !== undefined)
+      .map((r) => rowToProblem(r, this.attemptsOf(r.id as number)));
   }
 
   attemptsOf(problemId: number): AttemptRecord[] {
-    return (this.db.prepare('SELECT * FROM attempts WHERE problem_id = ? ORDER BY idx').all(problemId) as Row[]).map((a) => ({
+    return (
+      this.db.prepare('SELECT * FROM attempts WHERE problem_id = ? ORDER BY idx').all(problemId) as Row[]
+    ).map((a) => ({
       idx: a.idx as number,
       requestKey: a.request_key as string,
       choice: a.choice as number,
@@ -253,8 +299,14 @@ export class SqliteRunStore {
     for (const row of stmt.iterate(...params) as Iterable<Row>) yield rowToProblem(row, []);
   }
 
-  count(table: 'problems' | 'rejections' | 'requests' | 'attempts', where = '1 = 1', params: unknown[] = []): number {
-    return (this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }).n;
+  count(
+    table: 'problems' | 'rejections' | 'requests' | 'attempts',
+    where = '1 = 1',
+    params: unknown[] = [],
+  ): number {
+    return (
+      this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }
+    ).n;
   }
 
   close(): void {

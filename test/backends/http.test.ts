@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIHttpBackend } from '../../src/backends/openai-http.js';
@@ -18,20 +18,36 @@ async function server(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise
   return s.url;
 }
 
-function backend(overrides: Record<string, unknown>, env: NodeJS.ProcessEnv = {}, random = () => 0.5, onRetry?: (i: { delayMs: number; reason: string }) => void) {
-  const b = new OpenAIHttpBackend(BackendSchema.parse({ retry_base_ms: 20, retry_max_ms: 200, ...overrides }), env, { random, onRetry });
+function backend(
+  overrides: Record<string, unknown>,
+  env: NodeJS.ProcessEnv = {},
+  random = () => 0.5,
+  onRetry?: (i: { delayMs: number; reason: string }) => void,
+) {
+  const b = new OpenAIHttpBackend(
+    BackendSchema.parse({ retry_base_ms: 20, retry_max_ms: 200, ...overrides }),
+    env,
+    { random, onRetry },
+  );
   backends.push(b);
   return b;
 }
 
 const solveRequest = (i = 0): ChatRequest => ({
-  messages: [{ role: 'user', content: `Solve the following math problem.\n\nProblem:\nFind the greatest common divisor of $${12 + i}$ and $18$.` }],
+  messages: [
+    {
+      role: 'user',
+      content: `Solve the following math problem.\n\nProblem:\nFind the greatest common divisor of $${12 + i}$ and $18$.`,
+    },
+  ],
   n: 4,
   temperature: 0.7,
   seed: i,
 });
 
-async function serverStats(url: string): Promise<{ maxInFlight: number; completed: number; faults: Record<string, number> }> {
+async function serverStats(
+  url: string,
+): Promise<{ maxInFlight: number; completed: number; faults: Record<string, number> }> {
   const res = await fetch(`${url}/stats`);
   return (await res.json()) as { maxInFlight: number; completed: number; faults: Record<string, number> };
 }
@@ -77,7 +93,12 @@ describe('OpenAI-compatible backend against a real sparq sim-server process', ()
   it('honours Retry-After on 429', async () => {
     const url = await server(['--fault-429', '1', '--retry-after', '1']);
     const delays: number[] = [];
-    const b = backend({ base_urls: [url], max_retries: 1 }, {}, () => 0, (i) => delays.push(i.delayMs));
+    const b = backend(
+      { base_urls: [url], max_retries: 1 },
+      {},
+      () => 0,
+      (i) => delays.push(i.delayMs),
+    );
     const started = Date.now();
     await expect(b.complete(solveRequest())).rejects.toThrow(/failed after 2 attempts; last error: HTTP 429/);
     expect(delays).toEqual([1000]);
@@ -111,7 +132,9 @@ describe('OpenAI-compatible backend against a real sparq sim-server process', ()
     expect(results.every((r) => r.choices.length === 4)).toBe(true);
     const faults = b.stats().faults;
     expect((faults.malformed_response ?? 0) + (faults.network ?? 0)).toBeGreaterThan(0);
-    expect((await serverStats(url)).faults.truncate).toBe((faults.malformed_response ?? 0) + (faults.network ?? 0));
+    expect((await serverStats(url)).faults.truncate).toBe(
+      (faults.malformed_response ?? 0) + (faults.network ?? 0),
+    );
   });
 
   it('malformed content is delivered (the caller turns it into a rejection), not retried', async () => {
@@ -139,25 +162,39 @@ describe('OpenAI-compatible backend against a real sparq sim-server process', ()
 
   it('401 without a key says to set api_key_env; with a bad key it names the variable, never the key', async () => {
     const url = await server(['--api-key-env', 'SIM_KEY'], { SIM_KEY: 'sk-right-key' });
-    await expect(backend({ base_urls: [url] }).complete(solveRequest())).rejects.toThrow(/HTTP 401.*set model\.api_key_env/);
+    await expect(backend({ base_urls: [url] }).complete(solveRequest())).rejects.toThrow(
+      /HTTP 401.*set model\.api_key_env/,
+    );
     const err = (await backend({ base_urls: [url], api_key_env: 'MY_KEY' }, { MY_KEY: 'sk-wrong-key-123' })
       .complete(solveRequest())
       .catch((e: unknown) => e)) as Error;
     expect(err.message).toMatch(/HTTP 401.*rejected the API key from MY_KEY/);
     expect(err.message).not.toContain('sk-wrong-key-123');
-    const ok = await backend({ base_urls: [url], api_key_env: 'MY_KEY' }, { MY_KEY: 'sk-right-key' }).complete(solveRequest());
+    const ok = await backend(
+      { base_urls: [url], api_key_env: 'MY_KEY' },
+      { MY_KEY: 'sk-right-key' },
+    ).complete(solveRequest());
     expect(ok.choices).toHaveLength(4);
   });
 
   it('a missing key variable is a clear error before any request', () => {
-    expect(() => backend({ api_key_env: 'NOT_SET_ANYWHERE' }, {})).toThrow(/environment variable NOT_SET_ANYWHERE is not set/);
+    expect(() => backend({ api_key_env: 'NOT_SET_ANYWHERE' }, {})).toThrow(
+      /environment variable NOT_SET_ANYWHERE is not set/,
+    );
   });
 
   it('the API key never reaches logs or storage', async () => {
     const key = 'sk-very-secret-key-4242';
-    const url = await server(['--api-key-env', 'SIM_KEY', '--fault-500', '0.3', '--seed', '2'], { SIM_KEY: key });
+    const url = await server(['--api-key-env', 'SIM_KEY', '--fault-500', '0.3', '--seed', '2'], {
+      SIM_KEY: key,
+    });
     const logs: string[] = [];
-    const b = backend({ base_urls: [url], api_key_env: 'SIM_KEY', max_retries: 20 }, { SIM_KEY: key }, Math.random, (i) => logs.push(JSON.stringify(i)));
+    const b = backend(
+      { base_urls: [url], api_key_env: 'SIM_KEY', max_retries: 20 },
+      { SIM_KEY: key },
+      Math.random,
+      (i) => logs.push(JSON.stringify(i)),
+    );
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
     const client = new CachingClient(b, store);

@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { backoffDelay, classifyStatus, isRetryableNetworkError, MAX_RETRY_AFTER_MS, nextDelay, parseRetryAfter } from '../../src/backends/retry.js';
+import {
+  backoffDelay,
+  classifyStatus,
+  isRetryableNetworkError,
+  MAX_RETRY_AFTER_MS,
+  nextDelay,
+  parseRetryAfter,
+} from '../../src/backends/retry.js';
 
 describe('retry policy', () => {
   it('retries rate limits and server faults, not client errors', () => {

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { parse as parseYaml } from 'yaml';
 import { describe, expect, it } from 'vitest';
+import { parse as parseYaml } from 'yaml';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { STARTER_CONFIG } from '../../src/config/starter.js';
@@ -31,7 +31,11 @@ describe('configuration', () => {
   });
 
   it('reads values from the file', () => {
-    const config = loadConfig({ file: withFile('seed: 7\nsolver:\n  k: 16\nmodel:\n  base_urls: [http://gpu1:8000/v1, http://gpu2:8000/v1]\n') });
+    const config = loadConfig({
+      file: withFile(
+        'seed: 7\nsolver:\n  k: 16\nmodel:\n  base_urls: [http://gpu1:8000/v1, http://gpu2:8000/v1]\n',
+      ),
+    });
     expect(config.seed).toBe(7);
     expect(config.solver.k).toBe(16);
     expect(config.model.base_urls).toHaveLength(2);
@@ -46,13 +50,19 @@ describe('configuration', () => {
     const file = withFile('solver:\n  k: 4\n');
     const env = { SPARQ_SOLVER__K: '6', SPARQ_MODEL__MAX_CONCURRENCY: '9' };
     expect(loadConfig({ file, env }).solver.k).toBe(6);
-    const config = loadConfig({ file, env, overrides: [{ path: 'solver.k', value: '12', flag: '--set solver.k=12' }] });
+    const config = loadConfig({
+      file,
+      env,
+      overrides: [{ path: 'solver.k', value: '12', flag: '--set solver.k=12' }],
+    });
     expect(config.solver.k).toBe(12);
     expect(config.model.max_concurrency).toBe(9);
   });
 
   it('a numeric-looking model name from a flag stays text', () => {
-    expect(loadConfig({ overrides: [{ path: 'model.model', value: '405', flag: '--model' }] }).model.model).toBe('405');
+    expect(
+      loadConfig({ overrides: [{ path: 'model.model', value: '405', flag: '--model' }] }).model.model,
+    ).toBe('405');
   });
 
   it('wrong type: names the key, what was expected, what was found and the line', () => {
@@ -61,18 +71,24 @@ describe('configuration', () => {
   });
 
   it('non-integer', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  k: 2.5\n') }))[0]).toMatch(/solver\.k: expected an integer, found the number 2\.5/);
+    expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  k: 2.5\n') }))[0]).toMatch(
+      /solver\.k: expected an integer, found the number 2\.5/,
+    );
   });
 
   it('out of range', () => {
     expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  temperature: 3\n') }))[0]).toMatch(
       /solver\.temperature: expected a number <= 2, found the number 3/,
     );
-    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  max_concurrency: 0\n') }))[0]).toMatch(/model\.max_concurrency: expected a number > 0/);
+    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  max_concurrency: 0\n') }))[0]).toMatch(
+      /model\.max_concurrency: expected a number > 0/,
+    );
   });
 
   it('unknown key (a typo) is reported with its line', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  kk: 3\n') }))[0]).toMatch(/solver\.kk: unknown key \(.*:2\)/);
+    expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  kk: 3\n') }))[0]).toMatch(
+      /solver\.kk: unknown key \(.*:2\)/,
+    );
   });
 
   it('bad enum lists the choices', () => {
@@ -82,42 +98,66 @@ describe('configuration', () => {
   });
 
   it('bad URL', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  base_urls: [localhost:8000]\n') }))[0]).toMatch(/model\.base_urls\.0: expected an http\(s\) URL/);
+    expect(
+      problemsOf(() => loadConfig({ file: withFile('model:\n  base_urls: [localhost:8000]\n') }))[0],
+    ).toMatch(/model\.base_urls\.0: expected an http\(s\) URL/);
   });
 
   it('empty list', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  base_urls: []\n') }))[0]).toMatch(/model\.base_urls: expected a list with >= 1 item/);
+    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  base_urls: []\n') }))[0]).toMatch(
+      /model\.base_urls: expected a list with >= 1 item/,
+    );
   });
 
   it('inconsistent ranges', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('selection:\n  frontier: [0.9, 0.1]\n') }))[0]).toMatch(/selection\.frontier: expected \[min, max\] with min < max/);
-    expect(problemsOf(() => loadConfig({ file: withFile('archive:\n  difficulty_bands: [0.5, 0.2]\n') }))[0]).toMatch(/strictly increasing/);
+    expect(
+      problemsOf(() => loadConfig({ file: withFile('selection:\n  frontier: [0.9, 0.1]\n') }))[0],
+    ).toMatch(/selection\.frontier: expected \[min, max\] with min < max/);
+    expect(
+      problemsOf(() => loadConfig({ file: withFile('archive:\n  difficulty_bands: [0.5, 0.2]\n') }))[0],
+    ).toMatch(/strictly increasing/);
   });
 
   it('credentials in headers are refused without echoing them', () => {
-    const [p] = problemsOf(() => loadConfig({ file: withFile('model:\n  headers:\n    Authorization: Bearer sk-live-123\n') }));
+    const [p] = problemsOf(() =>
+      loadConfig({ file: withFile('model:\n  headers:\n    Authorization: Bearer sk-live-123\n') }),
+    );
     expect(p).toMatch(/model\.headers: credentials must not be written in the config.*api_key_env/);
     expect(p).not.toContain('sk-live-123');
   });
 
   it('an invalid api_key_env name', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  api_key_env: "my key"\n') }))[0]).toMatch(/model\.api_key_env: expected an environment variable name/);
+    expect(problemsOf(() => loadConfig({ file: withFile('model:\n  api_key_env: "my key"\n') }))[0]).toMatch(
+      /model\.api_key_env: expected an environment variable name/,
+    );
   });
 
   it('values from the environment are never echoed (they may be secrets)', () => {
-    const problems = problemsOf(() => loadConfig({ env: { SPARQ_API_TOKEN: 'sk-secret-999', SPARQ_SOLVER__K: 'sk-secret-888' } }));
+    const problems = problemsOf(() =>
+      loadConfig({ env: { SPARQ_API_TOKEN: 'sk-secret-999', SPARQ_SOLVER__K: 'sk-secret-888' } }),
+    );
     expect(problems.join('\n')).not.toMatch(/sk-secret/);
-    expect(problems.join('\n')).toMatch(/api_token: unknown key \(from environment variable SPARQ_API_TOKEN\)/);
-    expect(problems.join('\n')).toMatch(/solver\.k: expected a number \(from environment variable SPARQ_SOLVER__K\)/);
+    expect(problems.join('\n')).toMatch(
+      /api_token: unknown key \(from environment variable SPARQ_API_TOKEN\)/,
+    );
+    expect(problems.join('\n')).toMatch(
+      /solver\.k: expected a number \(from environment variable SPARQ_SOLVER__K\)/,
+    );
   });
 
   it('reports every problem at once', () => {
-    const problems = problemsOf(() => loadConfig({ file: withFile('seed: -1\nsolver:\n  k: 0\n  temperature: x\nbudget:\n  generations: 1.5\n') }));
+    const problems = problemsOf(() =>
+      loadConfig({
+        file: withFile('seed: -1\nsolver:\n  k: 0\n  temperature: x\nbudget:\n  generations: 1.5\n'),
+      }),
+    );
     expect(problems).toHaveLength(4);
   });
 
   it('YAML syntax errors give the line', () => {
-    expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  k: [1, 2\n') }))[0]).toMatch(/sparq\.yaml:\d+:\d+: YAML syntax error/);
+    expect(problemsOf(() => loadConfig({ file: withFile('solver:\n  k: [1, 2\n') }))[0]).toMatch(
+      /sparq\.yaml:\d+:\d+: YAML syntax error/,
+    );
   });
 
   it('a top level that is not a mapping', () => {
@@ -125,7 +165,9 @@ describe('configuration', () => {
   });
 
   it('a missing file is a clear error', () => {
-    expect(() => loadConfig({ file: '/nonexistent/sparq.yaml' })).toThrow(/config file not found: \/nonexistent\/sparq\.yaml/);
+    expect(() => loadConfig({ file: '/nonexistent/sparq.yaml' })).toThrow(
+      /config file not found: \/nonexistent\/sparq\.yaml/,
+    );
   });
 });
 

@@ -17,7 +17,10 @@ export interface CliResult {
 }
 
 /** Runs the built CLI to completion. */
-export function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {}): CliResult {
+export function runCli(
+  args: string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; timeoutMs?: number } = {},
+): CliResult {
   const r = spawnSync(process.execPath, [CLI, ...args], {
     env: { ...process.env, ...options.env },
     cwd: options.cwd,
@@ -34,7 +37,10 @@ export interface SpawnedServer {
 }
 
 /** Starts `sparq sim-server --port 0 ...` as a real process and waits for its address. */
-export function startSimServerProcess(args: string[] = [], env: NodeJS.ProcessEnv = {}): Promise<SpawnedServer> {
+export function startSimServerProcess(
+  args: string[] = [],
+  env: NodeJS.ProcessEnv = {},
+): Promise<SpawnedServer> {
   const child = spawn(process.execPath, [CLI, 'sim-server', '--port', '0', ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -5,7 +5,14 @@ import { loadSeeds } from '../../src/seeds/load.js';
 import { tempDir } from '../helpers/cli.js';
 
 const good = (id: string, extra: Record<string, unknown> = {}) =>
-  JSON.stringify({ id, problem: `What is ${id}?`, solution: `It is $\\boxed{${id.length}}$.`, subject: 'Algebra', level: 'Level 2', ...extra });
+  JSON.stringify({
+    id,
+    problem: `What is ${id}?`,
+    solution: `It is $\\boxed{${id.length}}$.`,
+    subject: 'Algebra',
+    level: 'Level 2',
+    ...extra,
+  });
 
 function file(lines: string[]): string {
   const path = join(tempDir(), 'seeds.jsonl');
@@ -23,7 +30,9 @@ describe('seed loading', () => {
   });
 
   it('accepts subject spellings found in the wild', () => {
-    const { seeds } = loadSeeds(file([good('a', { subject: 'number_theory' }), good('b', { subject: 'Counting and Probability' })]));
+    const { seeds } = loadSeeds(
+      file([good('a', { subject: 'number_theory' }), good('b', { subject: 'Counting and Probability' })]),
+    );
     expect(seeds.map((s) => s.subject)).toEqual(['Number Theory', 'Counting & Probability']);
   });
 
@@ -33,19 +42,27 @@ describe('seed loading', () => {
   });
 
   it('missing problem', () => {
-    expect(() => loadSeeds(file([JSON.stringify({ id: 'x', solution: '\\boxed{1}' })]))).toThrow(/:1: missing "problem"/);
+    expect(() => loadSeeds(file([JSON.stringify({ id: 'x', solution: '\\boxed{1}' })]))).toThrow(
+      /:1: missing "problem"/,
+    );
   });
 
   it('missing solution', () => {
-    expect(() => loadSeeds(file([JSON.stringify({ id: 'x', problem: 'p' })]))).toThrow(/:1: missing "solution"/);
+    expect(() => loadSeeds(file([JSON.stringify({ id: 'x', problem: 'p' })]))).toThrow(
+      /:1: missing "solution"/,
+    );
   });
 
   it('a solution without a final answer', () => {
-    expect(() => loadSeeds(file([JSON.stringify({ id: 'x', problem: 'p', solution: 'it is two' })]))).toThrow(/:1: the solution has no final answer/);
+    expect(() => loadSeeds(file([JSON.stringify({ id: 'x', problem: 'p', solution: 'it is two' })]))).toThrow(
+      /:1: the solution has no final answer/,
+    );
   });
 
   it('duplicate ids name both lines', () => {
-    expect(() => loadSeeds(file([good('a'), good('b'), good('a')]))).toThrow(/:3: duplicate id "a" \(first seen on line 1\)/);
+    expect(() => loadSeeds(file([good('a'), good('b'), good('a')]))).toThrow(
+      /:3: duplicate id "a" \(first seen on line 1\)/,
+    );
   });
 
   it('an empty file', () => {
@@ -53,7 +70,9 @@ describe('seed loading', () => {
   });
 
   it('a missing file', () => {
-    expect(() => loadSeeds('/no/such/seeds.jsonl')).toThrow(/cannot read seed file \/no\/such\/seeds\.jsonl: no such file/);
+    expect(() => loadSeeds('/no/such/seeds.jsonl')).toThrow(
+      /cannot read seed file \/no\/such\/seeds\.jsonl: no such file/,
+    );
   });
 
   it('a non-object line and a wrongly typed field', () => {
@@ -83,6 +102,8 @@ describe('seed loading', () => {
   });
 
   it('an unknown bundled set', () => {
-    expect(() => loadSeeds('bundled:gsm9k')).toThrow(/unknown bundled seed set "gsm9k"; available: bundled:math_train/);
+    expect(() => loadSeeds('bundled:gsm9k')).toThrow(
+      /unknown bundled seed set "gsm9k"; available: bundled:math_train/,
+    );
   });
 });

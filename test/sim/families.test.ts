@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { FAMILIES } from '../../src/sim/families/index.js';
 import { MAX_LEVEL } from '../../src/sim/families/family.js';
-import { parseProblem, problemValue, renderProblem, renderSolution, solveProbability } from '../../src/sim/problem.js';
+import { FAMILIES } from '../../src/sim/families/index.js';
+import {
+  parseProblem,
+  problemValue,
+  renderProblem,
+  renderSolution,
+  solveProbability,
+} from '../../src/sim/problem.js';
 import { Rng } from '../../src/util/hash.js';
 
 describe('simulated problem families', () => {

@@ -14,7 +14,13 @@ const linear: Family = {
   },
   levelOf: magnitudeLevel,
   render: ([a, b, c, d]) =>
-    `the value of $x$ that satisfies $${polynomial([[a!, 'x'], [b!, '']])} = ${polynomial([[c!, 'x'], [d!, '']])}$`,
+    `the value of $x$ that satisfies $${polynomial([
+      [a!, 'x'],
+      [b!, ''],
+    ])} = ${polynomial([
+      [c!, 'x'],
+      [d!, ''],
+    ])}$`,
   parse(np) {
     const m = /^the value of \$x\$ that satisfies \$(.+) = (.+)\$$/.exec(np);
     if (!m) return null;
@@ -48,9 +54,10 @@ const arithmeticSequence: Family = {
   render: ([a, d, n]) =>
     `the term in position $${n}$ of the arithmetic sequence whose first term is $${a}$ and whose common difference is $${d}$`,
   parse(np) {
-    const m = /^the term in position \$(\d+)\$ of the arithmetic sequence whose first term is \$(-?\d+)\$ and whose common difference is \$(-?\d+)\$$/.exec(
-      np,
-    );
+    const m =
+      /^the term in position \$(\d+)\$ of the arithmetic sequence whose first term is \$(-?\d+)\$ and whose common difference is \$(-?\d+)\$$/.exec(
+        np,
+      );
     const v = m && toInts([m[2], m[3], m[1]]);
     return v && v[2]! >= 1 ? v : null;
   },
@@ -74,7 +81,13 @@ const composition: Family = {
   generate: (rng, level) => magnitudeInts(rng, level, 5, 1, true),
   levelOf: magnitudeLevel,
   render: ([a, b, c, d, t]) =>
-    `the value of $f(g(${t}))$, where $f(x) = ${polynomial([[a!, 'x'], [b!, '']])}$ and $g(x) = ${polynomial([[c!, 'x'], [d!, '']])}$`,
+    `the value of $f(g(${t}))$, where $f(x) = ${polynomial([
+      [a!, 'x'],
+      [b!, ''],
+    ])}$ and $g(x) = ${polynomial([
+      [c!, 'x'],
+      [d!, ''],
+    ])}$`,
   parse(np) {
     const m = /^the value of \$f\(g\((-?\d+)\)\)\$, where \$f\(x\) = (.+)\$ and \$g\(x\) = (.+)\$$/.exec(np);
     if (!m) return null;
@@ -107,11 +120,16 @@ const quadratic: Family = {
     const root = Math.sqrt(disc);
     return magnitudeLevel([(-b! + root) / 2, (-b! - root) / 2]);
   },
-  render: ([b, c]) => `the sum of the squares of the roots of $${polynomial([[1, 'x^2'], [b!, 'x'], [c!, '']])} = 0$`,
+  render: ([b, c]) =>
+    `the sum of the squares of the roots of $${polynomial([
+      [1, 'x^2'],
+      [b!, 'x'],
+      [c!, ''],
+    ])} = 0$`,
   parse(np) {
     const m = /^the sum of the squares of the roots of \$(.+) = 0\$$/.exec(np);
     const p = m && parsePolynomial(m[1]!, ['x^2', 'x', '']);
-    if (!p || p[0] !== 1) return null;
+    if (p?.[0] !== 1) return null;
     const disc = p[1]! * p[1]! - 4 * p[2]!;
     return disc >= 0 && Number.isInteger(Math.sqrt(disc)) ? [p[1]!, p[2]!] : null;
   },

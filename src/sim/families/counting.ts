@@ -1,5 +1,13 @@
 import { Rat } from '../rational.js';
-import { binomial, clampLevel, type Family, factorial, magnitudeInts, magnitudeLevel, toInts } from './family.js';
+import {
+  binomial,
+  clampLevel,
+  type Family,
+  factorial,
+  magnitudeInts,
+  magnitudeLevel,
+  toInts,
+} from './family.js';
 
 const combinations: Family = {
   id: 'counting.combinations',
@@ -11,9 +19,13 @@ const combinations: Family = {
     return [n, rng.int(2, Math.max(2, Math.floor(n / 2)))];
   },
   levelOf: ([n]) => clampLevel(Math.floor((n! - 3) / 3)),
-  render: ([n, k]) => `the number of ways to choose a committee of $${k}$ people from a group of $${n}$ people`,
+  render: ([n, k]) =>
+    `the number of ways to choose a committee of $${k}$ people from a group of $${n}$ people`,
   parse(np) {
-    const m = /^the number of ways to choose a committee of \$(\d+)\$ people from a group of \$(\d+)\$ people$/.exec(np);
+    const m =
+      /^the number of ways to choose a committee of \$(\d+)\$ people from a group of \$(\d+)\$ people$/.exec(
+        np,
+      );
     const v = m && toInts([m[2], m[1]]);
     return v && v[1]! <= v[0]! && v[0]! <= 40 ? v : null;
   },
@@ -42,9 +54,10 @@ const multipleProbability: Family = {
   render: ([n, m]) =>
     `the probability that an integer chosen uniformly at random from $1$ to $${n}$ inclusive is a multiple of $${m}$`,
   parse(np) {
-    const m = /^the probability that an integer chosen uniformly at random from \$1\$ to \$(\d+)\$ inclusive is a multiple of \$(\d+)\$$/.exec(
-      np,
-    );
+    const m =
+      /^the probability that an integer chosen uniformly at random from \$1\$ to \$(\d+)\$ inclusive is a multiple of \$(\d+)\$$/.exec(
+        np,
+      );
     const v = m && toInts([m[1], m[2]]);
     return v && v[0]! >= 1 && v[1]! >= 1 ? v : null;
   },
@@ -76,9 +89,10 @@ const beads: Family = {
   render: ([r, b, g]) =>
     `the number of distinct arrangements in a row of $${r}$ identical red beads, $${b}$ identical blue beads and $${g}$ identical green beads`,
   parse(np) {
-    const m = /^the number of distinct arrangements in a row of \$(\d+)\$ identical red beads, \$(\d+)\$ identical blue beads and \$(\d+)\$ identical green beads$/.exec(
-      np,
-    );
+    const m =
+      /^the number of distinct arrangements in a row of \$(\d+)\$ identical red beads, \$(\d+)\$ identical blue beads and \$(\d+)\$ identical green beads$/.exec(
+        np,
+      );
     const v = m && toInts([m[1], m[2], m[3]]);
     return v && v[0]! + v[1]! + v[2]! <= 30 ? v : null;
   },
@@ -107,9 +121,10 @@ const diceExpectation: Family = {
   render: ([n, m]) =>
     `the expected value of the sum of $${n}$ rolls of a fair $${m}$-sided die whose faces are numbered $1$ through $${m}$`,
   parse(np) {
-    const m = /^the expected value of the sum of \$(\d+)\$ rolls of a fair \$(\d+)\$-sided die whose faces are numbered \$1\$ through \$(\d+)\$$/.exec(
-      np,
-    );
+    const m =
+      /^the expected value of the sum of \$(\d+)\$ rolls of a fair \$(\d+)\$-sided die whose faces are numbered \$1\$ through \$(\d+)\$$/.exec(
+        np,
+      );
     const v = m && toInts([m[1], m[2]]);
     return v && m[2] === m[3] ? v : null;
   },

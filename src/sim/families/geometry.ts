@@ -31,12 +31,18 @@ const hypotenuse: Family = {
   // The level is the primitive triple: larger triples are less familiar.
   levelOf([a, b]) {
     const g = gcd(a!, b!);
-    const index = TRIPLES.findIndex(([x, y]) => (x === a! / g && y === b! / g) || (y === a! / g && x === b! / g));
+    const index = TRIPLES.findIndex(
+      ([x, y]) => (x === a! / g && y === b! / g) || (y === a! / g && x === b! / g),
+    );
     return index < 0 ? MAX_LEVEL : clampLevel(index + 1);
   },
-  render: ([a, b]) => `the length of the hypotenuse of a right triangle whose legs have lengths $${a}$ and $${b}$`,
+  render: ([a, b]) =>
+    `the length of the hypotenuse of a right triangle whose legs have lengths $${a}$ and $${b}$`,
   parse(np) {
-    const m = /^the length of the hypotenuse of a right triangle whose legs have lengths \$(\d+)\$ and \$(\d+)\$$/.exec(np);
+    const m =
+      /^the length of the hypotenuse of a right triangle whose legs have lengths \$(\d+)\$ and \$(\d+)\$$/.exec(
+        np,
+      );
     const v = m && toInts([m[1], m[2]]);
     return v && Number.isInteger(Math.sqrt(v[0]! ** 2 + v[1]! ** 2)) ? v : null;
   },
@@ -62,11 +68,13 @@ const shoelace: Family = {
     }
   },
   levelOf: magnitudeLevel,
-  render: ([a, b, c, d, e, f]) => `the area of the triangle with vertices $(${a}, ${b})$, $(${c}, ${d})$ and $(${e}, ${f})$`,
+  render: ([a, b, c, d, e, f]) =>
+    `the area of the triangle with vertices $(${a}, ${b})$, $(${c}, ${d})$ and $(${e}, ${f})$`,
   parse(np) {
-    const m = /^the area of the triangle with vertices \$\((-?\d+), (-?\d+)\)\$, \$\((-?\d+), (-?\d+)\)\$ and \$\((-?\d+), (-?\d+)\)\$$/.exec(
-      np,
-    );
+    const m =
+      /^the area of the triangle with vertices \$\((-?\d+), (-?\d+)\)\$, \$\((-?\d+), (-?\d+)\)\$ and \$\((-?\d+), (-?\d+)\)\$$/.exec(
+        np,
+      );
     const v = m && toInts(m.slice(1));
     return v && twiceArea(v) !== 0 ? v : null;
   },
@@ -96,7 +104,8 @@ const interiorAngle: Family = {
   levelOf: ([n]) => magnitudeLevel([n! - 2]),
   render: ([n]) => `the measure, in degrees, of each interior angle of a regular polygon with $${n}$ sides`,
   parse(np) {
-    const m = /^the measure, in degrees, of each interior angle of a regular polygon with \$(\d+)\$ sides$/.exec(np);
+    const m =
+      /^the measure, in degrees, of each interior angle of a regular polygon with \$(\d+)\$ sides$/.exec(np);
     const v = m && toInts([m[1]]);
     return v && v[0]! >= 3 ? v : null;
   },
@@ -119,9 +128,13 @@ const pyramid: Family = {
   ease: 0.94,
   generate: (rng, level) => magnitudeInts(rng, level, 2, 1),
   levelOf: magnitudeLevel,
-  render: ([a, h]) => `the volume of a square pyramid whose base has side length $${a}$ and whose height is $${h}$`,
+  render: ([a, h]) =>
+    `the volume of a square pyramid whose base has side length $${a}$ and whose height is $${h}$`,
   parse(np) {
-    const m = /^the volume of a square pyramid whose base has side length \$(\d+)\$ and whose height is \$(\d+)\$$/.exec(np);
+    const m =
+      /^the volume of a square pyramid whose base has side length \$(\d+)\$ and whose height is \$(\d+)\$$/.exec(
+        np,
+      );
     return m && toInts([m[1], m[2]]);
   },
   solve([a, h]) {

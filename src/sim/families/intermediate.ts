@@ -4,7 +4,16 @@ function gcd(a: number, b: number): number {
   while (b !== 0) [a, b] = [b, a % b];
   return Math.abs(a);
 }
-import { clampLevel, type Family, magnitudeInts, magnitudeLevel, parsePolynomial, polynomial, toInts } from './family.js';
+
+import {
+  clampLevel,
+  type Family,
+  magnitudeInts,
+  magnitudeLevel,
+  parsePolynomial,
+  polynomial,
+  toInts,
+} from './family.js';
 
 const vieta: Family = {
   id: 'intermediate.vieta-cubic',
@@ -14,7 +23,12 @@ const vieta: Family = {
   generate: (rng, level) => magnitudeInts(rng, level, 4, 1, true),
   levelOf: magnitudeLevel,
   render: ([a, b, c, d]) =>
-    `the sum of the products of the roots of $${polynomial([[a!, 'x^3'], [b!, 'x^2'], [c!, 'x'], [d!, '']])} = 0$ taken two at a time`,
+    `the sum of the products of the roots of $${polynomial([
+      [a!, 'x^3'],
+      [b!, 'x^2'],
+      [c!, 'x'],
+      [d!, ''],
+    ])} = 0$ taken two at a time`,
   parse(np) {
     const m = /^the sum of the products of the roots of \$(.+) = 0\$ taken two at a time$/.exec(np);
     const p = m && parsePolynomial(m[1]!, ['x^3', 'x^2', 'x', '']);
@@ -24,7 +38,9 @@ const vieta: Family = {
     const value = new Rat(c!, a!);
     return {
       value,
-      steps: [`For $ax^3 + bx^2 + cx + d = 0$, Vieta's formulas give $r_1r_2 + r_1r_3 + r_2r_3 = \\frac{c}{a} = \\frac{${c}}{${a}} = ${value.toLatex()}$.`],
+      steps: [
+        `For $ax^3 + bx^2 + cx + d = 0$, Vieta's formulas give $r_1r_2 + r_1r_3 + r_2r_3 = \\frac{c}{a} = \\frac{${c}}{${a}} = ${value.toLatex()}$.`,
+      ],
     };
   },
 };
@@ -46,9 +62,10 @@ const geometricSeries: Family = {
   render: ([a, p, q]) =>
     `the sum of the infinite geometric series whose first term is $${a}$ and whose common ratio is $${new Rat(p!, q!).toLatex()}$`,
   parse(np) {
-    const m = /^the sum of the infinite geometric series whose first term is \$(-?\d+)\$ and whose common ratio is \$(-?)\\frac\{(\d+)\}\{(\d+)\}\$$/.exec(
-      np,
-    );
+    const m =
+      /^the sum of the infinite geometric series whose first term is \$(-?\d+)\$ and whose common ratio is \$(-?)\\frac\{(\d+)\}\{(\d+)\}\$$/.exec(
+        np,
+      );
     const v = m && toInts([m[1], m[3], m[4]]);
     if (!v || v[1]! >= v[2]! || v[1]! === 0) return null;
     return [v[0]!, m[2] === '-' ? -v[1]! : v[1]!, v[2]!];
@@ -77,13 +94,20 @@ const remainderTheorem: Family = {
   },
   levelOf: ([n]) => clampLevel(n! - 2),
   render: ([n, a, b, c]) =>
-    `the remainder when $${polynomial([[1, `x^{${n}}`], [a!, 'x'], [b!, '']])}$ is divided by $${polynomial([[1, 'x'], [-c!, '']])}$`,
+    `the remainder when $${polynomial([
+      [1, `x^{${n}}`],
+      [a!, 'x'],
+      [b!, ''],
+    ])}$ is divided by $${polynomial([
+      [1, 'x'],
+      [-c!, ''],
+    ])}$`,
   parse(np) {
     const m = /^the remainder when \$(x\^\{(\d+)\}.*)\$ is divided by \$x ([+-]) (\d+)\$$/.exec(np);
     if (!m) return null;
     const n = Number(m[2]);
     const p = parsePolynomial(m[1]!, [`x^${n}`, 'x', '']);
-    if (!p || p[0] !== 1 || n < 2 || n > 12) return null;
+    if (p?.[0] !== 1 || n < 2 || n > 12) return null;
     return [n, p[1]!, p[2]!, m[3] === '-' ? Number(m[4]) : -Number(m[4])];
   },
   solve([n, a, b, c]) {
@@ -110,7 +134,8 @@ const logarithm: Family = {
   levelOf: ([, , m]) => magnitudeLevel([m!]),
   render: ([b, k, m]) => `the value of $x$ that satisfies $\\log_{${b}} x + \\log_{${b}} ${m} = ${k}$`,
   parse(np) {
-    const m = /^the value of \$x\$ that satisfies \$\\log_\{(\d+)\} x \+ \\log_\{(\d+)\} (\d+) = (\d+)\$$/.exec(np);
+    const m =
+      /^the value of \$x\$ that satisfies \$\\log_\{(\d+)\} x \+ \\log_\{(\d+)\} (\d+) = (\d+)\$$/.exec(np);
     const v = m && toInts([m[1], m[4], m[3]]);
     return v && m[1] === m[2] && v[0]! >= 2 && v[1]! <= 12 && v[2]! >= 1 ? v : null;
   },

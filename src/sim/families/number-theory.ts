@@ -73,7 +73,9 @@ const greatestCommonDivisor: Family = {
     const value = Rat.int(gcd(a!, b!));
     return {
       value,
-      steps: [`By the Euclidean algorithm on $${a}$ and $${b}$, the last nonzero remainder is $${value.toLatex()}$.`],
+      steps: [
+        `By the Euclidean algorithm on $${a}$ and $${b}$, the last nonzero remainder is $${value.toLatex()}$.`,
+      ],
     };
   },
 };

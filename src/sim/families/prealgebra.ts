@@ -39,7 +39,9 @@ const mean: Family = {
     const value = new Rat(sum, xs.length);
     return {
       value,
-      steps: [`The sum is $${sum}$ and there are $${xs.length}$ numbers, so the mean is $\\frac{${sum}}{${xs.length}} = ${value.toLatex()}$.`],
+      steps: [
+        `The sum is $${sum}$ and there are $${xs.length}$ numbers, so the mean is $\\frac{${sum}}{${xs.length}} = ${value.toLatex()}$.`,
+      ],
     };
   },
 };

@@ -11,19 +11,33 @@ const dotProduct: Family = {
   render: ([a, b, c, d, e, f]) =>
     `the dot product of $\\begin{pmatrix} ${a} \\\\ ${b} \\\\ ${c} \\end{pmatrix}$ and $\\begin{pmatrix} ${d} \\\\ ${e} \\\\ ${f} \\end{pmatrix}$`,
   parse(np) {
-    const m = /^the dot product of \$\\begin\{pmatrix\} (-?\d+) \\\\ (-?\d+) \\\\ (-?\d+) \\end\{pmatrix\}\$ and \$\\begin\{pmatrix\} (-?\d+) \\\\ (-?\d+) \\\\ (-?\d+) \\end\{pmatrix\}\$$/.exec(
-      np,
-    );
+    const m =
+      /^the dot product of \$\\begin\{pmatrix\} (-?\d+) \\\\ (-?\d+) \\\\ (-?\d+) \\end\{pmatrix\}\$ and \$\\begin\{pmatrix\} (-?\d+) \\\\ (-?\d+) \\\\ (-?\d+) \\end\{pmatrix\}\$$/.exec(
+        np,
+      );
     return m && toInts(m.slice(1));
   },
   solve([a, b, c, d, e, f]) {
     const value = Rat.int(a! * d! + b! * e! + c! * f!);
-    return { value, steps: [`Multiply componentwise and add: $${a! * d!} + ${b! * e!} + ${c! * f!} = ${value.toLatex()}$.`] };
+    return {
+      value,
+      steps: [`Multiply componentwise and add: $${a! * d!} + ${b! * e!} + ${c! * f!} = ${value.toLatex()}$.`],
+    };
   },
 };
 
 function det3(m: number[]): number {
-  const [a, b, c, d, e, f, g, h, i] = m as [number, number, number, number, number, number, number, number, number];
+  const [a, b, c, d, e, f, g, h, i] = m as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
   return a * (e * i - f * h) - b * (d * i - f * g) + c * (d * h - e * g);
 }
 
@@ -33,7 +47,8 @@ const determinant: Family = {
   skill: 'matrices and determinants',
   ease: 0.95,
   // Levels 1-3 are 2x2 matrices of growing entries, 4-6 are 3x3.
-  generate: (rng, level) => (level <= 3 ? magnitudeInts(rng, level + 1, 4, 0, true) : magnitudeInts(rng, level - 3, 9, 0, true)),
+  generate: (rng, level) =>
+    level <= 3 ? magnitudeInts(rng, level + 1, 4, 0, true) : magnitudeInts(rng, level - 3, 9, 0, true),
   levelOf: (m) => (m.length === 4 ? clampLevel(magnitudeLevel(m) - 1) : clampLevel(magnitudeLevel(m) + 3)),
   render(m) {
     const size = m.length === 4 ? 2 : 3;
@@ -49,7 +64,10 @@ const determinant: Family = {
   },
   solve(m) {
     const value = Rat.int(m.length === 4 ? m[0]! * m[3]! - m[1]! * m[2]! : det3(m));
-    const how = m.length === 4 ? `$ad - bc = ${m[0]! * m[3]!} - ${m[1]! * m[2]! < 0 ? `(${m[1]! * m[2]!})` : m[1]! * m[2]!}$` : 'cofactor expansion along the first row';
+    const how =
+      m.length === 4
+        ? `$ad - bc = ${m[0]! * m[3]!} - ${m[1]! * m[2]! < 0 ? `(${m[1]! * m[2]!})` : m[1]! * m[2]!}$`
+        : 'cofactor expansion along the first row';
     return { value, steps: [`By ${how}, the determinant is $${value.toLatex()}$.`] };
   },
 };
@@ -78,7 +96,10 @@ const specialAngles: Family = {
   render: ([a, b, t]) =>
     `the value of $${a === 1 ? '' : a === -1 ? '-' : a}\\sin^2 \\theta ${b! < 0 ? '-' : '+'} ${Math.abs(b!) === 1 ? '' : Math.abs(b!)}\\cos^2 \\theta$ when $\\theta = ${t}^\\circ$`,
   parse(np) {
-    const m = /^the value of \$(-?\d*)\\sin\^2 \\theta ([+-]) (\d*)\\cos\^2 \\theta\$ when \$\\theta = (\d+)\^\\circ\$$/.exec(np);
+    const m =
+      /^the value of \$(-?\d*)\\sin\^2 \\theta ([+-]) (\d*)\\cos\^2 \\theta\$ when \$\\theta = (\d+)\^\\circ\$$/.exec(
+        np,
+      );
     if (!m || !(Number(m[4]) in SIN_SQUARED)) return null;
     const a = m[1] === '' ? 1 : m[1] === '-' ? -1 : Number(m[1]);
     const bAbs = m[3] === '' ? 1 : Number(m[3]);
@@ -108,7 +129,9 @@ const complexModulus: Family = {
   render: ([a, b, c, d]) =>
     `the square of the modulus of $(${a} ${b! < 0 ? '-' : '+'} ${Math.abs(b!)}i)(${c} ${d! < 0 ? '-' : '+'} ${Math.abs(d!)}i)$`,
   parse(np) {
-    const m = /^the square of the modulus of \$\((-?\d+) ([+-]) (\d+)i\)\((-?\d+) ([+-]) (\d+)i\)\$$/.exec(np);
+    const m = /^the square of the modulus of \$\((-?\d+) ([+-]) (\d+)i\)\((-?\d+) ([+-]) (\d+)i\)\$$/.exec(
+      np,
+    );
     const v = m && toInts([m[1], m[3], m[4], m[6]]);
     if (!v) return null;
     return [v[0]!, m![2] === '-' ? -v[1]! : v[1]!, v[2]!, m![5] === '-' ? -v[3]! : v[3]!];
@@ -119,7 +142,9 @@ const complexModulus: Family = {
     const value = Rat.int(p * q);
     return {
       value,
-      steps: [`The modulus is multiplicative, so $|zw|^2 = |z|^2 |w|^2 = ${p} \\cdot ${q} = ${value.toLatex()}$.`],
+      steps: [
+        `The modulus is multiplicative, so $|zw|^2 = |z|^2 |w|^2 = ${p} \\cdot ${q} = ${value.toLatex()}$.`,
+      ],
     };
   },
 };

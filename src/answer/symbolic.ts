@@ -1,0 +1,316 @@
+/**
+ * Equivalence of two mathematical expressions (LaTeX leaves of an answer), and of equations and
+ * inequalities. Order of attempts, cheapest and most certain first:
+ *   1. exact rational evaluation of constant expressions (`numeric-rational`);
+ *   2. floating-point evaluation of constants (`numeric-eval`), with the decimal rounding policy
+ *      (`numeric-tolerance`);
+ *   3. evaluation at deterministic random points for expressions with unknowns
+ *      (`random-points`), which settles polynomial and trigonometric identities;
+ *   4. the Compute Engine's canonical form and expansion (`symbolic`) for what we cannot
+ *      evaluate (sums with symbolic bounds, derivatives, matrices).
+ * One engine instance is reused; its canonical parsing runs inside a pushed scope so that the
+ * symbols it declares (`x(y+1)` makes `x` a function) never leak into the next check.
+ */
+import { ComputeEngine } from '@cortex-js/compute-engine';
+import type { Deadline } from './deadline.js';
+import {
+  type Complex,
+  cabs,
+  cdiv,
+  closeTo,
+  collectSymbols,
+  complexValue,
+  type EvalScope,
+  exactValue,
+  hashString,
+  isConstantSymbol,
+  isFiniteComplex,
+  type Json,
+} from './evaluate.js';
+import { LruCache } from './lru.js';
+import * as Q from './numbers.js';
+import type { RelOp } from './structure.js';
+
+export interface Decision {
+  equivalent: boolean;
+  rule: string;
+}
+
+export interface Tolerance {
+  /** Accept numbers whose difference is at most this (upstream configs such as OlympiadBench's). */
+  absTol?: number;
+  relTol?: number;
+}
+
+let engine: ComputeEngine | null = null;
+
+/** The shared Compute Engine; created on first use (about 200 ms). */
+export function getEngine(): ComputeEngine {
+  if (!engine) engine = new ComputeEngine();
+  return engine;
+}
+
+export function engineReady(): boolean {
+  return engine !== null;
+}
+
+const MAX_LATEX = 1000;
+const rawCache = new LruCache<string, Json | null>(8192);
+
+function containsError(x: Json): boolean {
+  if (!Array.isArray(x)) return false;
+  if (x[0] === 'Error') return true;
+  for (let k = 1; k < x.length; k++) if (containsError(x[k])) return true;
+  return false;
+}
+
+/** MathJSON of a LaTeX leaf from the non-canonical parser, or null if it does not parse. */
+export function parseRaw(latex: string, deadline: Deadline): Json | null {
+  const cached = rawCache.get(latex);
+  if (cached !== undefined) return cached;
+  if (latex.length > MAX_LATEX || latex.trim() === '') return null;
+  let json: Json | null = null;
+  const ce = engineReady() ? getEngine() : deadline.excluding(getEngine);
+  try {
+    const parsed = ce.parse(latex, { canonical: false }).json as Json;
+    json = containsError(parsed) ? null : parsed;
+  } catch {
+    json = null;
+  }
+  rawCache.set(latex, json);
+  return json;
+}
+
+const POINTS = 6;
+
+/** A value for symbol `name` at point `k`: non-integers in (0.3, 2.9), then small integers. */
+function pointValue(name: string, k: number): Complex {
+  const h = hashString(`${name}#${k}`);
+  if (k < 4) return { re: 0.31 + 2.6 * ((h % 100_003) / 100_003), im: 0 };
+  return { re: 2 + (h % 5), im: 0 };
+}
+
+interface Prepared {
+  symbols: string[];
+  functions: Set<string>;
+}
+
+function prepare(values: Json[]): Prepared {
+  const plain = new Set<string>();
+  const applied = new Set<string>();
+  for (const v of values) collectSymbols(v, plain, applied);
+  const functions = new Set<string>();
+  for (const a of applied) if (!plain.has(a)) functions.add(a);
+  const symbols = [...plain].filter((s) => !isConstantSymbol(s) && !functions.has(s));
+  return { symbols, functions };
+}
+
+function scopeAt(p: Prepared, k: number): EvalScope {
+  const vars = new Map<string, Complex>();
+  for (const s of p.symbols) vars.set(s, pointValue(s, k));
+  return { vars, functions: p.functions };
+}
+
+/** How a side was written, for the decimal rounding policy. */
+function literalOf(latex: string): Q.NumberLiteral | null {
+  const lit = Q.parseNumberLiteral(latex);
+  return lit && (lit.form === 'decimal' || lit.form === 'scientific') && lit.decimals > 0 ? lit : null;
+}
+
+export function compareNumberLiterals(a: Q.NumberLiteral, b: Q.NumberLiteral, tol: Tolerance): Decision {
+  if (Q.ratEq(a.value, b.value)) return { equivalent: true, rule: 'numeric-rational' };
+  const x = Q.toNumber(a.value);
+  const y = Q.toNumber(b.value);
+  if (withinTolerance(x, y, tol)) return { equivalent: true, rule: 'numeric-tolerance' };
+  const approx = (d: Q.NumberLiteral, exact: Q.NumberLiteral) =>
+    (d.form === 'decimal' || d.form === 'scientific') &&
+    d.decimals > 0 &&
+    !Q.isTerminating(exact.value) &&
+    Q.decimalApproximates({ value: Q.toNumber(d.value), decimals: d.decimals, significant: d.significant }, Q.toNumber(exact.value));
+  if (approx(a, b) || approx(b, a)) return { equivalent: true, rule: 'numeric-tolerance' };
+  return { equivalent: false, rule: 'numeric-rational' };
+}
+
+function withinTolerance(x: number, y: number, tol: Tolerance): boolean {
+  const diff = Math.abs(x - y);
+  if (tol.absTol !== undefined && diff <= tol.absTol * (1 + 1e-9) + 1e-15) return true;
+  if (tol.relTol !== undefined && diff <= tol.relTol * Math.max(Math.abs(x), Math.abs(y))) return true;
+  return false;
+}
+
+/**
+ * Compare two LaTeX expressions. `scaleA` multiplies side a first (1/100 for a percent reading).
+ * Returns undefined when nothing could decide (neither side parses, nothing evaluates).
+ */
+export function compareExpressions(
+  a: string,
+  b: string,
+  deadline: Deadline,
+  tol: Tolerance,
+  scaleA?: Q.Rat,
+): Decision | undefined {
+  const la = Q.parseNumberLiteral(a);
+  const lb = Q.parseNumberLiteral(b);
+  if (la && lb && !scaleA) return compareNumberLiterals(la, lb, tol);
+  let ja = parseRaw(a, deadline);
+  const jb = parseRaw(b, deadline);
+  deadline.check();
+  if (ja === null || jb === null) return undefined;
+  if (scaleA) ja = ['Multiply', ja, ['Rational', Number(scaleA.n), Number(scaleA.d)]];
+  const prep = prepare([ja, jb]);
+
+  if (prep.symbols.length === 0 && prep.functions.size === 0) {
+    const ea = exactValue(ja);
+    const eb = exactValue(jb);
+    if (ea && eb) {
+      if (Q.ratEq(ea, eb)) return { equivalent: true, rule: 'numeric-rational' };
+      const lits: [Q.NumberLiteral, Q.NumberLiteral] = [
+        { value: ea, form: la && !scaleA ? la.form : 'fraction', decimals: la?.decimals ?? 0, significant: la?.significant ?? 0 },
+        { value: eb, form: lb ? lb.form : 'fraction', decimals: lb?.decimals ?? 0, significant: lb?.significant ?? 0 },
+      ];
+      return compareNumberLiterals(...lits, tol);
+    }
+    const scope = scopeAt(prep, 0);
+    const va = complexValue(ja, scope);
+    const vb = complexValue(jb, scope);
+    if (va && vb && isFiniteComplex(va) && isFiniteComplex(vb)) {
+      if (closeTo(va, vb, 1e-10)) return { equivalent: true, rule: 'numeric-eval' };
+      if (va.im === 0 && vb.im === 0) {
+        if (withinTolerance(va.re, vb.re, tol)) return { equivalent: true, rule: 'numeric-tolerance' };
+        const da = scaleA ? null : literalOf(a);
+        const db = literalOf(b);
+        if (da && !ea && Q.decimalApproximates({ value: va.re, decimals: da.decimals, significant: da.significant }, vb.re)) {
+          return { equivalent: true, rule: 'numeric-tolerance' };
+        }
+        if (db && !eb && Q.decimalApproximates({ value: vb.re, decimals: db.decimals, significant: db.significant }, va.re)) {
+          return { equivalent: true, rule: 'numeric-tolerance' };
+        }
+      }
+      return { equivalent: false, rule: 'numeric-eval' };
+    }
+    if (va && vb && va.re === vb.re && va.im === vb.im && !Number.isNaN(va.re)) {
+      // Both the same infinity.
+      return { equivalent: true, rule: 'numeric-eval' };
+    }
+    return canonicalCompare(a, b, deadline, scaleA);
+  }
+
+  const verdict = randomPoints(prep, (scope) => [complexValue(ja, scope), complexValue(jb, scope)], deadline);
+  if (verdict !== undefined) return { equivalent: verdict, rule: 'random-points' };
+  return canonicalCompare(a, b, deadline, scaleA);
+}
+
+/**
+ * Evaluate at the deterministic points; true when every usable point agrees, false when one
+ * disagrees, undefined when fewer than three points could be evaluated on both sides.
+ */
+function randomPoints(
+  prep: Prepared,
+  values: (scope: EvalScope) => [Complex | null, Complex | null],
+  deadline: Deadline,
+): boolean | undefined {
+  let usable = 0;
+  for (let k = 0; k < POINTS; k++) {
+    deadline.check();
+    const [va, vb] = values(scopeAt(prep, k));
+    if (!va || !vb) return undefined;
+    if (!isFiniteComplex(va) || !isFiniteComplex(vb)) continue;
+    if (!closeTo(va, vb, 1e-8)) return false;
+    usable++;
+  }
+  return usable >= 3 ? true : undefined;
+}
+
+/** Refuse to hand the CAS numbers it might try to expand exactly (`99^{99^{99}}`, `10^6!`). */
+function tooLargeForCas(latex: string): boolean {
+  return /\^\s*\{?\s*-?\d{4,}|\d{4,}\s*!|\\binom\s*\{\s*\d{5,}/.test(latex);
+}
+
+function canonicalCompare(a: string, b: string, deadline: Deadline, scaleA?: Q.Rat): Decision | undefined {
+  if (tooLargeForCas(a) || tooLargeForCas(b)) return { equivalent: false, rule: 'refused:huge-number' };
+  if (a.length > MAX_LATEX || b.length > MAX_LATEX) return undefined;
+  deadline.check();
+  const ce = getEngine();
+  ce.pushScope();
+  try {
+    let A = ce.parse(a);
+    const B = ce.parse(b);
+    if (scaleA) A = ce.box(['Multiply', A, ['Rational', Number(scaleA.n), Number(scaleA.d)]]);
+    if (!A.isValid || !B.isValid) return undefined;
+    if (A.isSame(B)) return { equivalent: true, rule: 'symbolic' };
+    deadline.check();
+    const hasMatrix = /\\begin\s*\{[pbBv]?matrix\}/.test(a + b);
+    if (hasMatrix) {
+      const ea = A.evaluate();
+      const eb = B.evaluate();
+      if (ea.isSame(eb)) return { equivalent: true, rule: 'symbolic' };
+      return { equivalent: ea.isEqual(eb) === true, rule: 'symbolic' };
+    }
+    const expanded = ce.box(['Expand', ['Subtract', A, B]]).evaluate();
+    deadline.check();
+    if (expanded.isSame(0)) return { equivalent: true, rule: 'symbolic' };
+    if (A.unknowns.length === 0 && B.unknowns.length === 0) {
+      const eq = A.isEqual(B);
+      if (eq !== undefined) return { equivalent: eq, rule: 'symbolic' };
+    }
+    return { equivalent: false, rule: 'symbolic' };
+  } catch {
+    return undefined;
+  } finally {
+    ce.popScope();
+  }
+}
+
+/**
+ * Equations are equal when one is a non-zero constant multiple of the other once everything is
+ * moved to one side (`x^2 + y^2 = 1` and `1 - x^2 - y^2 = 0`). Inequalities need a positive
+ * multiple and the same strictness. Two different equations are never equal just because both
+ * read `... = 0`: the sides are compared, not the zeros.
+ */
+export function compareRelations(
+  g: { op: RelOp; lhs: string; rhs: string },
+  p: { op: RelOp; lhs: string; rhs: string },
+  deadline: Deadline,
+): Decision {
+  const rule = g.op === '=' ? 'equation' : 'inequality';
+  if (g.op !== p.op) return { equivalent: false, rule };
+  const parts = [g.lhs, g.rhs, p.lhs, p.rhs].map((s) => parseRaw(s, deadline));
+  if (parts.some((x) => x === null)) return { equivalent: false, rule };
+  const [gl, gr, pl, pr] = parts as [Json, Json, Json, Json];
+  const dg: Json = ['Subtract', gl, gr];
+  const dp: Json = ['Subtract', pl, pr];
+  const prep = prepare([dg, dp]);
+  let ratio: Complex | null = null;
+  let identicallyZero = 0;
+  let usable = 0;
+  for (let k = 0; k < POINTS; k++) {
+    deadline.check();
+    const scope = scopeAt(prep, k);
+    const a = complexValue(dg, scope);
+    const b = complexValue(dp, scope);
+    if (!a || !b) return { equivalent: false, rule };
+    if (!isFiniteComplex(a) || !isFiniteComplex(b)) continue;
+    const za = cabs(a) < 1e-12;
+    const zb = cabs(b) < 1e-12;
+    if (za && zb) {
+      identicallyZero++;
+      continue;
+    }
+    if (za !== zb) return { equivalent: false, rule };
+    const r = cdiv(a, b);
+    if (ratio === null) ratio = r;
+    else if (!closeTo(ratio, r, 1e-8)) return { equivalent: false, rule };
+    usable++;
+  }
+  if (usable === 0) return { equivalent: identicallyZero >= 3, rule };
+  if (usable + identicallyZero < 3 || ratio === null) return { equivalent: false, rule };
+  if (g.op === '<' || g.op === '\\le') {
+    return { equivalent: Math.abs(ratio.im) < 1e-9 && ratio.re > 0, rule };
+  }
+  return { equivalent: true, rule };
+}
+
+/** True when the LaTeX is an infinity, for interval endpoint rules. */
+export function isInfinity(latex: string): boolean {
+  return /^[+-]?\s*\\infty$/.test(latex.trim());
+}

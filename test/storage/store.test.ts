@@ -1,0 +1,177 @@
+import { writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { describe, expect, it } from 'vitest';
+import type { CachedResponse, ProblemRecord } from '../../src/domain/records.js';
+import { acquireRunLock } from '../../src/storage/lock.js';
+import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { tempDir } from '../helpers/cli.js';
+
+const response = (key: string): CachedResponse => ({
+  key,
+  purpose: 'solve',
+  model: 'sim-1',
+  templateRef: 'solve@1',
+  params: { n: 2, temperature: 0.7 },
+  choices: [
+    { text: 'a', finishReason: 'stop' },
+    { text: 'b', finishReason: 'length' },
+  ],
+  promptTokens: 10,
+  completionTokens: 4,
+  latencyMs: 3,
+});
+
+const problem = (uid: string): ProblemRecord => ({
+  uid,
+  generation: 1,
+  taskIndex: 0,
+  origin: 'vary',
+  seedId: null,
+  parentUids: ['seed:1'],
+  templateRef: 'vary@1',
+  templateHash: 'abc',
+  model: 'sim-1',
+  mutateKey: 'k1',
+  genParams: { n: 1, temperature: 1 },
+  problem: 'Find $1+1$.',
+  solution: '$\\boxed{2}$',
+  answer: '2',
+  textHash: `h-${uid}`,
+  subject: 'Algebra',
+  skill: 'linear equations',
+  rawLabel: 'linear equations',
+  labelKey: 'k2',
+  level: null,
+  attempts: [
+    { idx: 0, requestKey: 'k3', choice: 0, answer: '2', correct: true, rule: 'exact' },
+    { idx: 1, requestKey: 'k3', choice: 1, answer: null, correct: false, rule: 'no-answer' },
+  ],
+  correct: 1,
+  solveRate: 0.5,
+  majorityAnswer: '2',
+  majorityShare: 0.5,
+  disputed: false,
+  verified: true,
+  quality: 0.5,
+  solveKeys: ['k3'],
+  solveParams: { n: 2, temperature: 0.7 },
+  archiveStatus: 'NEW',
+  cell: 'Algebra|linear equations',
+});
+
+describe('run store', () => {
+  it('creates the schema at the current version in WAL mode', () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
+    store.close();
+  });
+
+  it('refuses a database from a newer sparq', () => {
+    const dir = tempDir();
+    SqliteRunStore.open(dir).close();
+    const db = new Database(join(dir, DB_FILE));
+    db.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    db.close();
+    expect(() => SqliteRunStore.open(dir)).toThrow(
+      /uses database schema \d+, but this sparq only knows schema \d+/,
+    );
+  });
+
+  it('says so when a directory is not a run', () => {
+    expect(() => SqliteRunStore.open(tempDir(), { create: false })).toThrow(/is not a sparq run directory/);
+  });
+
+  it('caches responses across reopen, served from memory before the flush', () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    store.putResponse(response('k1'));
+    expect(store.getResponse('k1')?.choices[1]?.finishReason).toBe('length');
+    store.close();
+    const again = SqliteRunStore.open(dir);
+    expect(again.getResponse('k1')).toEqual(response('k1'));
+    expect(again.getResponse('k2')).toBeUndefined();
+    again.close();
+  });
+
+  it('commits a generation atomically and reads it back', () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    store.commitGeneration({
+      generation: 1,
+      startedAt: new Date().toISOString(),
+      problems: [problem('g1-t0')],
+      rejections: [
+        {
+          uid: 'g1-t1',
+          generation: 1,
+          taskIndex: 1,
+          operator: 'harder',
+          parentUids: ['seed:2'],
+          reason: 'no_final_answer',
+          detail: null,
+          rawOutput: 'x',
+          requestKey: 'k9',
+        },
+      ],
+      metrics: { coverage: 0.1 },
+      coreState: { cells: 1 },
+      counters: { http_5xx: 2 },
+    });
+    expect(store.lastGeneration()).toEqual({ generation: 1, coreState: { cells: 1 } });
+    expect(store.counters()).toEqual({ http_5xx: 2 });
+    const [p] = store.getProblems(['g1-t0']);
+    expect(p).toEqual(problem('g1-t0'));
+    expect(store.hasProblemText('h-g1-t0')).toBe(true);
+    // A second commit of the same generation fails as a whole and leaves nothing half-written.
+    expect(() =>
+      store.commitGeneration({
+        generation: 1,
+        startedAt: '',
+        problems: [problem('g1-t5')],
+        rejections: [],
+        metrics: {},
+        coreState: {},
+        counters: { http_5xx: 1 },
+      }),
+    ).toThrow();
+    expect(store.count('problems')).toBe(1);
+    expect(store.counters()).toEqual({ http_5xx: 2 });
+    store.close();
+  });
+
+  it('keeps one config snapshot per distinct configuration', () => {
+    const store = SqliteRunStore.open(tempDir());
+    store.saveConfigSnapshot('{"a":1}', 'h1', '0.1.0');
+    store.saveConfigSnapshot('{"a":1}', 'h1', '0.1.0');
+    store.saveConfigSnapshot('{"a":2}', 'h2', '0.1.0');
+    expect(store.db.prepare('SELECT COUNT(*) AS n FROM config_snapshots').get()).toEqual({ n: 2 });
+    expect(store.latestConfig()?.configHash).toBe('h2');
+    store.close();
+  });
+});
+
+describe('run lock', () => {
+  it('refuses a second holder with who holds it, and frees on release', () => {
+    const dir = tempDir();
+    const lock = acquireRunLock(dir, 'sparq run');
+    expect(() => acquireRunLock(dir, 'sparq run')).toThrow(
+      new RegExp(`in use by process ${process.pid}.*delete .*run\\.lock`),
+    );
+    lock.release();
+    acquireRunLock(dir, 'sparq run').release();
+  });
+
+  it('takes over a lock whose process is dead', () => {
+    const dir = tempDir();
+    writeFileSync(
+      join(dir, 'run.lock'),
+      JSON.stringify({ pid: 2 ** 22 + 12345, host: hostname(), started: '', command: 'x' }),
+    );
+    acquireRunLock(dir, 'sparq run').release();
+  });
+});
