@@ -174,13 +174,15 @@ export function normalizeAnswer(input: string): string {
   for (const [re, to] of UNICODE) if (re.test(s)) s = s.replace(re, to);
   s = s.replace(/\*\*|__|`/g, '');
   // Leftover math delimiters: the extractor already chose the math, so they carry no meaning.
-  s = s.replace(/\\[()[\]]/g, ' ').replace(/(?<!\\)\$/g, ' ');
+  s = s.replace(/(?<!\\)\\[()[\]]/g, ' ').replace(/(?<!\\)\$/g, ' ');
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])/g, '');
   s = replaceCommandArg(s, ['boxed', 'fbox'], (arg) => ` ${arg} `);
   s = dropSizing(s);
   s = s.replace(/(\d)\\[,;:]\s*(?=\d{3}(?!\d))/g, '$1').replace(/\{,\}/g, ',');
-  s = s.replace(/\\!/g, '').replace(/\\q?quad/g, ' , ');
-  s = s.replace(/\\[,;: ]/g, ' ').replace(/~/g, ' ');
+  // `32,\! 349`: a negative thin space after a thousands comma.
+  s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, '$1,');
+  s = s.replace(/(?<!\\)\\!/g, '').replace(/\\q?quad/g, ' , ');
+  s = s.replace(/(?<!\\)\\[,;: ]/g, ' ').replace(/~/g, ' ');
   s = s
     .replace(/\\[dtc]frac(?![a-zA-Z])/g, '\\frac')
     .replace(/\\[dt]binom(?![a-zA-Z])/g, '\\binom')

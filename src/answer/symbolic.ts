@@ -72,7 +72,7 @@ export function parseRaw(latex: string, deadline: Deadline): Json | null {
   let json: Json | null = null;
   const ce = engineReady() ? getEngine() : deadline.excluding(getEngine);
   try {
-    const parsed = ce.parse(latex, { canonical: false }).json as Json;
+    const parsed = ce.parse(latex, { form: 'raw' }).json as Json;
     json = containsError(parsed) ? null : parsed;
   } catch {
     json = null;

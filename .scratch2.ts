@@ -1,0 +1,13 @@
+import { AnswerChecker, normalizeAnswer } from './src/answer/index.ts';
+import { parseAnswer } from './src/answer/structure.ts';
+import { getEngine } from './src/answer/symbolic.ts';
+const c = new AnswerChecker({ absTol: 0.005 });
+const g = '$(\\begin{pmatrix}\\frac{1}{3}\\\\ \\frac{1}{5} \\end{pmatrix})$', p = '$\\begin{pmatrix}0.33\\\\0.2 \\end{pmatrix}$';
+console.log(normalizeAnswer('(\\begin{pmatrix}\\frac{1}{3}\\\\ \\frac{1}{5} \\end{pmatrix})'));
+console.log(JSON.stringify(parseAnswer(normalizeAnswer('(\\begin{pmatrix}\\frac{1}{3}\\\\ \\frac{1}{5} \\end{pmatrix})'))));
+console.log(JSON.stringify(parseAnswer(normalizeAnswer('\\begin{pmatrix}0.33\\\\0.2 \\end{pmatrix}'))));
+console.log(c.check(g, p));
+const ce = getEngine();
+const A = ce.parse('\\begin{pmatrix}1 & 2 \\\\ 3 & 4\\end{pmatrix} + \\begin{pmatrix}5 & 6 \\\\ 7 & 8\\end{pmatrix}');
+const B = ce.parse('\\begin{pmatrix}6 & 8 \\\\ 10 & 12\\end{pmatrix}');
+console.log(JSON.stringify(A.evaluate().json), JSON.stringify(B.evaluate().json), A.evaluate().isSame(B.evaluate()), A.isEqual(B));

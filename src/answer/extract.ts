@@ -1,0 +1,298 @@
+/**
+ * Extraction of the final answer from a model's full output. Sources, in tiers:
+ *   1. explicit final answers: `\boxed{}` / `\fbox{}` (brace-matched, last wins, adjacent boxes
+ *      joined into a list), "Final answer: ...", `#### N`;
+ *   2. answer statements: "The answer is ...", "Answer: ...", a GSM8K-style `A: N` line;
+ *   3. the last math span `$...$`, `$$...$$`, `\(...\)`, `\[...\]` (only when tiers 1-2 are absent);
+ *   4. the whole output when it is a bare short answer (`42`, `x = 3`).
+ * Within a tier the last occurrence wins. Nothing found is reported as `{ found: false }`:
+ * extraction never guesses a number out of prose.
+ */
+import { matchBrace, repairEscapes } from './latex.js';
+
+export type ExtractionSource =
+  | 'boxed'
+  | 'fbox'
+  | 'final-answer'
+  | 'hashes'
+  | 'answer-is'
+  | 'answer-colon'
+  | 'gsm8k-a'
+  | 'display-dollar'
+  | 'inline-dollar'
+  | 'inline-paren'
+  | 'display-bracket'
+  | 'bare';
+
+export type Extraction = { found: true; answer: string; source: ExtractionSource } | { found: false };
+
+interface Candidate {
+  tier: number;
+  pos: number;
+  answer: string;
+  source: ExtractionSource;
+}
+
+/** Only the tail of very long outputs is scanned: answers come last, and this bounds the work. */
+const MAX_SCAN = 50_000;
+
+export function extractAnswer(text: string): Extraction {
+  if (typeof text !== 'string' || text.trim() === '') return { found: false };
+  let s = text.length > MAX_SCAN ? text.slice(-MAX_SCAN) : text;
+  // GSM8K calculator annotations `<<3*4=12>>` are never answers and contain `=`.
+  s = repairEscapes(s).replace(/<<[^<>\n]{0,300}>>/g, '');
+  const found: Candidate[] = [];
+  boxed(s, found);
+  anchored(s, found);
+  if (found.length === 0) mathSpanCandidate(s, found);
+  if (found.length === 0) bare(s, found);
+  let best: Candidate | undefined;
+  for (const cand of found) {
+    if (cand.answer.trim() === '') continue;
+    if (!best || cand.tier < best.tier || (cand.tier === best.tier && cand.pos >= best.pos)) best = cand;
+  }
+  if (!best) return { found: false };
+  return { found: true, answer: best.answer.trim(), source: best.source };
+}
+
+// ---------------------------------------------------------------- boxes
+
+interface Piece {
+  start: number;
+  end: number;
+  content: string;
+}
+
+function findBoxes(s: string): Array<Piece & { name: 'boxed' | 'fbox' }> {
+  const out: Array<Piece & { name: 'boxed' | 'fbox' }> = [];
+  const re = /\\(boxed|fbox)(?![a-zA-Z])/g;
+  let coveredUntil = -1;
+  for (const m of s.matchAll(re)) {
+    const at = m.index;
+    if (at < coveredUntil) continue; // a box inside a box: the outer one is the answer
+    let i = at + m[0].length;
+    while (s[i] === ' ') i++;
+    if (s[i] === '{') {
+      const close = matchBrace(s, i);
+      if (close < 0) continue;
+      out.push({ start: at, end: close + 1, content: s.slice(i + 1, close), name: m[1] as 'boxed' | 'fbox' });
+      coveredUntil = close + 1;
+    } else {
+      // `\boxed 5`: TeX takes the next token.
+      const t = /^\s*([^\s${}\\]+)/.exec(s.slice(at + m[0].length, at + m[0].length + 64));
+      if (!t) continue;
+      const end = at + m[0].length + t[0].length;
+      out.push({ start: at, end, content: t[1]!, name: m[1] as 'boxed' | 'fbox' });
+      coveredUntil = end;
+    }
+  }
+  return out.filter((b) => b.content.trim() !== '' && !/^\\phantom\s*\{[^{}]*\}$/.test(b.content.trim()));
+}
+
+/**
+ * True when the text between two answers only connects them: spaces, commas, "and"/"or",
+ * math delimiters, `\quad`, a label (`y_2 =`) and at most one other word (`3 hours and 20`).
+ */
+export function isConnectorGap(gap: string): boolean {
+  if (gap.length > 80) return false;
+  const rest = gap
+    .replace(/\\text\s*\{\s*(?:and|or|,)?\s*\}/gi, ' ')
+    .replace(/\\q?quad|\\[,;: !]|\\\(|\\\)|\\\[|\\\]|\\\\|\$|&/g, ' ')
+    .replace(/(?:[A-Za-z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*=/g, ' ')
+    .replace(/\b(?:and|or)\b/gi, ' ')
+    .replace(/[,;]/g, ' ')
+    .trim();
+  if (rest === '') return true;
+  const words = rest.split(/\s+/);
+  return words.length === 1 && /^[A-Za-z]+$/.test(words[0]!);
+}
+
+/** Consecutive pieces joined by connector gaps form one answer list; returns the last group. */
+function lastGroup<T extends Piece>(s: string, pieces: T[]): T[] {
+  if (pieces.length === 0) return [];
+  let k = pieces.length - 1;
+  while (k > 0 && isConnectorGap(s.slice(pieces[k - 1]!.end, pieces[k]!.start))) k--;
+  return pieces.slice(k);
+}
+
+const PERCENT_AFTER = /^\s*\$?\s*(?:\\%|%|percent(?:age)?\b|pct\b)/i;
+
+function boxed(s: string, out: Candidate[]): void {
+  const group = lastGroup(s, findBoxes(s));
+  if (group.length === 0) return;
+  let answer = group.map((b) => b.content.trim()).join(', ');
+  if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20))) answer += '\\%';
+  out.push({ tier: 1, pos: group[0]!.start, answer, source: group[0]!.name });
+}
+
+// ---------------------------------------------------------------- anchored statements
+
+function lastMatch(s: string, re: RegExp): RegExpExecArray | null {
+  let last: RegExpExecArray | null = null;
+  re.lastIndex = 0;
+  for (let m = re.exec(s); m !== null; m = re.exec(s)) {
+    last = m;
+    if (m[0].length === 0) re.lastIndex++;
+  }
+  return last;
+}
+
+/** The text after an anchor, up to the end of its line (or of a display block it opens). */
+function segmentAfter(s: string, from: number): string {
+  let rest = s.slice(from).replace(/^[\s*:]*/, '');
+  const display = /^(\\\[|\$\$)/.exec(rest);
+  if (display) {
+    const close = rest.indexOf(display[1] === '\\[' ? '\\]' : '$$', 2);
+    if (close > 0) return rest.slice(0, close + 2);
+  }
+  const nl = rest.indexOf('\n');
+  if (nl >= 0) rest = rest.slice(0, nl);
+  const hope = rest.search(/\bI hope\b/i);
+  if (hope >= 0) rest = rest.slice(0, hope);
+  return rest;
+}
+
+function anchored(s: string, out: Candidate[]): void {
+  const push = (tier: number, m: RegExpExecArray | null, source: ExtractionSource) => {
+    if (!m) return;
+    const answer = reduceSegment(segmentAfter(s, m.index + m[0].length));
+    if (answer !== '') out.push({ tier, pos: m.index, answer, source });
+  };
+  push(1, lastMatch(s, /final\s+answer(?:\s+is\b)?/gi), 'final-answer');
+  push(1, lastMatch(s, /####/g), 'hashes');
+  push(2, lastMatch(s, /\banswer\s+(?:is|would\s+be|will\s+be)\b/gi), 'answer-is');
+  push(2, lastMatch(s, /\banswer\s*(?:\*\*)?\s*:/gi), 'answer-colon');
+  push(2, lastMatch(s, /(?:^|\n)[ \t]*A:(?=[ \t])/g), 'gsm8k-a');
+}
+
+/** Words of three or more letters outside LaTeX commands: how much a snippet reads as prose. */
+function proseWords(t: string): number {
+  const stripped = t.replace(/\\[a-zA-Z]+(?:\s*\{[^{}]*\})?/g, ' ');
+  return (stripped.match(/[A-Za-z]{3,}/g) ?? []).length;
+}
+
+/**
+ * Reduce an anchored statement to its answer: cut at the end of the sentence, keep what follows
+ * the last " is " ("the volume of $V$ is 120"), prefer the math it contains, and when it is a
+ * prose sentence with exactly one number ("Jane started 3 hours ago"), that number.
+ */
+export function reduceSegment(segment: string): string {
+  let t = segment.replace(/\*\*/g, '').replace(/\\"/g, '"').trim();
+  t = t.replace(/^(?:the\s+)?final\s+answer\s+is\b\s*:?/i, '').trim();
+  t = cutSentence(t);
+  const spans = findMathSpans(t);
+  const isAt = lastIsOutside(t, spans);
+  if (isAt >= 0) return reduceSegment(t.slice(isAt));
+  if (spans.length > 0) {
+    const group = lastGroup(t, spans);
+    const tail = t.slice(group[group.length - 1]!.end);
+    let joined = group.map((g) => g.content.trim()).join(', ');
+    if (PERCENT_AFTER.test(tail)) joined += '\\%';
+    if (joined.trim() !== '') return joined;
+  }
+  t = t.replace(/^["'“”]+|["'“”]+$/g, '').trim();
+  if (proseWords(t) >= 2) {
+    const numbers = t.match(/-?\$?\d[\d,]*(?:\.\d+)?\s*(?:\\?%)?/g) ?? [];
+    if (numbers.length === 1) return numbers[0]!.trim();
+  }
+  return t;
+}
+
+function insideAny(spans: Piece[], at: number): boolean {
+  return spans.some((sp) => at >= sp.start && at < sp.end);
+}
+
+function cutSentence(t: string): string {
+  const spans = findMathSpans(t);
+  for (let k = 0; k < t.length; k++) {
+    const ch = t[k];
+    if ((ch === '.' || ch === '!' || ch === '?') && (k + 1 === t.length || /\s/.test(t[k + 1]!)) && !insideAny(spans, k)) {
+      return t.slice(0, k);
+    }
+  }
+  return t;
+}
+
+function lastIsOutside(t: string, spans: Piece[]): number {
+  let found = -1;
+  for (const m of t.matchAll(/\s(?:is|are|equals|be)\s/gi)) {
+    if (!insideAny(spans, m.index)) found = m.index + m[0].length;
+  }
+  return found;
+}
+
+// ---------------------------------------------------------------- math spans
+
+interface Span extends Piece {
+  kind: 'display-dollar' | 'inline-dollar' | 'inline-paren' | 'display-bracket';
+}
+
+export function findMathSpans(s: string): Span[] {
+  const out: Span[] = [];
+  let i = 0;
+  while (i < s.length) {
+    const ch = s[i];
+    if (ch === '\\') {
+      const next = s[i + 1];
+      if (next === '(' || next === '[') {
+        const closeTok = next === '(' ? '\\)' : '\\]';
+        const j = s.indexOf(closeTok, i + 2);
+        if (j < 0) {
+          i += 2;
+          continue;
+        }
+        out.push({ start: i, end: j + 2, content: s.slice(i + 2, j), kind: next === '(' ? 'inline-paren' : 'display-bracket' });
+        i = j + 2;
+        continue;
+      }
+      i += 2;
+      continue;
+    }
+    if (ch === '$') {
+      if (s[i + 1] === '$') {
+        const j = s.indexOf('$$', i + 2);
+        if (j < 0) {
+          i += 2;
+          continue;
+        }
+        out.push({ start: i, end: j + 2, content: s.slice(i + 2, j), kind: 'display-dollar' });
+        i = j + 2;
+        continue;
+      }
+      let j = i + 1;
+      while (j < s.length && !(s[j] === '$' && s[j - 1] !== '\\')) {
+        if (s[j] === '\n' && /^\n\s*\n/.test(s.slice(j, j + 4))) break;
+        j++;
+      }
+      if (j >= s.length || s[j] !== '$') {
+        i++;
+        continue;
+      }
+      out.push({ start: i, end: j + 1, content: s.slice(i + 1, j), kind: 'inline-dollar' });
+      i = j + 1;
+      continue;
+    }
+    i++;
+  }
+  return out;
+}
+
+function looksLikeMath(content: string): boolean {
+  const t = content.trim();
+  return t !== '' && proseWords(t) <= 3;
+}
+
+function mathSpanCandidate(s: string, out: Candidate[]): void {
+  const spans = findMathSpans(s).filter((sp) => looksLikeMath(sp.content));
+  const group = lastGroup(s, spans);
+  if (group.length === 0) return;
+  let answer = group.map((g) => g.content.trim()).join(', ');
+  if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20))) answer += '\\%';
+  out.push({ tier: 3, pos: group[0]!.start, answer, source: group[0]!.kind });
+}
+
+function bare(s: string, out: Candidate[]): void {
+  const t = s.trim();
+  if (t.length > 100 || t.includes('\n') || proseWords(t) > 1) return;
+  out.push({ tier: 4, pos: 0, answer: t, source: 'bare' });
+}

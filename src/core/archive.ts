@@ -1,0 +1,160 @@
+/**
+ * The quality-diversity archive: categorical cells (subject x skill, optionally x difficulty
+ * band), each keeping its top-c problems by quality = 1 - solve-rate. Ties in quality go to the
+ * more novel problem (lower MinHash similarity to the cell's other elites). Every insertion
+ * reports NEW (the cell was empty), IMPROVED (it entered an occupied cell) or NOT_ADDED.
+ *
+ * QD-score is the sum of the qualities of all elites; it never decreases, because an elite is
+ * only ever replaced by a problem of higher or equal quality.
+ */
+import type { InsertStatus } from '../domain/records.js';
+import { similarity } from '../text/minhash.js';
+
+export interface Elite {
+  uid: string;
+  quality: number;
+  solveRate: number;
+  /** MinHash signature of the problem text. */
+  fingerprint: number[];
+}
+
+export interface Candidate extends Elite {
+  cell: string;
+}
+
+export interface InsertResult {
+  status: InsertStatus;
+  /** The elite pushed out of the cell, if any. */
+  replaced: string | null;
+}
+
+export interface ArchiveStats {
+  cells: number;
+  occupied: number;
+  coverage: number;
+  elites: number;
+  qdScore: number;
+  /** QD-score divided by its maximum (every cell full of quality-1 elites), in [0, 1]. */
+  normalizedQdScore: number;
+  meanQuality: number;
+  maxQuality: number;
+}
+
+export interface ArchiveState {
+  capacity: number;
+  totalCells: number;
+  cells: [string, Elite[]][];
+}
+
+export class Archive {
+  private readonly cells = new Map<string, Elite[]>();
+
+  /**
+   * @param capacity top-c problems kept per cell (c >= 1)
+   * @param totalCells number of cells in the grid, for coverage and the normalized QD-score
+   */
+  constructor(
+    readonly capacity: number,
+    readonly totalCells: number,
+  ) {
+    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(totalCells) || totalCells < 1) throw new RangeError('totalCells must be a positive integer');
+  }
+
+  /** Offers a verified problem to its cell. */
+  add(candidate: Candidate): InsertResult {
+    if (!(candidate.quality >= 0 && candidate.quality <= 1)) throw new RangeError(`quality must be in [0, 1], got ${candidate.quality}`);
+    const elite: Elite = {
+      uid: candidate.uid,
+      quality: candidate.quality,
+      solveRate: candidate.solveRate,
+      fingerprint: candidate.fingerprint,
+    };
+    const cell = this.cells.get(candidate.cell);
+    if (!cell) {
+      this.cells.set(candidate.cell, [elite]);
+      return { status: 'NEW', replaced: null };
+    }
+    if (cell.some((e) => e.uid === elite.uid)) return { status: 'NOT_ADDED', replaced: null };
+    if (cell.length < this.capacity) {
+      cell.push(elite);
+      return { status: 'IMPROVED', replaced: null };
+    }
+    const worst = this.weakest(cell);
+    const incumbent = cell[worst]!;
+    const better =
+      elite.quality > incumbent.quality ||
+      (elite.quality === incumbent.quality && novelty(elite, cell, worst) > novelty(incumbent, cell, worst));
+    if (!better) return { status: 'NOT_ADDED', replaced: null };
+    cell[worst] = elite;
+    return { status: 'IMPROVED', replaced: incumbent.uid };
+  }
+
+  /** Index of the elite to give up: lowest quality, and among those the least novel. */
+  private weakest(cell: Elite[]): number {
+    let worst = 0;
+    for (let i = 1; i < cell.length; i++) {
+      const a = cell[i]!;
+      const b = cell[worst]!;
+      if (a.quality < b.quality || (a.quality === b.quality && novelty(a, cell, i) < novelty(b, cell, worst))) worst = i;
+    }
+    return worst;
+  }
+
+  get(cell: string): readonly Elite[] {
+    return this.cells.get(cell) ?? [];
+  }
+
+  /** Occupied cells in a stable order (insertion order), which keeps selection deterministic. */
+  occupiedCells(): string[] {
+    return [...this.cells.keys()];
+  }
+
+  *elites(): Generator<Elite & { cell: string }> {
+    for (const [cell, list] of this.cells) for (const e of list) yield { ...e, cell };
+  }
+
+  stats(): ArchiveStats {
+    let elites = 0;
+    let qd = 0;
+    let max = 0;
+    for (const list of this.cells.values()) {
+      for (const e of list) {
+        elites++;
+        qd += e.quality;
+        if (e.quality > max) max = e.quality;
+      }
+    }
+    return {
+      cells: this.totalCells,
+      occupied: this.cells.size,
+      coverage: this.cells.size / this.totalCells,
+      elites,
+      qdScore: qd,
+      normalizedQdScore: qd / (this.totalCells * this.capacity),
+      meanQuality: elites > 0 ? qd / elites : 0,
+      maxQuality: max,
+    };
+  }
+
+  toState(): ArchiveState {
+    return { capacity: this.capacity, totalCells: this.totalCells, cells: [...this.cells.entries()].map(([k, v]) => [k, v.map((e) => ({ ...e }))]) };
+  }
+
+  static fromState(state: ArchiveState): Archive {
+    const archive = new Archive(state.capacity, state.totalCells);
+    for (const [cell, list] of state.cells) archive.cells.set(cell, list.map((e) => ({ ...e })));
+    return archive;
+  }
+}
+
+/** 1 - the highest similarity to the other elites of the cell (index `self` is skipped). */
+function novelty(elite: Elite, cell: Elite[], self: number): number {
+  let maxSim = 0;
+  for (let i = 0; i < cell.length; i++) {
+    if (i === self || cell[i]!.uid === elite.uid) continue;
+    const s = similarity(elite.fingerprint, cell[i]!.fingerprint);
+    if (s > maxSim) maxSim = s;
+  }
+  return 1 - maxSim;
+}
