@@ -86,7 +86,9 @@ export class AnswerChecker {
     let extracted: Extraction;
     try {
       extracted = extractAnswer(
-        typeof modelOutput === 'string' && modelOutput.length > MAX_INPUT_CHARS ? modelOutput.slice(-MAX_INPUT_CHARS) : modelOutput,
+        typeof modelOutput === 'string' && modelOutput.length > MAX_INPUT_CHARS
+          ? modelOutput.slice(-MAX_INPUT_CHARS)
+          : modelOutput,
       );
     } catch {
       extracted = { found: false };
@@ -129,7 +131,8 @@ export class AnswerChecker {
     const np = this.normalize(p);
     if (ng === '' || np === '') return { equivalent: false, rule: 'empty' };
     if (comparisonKey(ng) === comparisonKey(np)) return { equivalent: true, rule: 'normalized-string' };
-    if (ng.length > MAX_ANSWER_CHARS || np.length > MAX_ANSWER_CHARS) return { equivalent: false, rule: 'refused:too-long' };
+    if (ng.length > MAX_ANSWER_CHARS || np.length > MAX_ANSWER_CHARS)
+      return { equivalent: false, rule: 'refused:too-long' };
     const lg = parseNumberLiteral(ng);
     if (lg) {
       const lp = parseNumberLiteral(np);

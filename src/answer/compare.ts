@@ -7,7 +7,13 @@ import type { Deadline } from './deadline.js';
 import { comparisonKey, isWord } from './normalize.js';
 import * as Q from './numbers.js';
 import { type AnswerNode, isLabel, labelKey } from './structure.js';
-import { compareExpressions, compareRelations, type Decision, isInfinity, type Tolerance } from './symbolic.js';
+import {
+  compareExpressions,
+  compareRelations,
+  type Decision,
+  isInfinity,
+  type Tolerance,
+} from './symbolic.js';
 
 export interface CompareContext {
   deadline: Deadline;
@@ -115,17 +121,23 @@ function compareMatrices(g: AnswerNode, p: AnswerNode, ctx: CompareContext): Dec
       const gr = g.rows[r]!;
       const pr = p.rows[r]!;
       if (gr.length !== pr.length) return no('matrix');
-      for (let k = 0; k < gr.length; k++) if (!compareNodes(gr[k]!, pr[k]!, ctx).equivalent) return no('matrix');
+      for (let k = 0; k < gr.length; k++)
+        if (!compareNodes(gr[k]!, pr[k]!, ctx).equivalent) return no('matrix');
     }
     return yes('matrix');
   }
   const [m, other] = g.kind === 'matrix' ? [g, p] : [p as Extract<AnswerNode, { kind: 'matrix' }>, g];
   if (isRoundTuple(other)) {
     // A column or row vector against a point: same entries in the same order.
-    const entries = m.rows.length === 1 ? m.rows[0]! : m.rows.every((r) => r.length === 1) ? m.rows.map((r) => r[0]!) : null;
+    const entries =
+      m.rows.length === 1
+        ? m.rows[0]!
+        : m.rows.every((r) => r.length === 1)
+          ? m.rows.map((r) => r[0]!)
+          : null;
     return entries ? orderedCompare(entries, other.items, ctx, 'matrix') : no('matrix');
   }
-  if (other.kind === 'expr') {
+  if (other.kind === 'expr' && /\\begin\s*\{/.test(other.latex)) {
     // `A + B` or `AB` of matrices: only the CAS can evaluate it.
     const a = g.kind === 'matrix' ? g.latex : (g as Leaf).latex;
     const b = p.kind === 'matrix' ? p.latex : (p as Leaf).latex;
@@ -188,9 +200,11 @@ function compareWithRelation(g: AnswerNode, p: AnswerNode, ctx: CompareContext):
 function compareRecords(g: AnswerNode, p: AnswerNode, ctx: CompareContext): Decision {
   if (g.kind === 'record' && p.kind === 'record') {
     const byLabel = new Map(g.entries.map((e) => [labelKey(e.label), e.value] as const));
-    const sameLabels = g.entries.length === p.entries.length && p.entries.every((e) => byLabel.has(labelKey(e.label)));
+    const sameLabels =
+      g.entries.length === p.entries.length && p.entries.every((e) => byLabel.has(labelKey(e.label)));
     if (sameLabels) {
-      for (const e of p.entries) if (!compareNodes(byLabel.get(labelKey(e.label))!, e.value, ctx).equivalent) return no('record');
+      for (const e of p.entries)
+        if (!compareNodes(byLabel.get(labelKey(e.label))!, e.value, ctx).equivalent) return no('record');
       return yes('record');
     }
     return orderedCompare(
@@ -208,7 +222,9 @@ function compareRecords(g: AnswerNode, p: AnswerNode, ctx: CompareContext): Deci
   if (indexedSameBase(rec.entries.map((e) => e.label))) {
     return g === rec ? setCompare(values, items, ctx, 'record') : setCompare(items, values, ctx, 'record');
   }
-  return g === rec ? orderedCompare(values, items, ctx, 'record') : orderedCompare(items, values, ctx, 'record');
+  return g === rec
+    ? orderedCompare(values, items, ctx, 'record')
+    : orderedCompare(items, values, ctx, 'record');
 }
 
 function indexedSameBase(labels: string[]): boolean {
@@ -228,14 +244,19 @@ function compareText(g: AnswerNode, p: AnswerNode): Decision {
 }
 
 const HUNDREDTH = Q.rat(1n, 100n);
+const BASE_NUMERAL = /^\d[0-9A-F]*_\s*\{?\s*\d+\s*\}?$/;
 
 function compareLeaves(g: Leaf, p: Leaf, ctx: CompareContext): Decision {
   if (g.latex === '' || p.latex === '') return no('empty');
-  if (g.percent === p.percent && comparisonKey(g.latex) === comparisonKey(p.latex)) return yes('normalized-string');
+  if (g.percent === p.percent && comparisonKey(g.latex) === comparisonKey(p.latex))
+    return yes('normalized-string');
   // Word answers (`Even`, `odd`) compare without case; single letters keep it (`a` is not `A`).
   if (isWord(g.latex) && isWord(p.latex) && Math.min(g.latex.length, p.latex.length) >= 2) {
     if (g.latex.toLowerCase() === p.latex.toLowerCase()) return yes('text');
   }
+  // `204_5` is a numeral in base 5: the question asked for that base, so its value in base 10
+  // (54) is a different answer. Same-base numerals already matched on their normalized key.
+  if (BASE_NUMERAL.test(g.latex) || BASE_NUMERAL.test(p.latex)) return no('base-numeral');
   const direct = compareExpressions(g.latex, p.latex, ctx.deadline, ctx.tol);
   if (g.percent === p.percent) return direct ?? no('unparsed');
   if (direct?.equivalent) return yes('percent');

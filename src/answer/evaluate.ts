@@ -155,7 +155,12 @@ export function exactValue(x: Json): Q.Rat | null {
       return product(args);
     case 'InvisibleOperator': {
       // `12\frac{3}{5}` is a mixed number (MATH convention), as in the Compute Engine's own reading.
-      if (args.length === 2 && typeof args[0] === 'number' && Number.isInteger(args[0]) && headOf(args[1]) === 'Divide') {
+      if (
+        args.length === 2 &&
+        typeof args[0] === 'number' &&
+        Number.isInteger(args[0]) &&
+        headOf(args[1]) === 'Divide'
+      ) {
         const whole = exactValue(args[0]);
         const frac = exactValue(args[1]);
         if (whole && frac && frac.n >= 0n && frac.n < frac.d && args[0] >= 0) return Q.add(whole, frac);
@@ -398,7 +403,8 @@ const UNARY: Record<string, (a: Complex) => Complex> = {
   Conjugate: (a) => c(a.re, -a.im),
   Re: (a) => c(a.re),
   Im: (a) => c(a.im),
-  Factorial: (a) => real(a, (x) => (x < 0 && Number.isInteger(x) ? Number.NaN : x > 171 ? Infinity : gammaReal(x + 1))),
+  Factorial: (a) =>
+    real(a, (x) => (x < 0 && Number.isInteger(x) ? Number.NaN : x > 171 ? Infinity : gammaReal(x + 1))),
   Gamma: (a) => real(a, (x) => (x > 171 ? Infinity : gammaReal(x))),
 };
 
@@ -522,7 +528,7 @@ export function complexValue(x: Json, scope: EvalScope): Complex | null {
     case 'Max':
     case 'Min': {
       const vs = args.map(val);
-      if (vs.some((v) => !v || v.im !== 0)) return null;
+      if (vs.some((v) => v?.im !== 0)) return null;
       const nums = (vs as Complex[]).map((v) => v.re);
       return c(head === 'Max' ? Math.max(...nums) : Math.min(...nums));
     }
@@ -555,7 +561,12 @@ function map1(a: Complex | null, f: (a: Complex) => Complex): Complex | null {
   return a ? f(a) : null;
 }
 
-function fold(args: Json[], scope: EvalScope, op: (a: Complex, b: Complex) => Complex, init: Complex): Complex | null {
+function fold(
+  args: Json[],
+  scope: EvalScope,
+  op: (a: Complex, b: Complex) => Complex,
+  init: Complex,
+): Complex | null {
   let acc = init;
   for (const a of args) {
     const v = complexValue(a, scope);
@@ -570,7 +581,13 @@ function fold(args: Json[], scope: EvalScope, op: (a: Complex, b: Complex) => Co
  * numbers `12\frac{3}{5}`.
  */
 function invisible(args: Json[], scope: EvalScope): Complex | null {
-  if (args.length === 2 && typeof args[0] === 'number' && Number.isInteger(args[0]) && args[0] >= 0 && headOf(args[1]) === 'Divide') {
+  if (
+    args.length === 2 &&
+    typeof args[0] === 'number' &&
+    Number.isInteger(args[0]) &&
+    args[0] >= 0 &&
+    headOf(args[1]) === 'Divide'
+  ) {
     const frac = exactValue(args[1]);
     if (frac && frac.n >= 0n && frac.n < frac.d) return c(args[0] + Q.toNumber(frac));
   }
@@ -580,10 +597,14 @@ function invisible(args: Json[], scope: EvalScope): Complex | null {
     const next = args[k + 1];
     if (typeof a === 'string' && scope.functions.has(a) && headOf(next) === 'Delimiter') {
       const inner = (next as Json[])[1];
-      const items = headOf(inner) === 'Sequence' ? (inner as Json[]).slice(1) : inner === undefined ? [] : [inner];
+      const items =
+        headOf(inner) === 'Sequence' ? (inner as Json[]).slice(1) : inner === undefined ? [] : [inner];
       const vals = items.map((it) => complexValue(it, scope));
       if (vals.some((v) => v === null)) return null;
-      acc = cmul(acc, UNARY[a] && vals.length === 1 ? UNARY[a](vals[0]!) : uninterpreted(a, vals as Complex[]));
+      acc = cmul(
+        acc,
+        UNARY[a] && vals.length === 1 ? UNARY[a](vals[0]!) : uninterpreted(a, vals as Complex[]),
+      );
       k++;
       continue;
     }

@@ -121,7 +121,8 @@ function boxed(s: string, out: Candidate[]): void {
   const group = lastGroup(s, findBoxes(s));
   if (group.length === 0) return;
   let answer = group.map((b) => b.content.trim()).join(', ');
-  if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20))) answer += '\\%';
+  if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20)))
+    answer += '\\%';
   out.push({ tier: 1, pos: group[0]!.start, answer, source: group[0]!.name });
 }
 
@@ -145,8 +146,13 @@ function segmentAfter(s: string, from: number): string {
     const close = rest.indexOf(display[1] === '\\[' ? '\\]' : '$$', 2);
     if (close > 0) return rest.slice(0, close + 2);
   }
-  const nl = rest.indexOf('\n');
-  if (nl >= 0) rest = rest.slice(0, nl);
+  let nl = rest.indexOf('\n');
+  if (nl >= 0) {
+    // A line break inside `$...$` does not end the statement.
+    const open = findMathSpans(rest.slice(0, 2000)).find((sp) => sp.start < nl && sp.end > nl);
+    if (open) nl = open.end;
+    rest = rest.slice(0, nl);
+  }
   const hope = rest.search(/\bI hope\b/i);
   if (hope >= 0) rest = rest.slice(0, hope);
   return rest;
@@ -206,7 +212,11 @@ function cutSentence(t: string): string {
   const spans = findMathSpans(t);
   for (let k = 0; k < t.length; k++) {
     const ch = t[k];
-    if ((ch === '.' || ch === '!' || ch === '?') && (k + 1 === t.length || /\s/.test(t[k + 1]!)) && !insideAny(spans, k)) {
+    if (
+      (ch === '.' || ch === '!' || ch === '?') &&
+      (k + 1 === t.length || /\s/.test(t[k + 1]!)) &&
+      !insideAny(spans, k)
+    ) {
       return t.slice(0, k);
     }
   }
@@ -241,7 +251,12 @@ export function findMathSpans(s: string): Span[] {
           i += 2;
           continue;
         }
-        out.push({ start: i, end: j + 2, content: s.slice(i + 2, j), kind: next === '(' ? 'inline-paren' : 'display-bracket' });
+        out.push({
+          start: i,
+          end: j + 2,
+          content: s.slice(i + 2, j),
+          kind: next === '(' ? 'inline-paren' : 'display-bracket',
+        });
         i = j + 2;
         continue;
       }
@@ -287,7 +302,8 @@ function mathSpanCandidate(s: string, out: Candidate[]): void {
   const group = lastGroup(s, spans);
   if (group.length === 0) return;
   let answer = group.map((g) => g.content.trim()).join(', ');
-  if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20))) answer += '\\%';
+  if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20)))
+    answer += '\\%';
   out.push({ tier: 3, pos: group[0]!.start, answer, source: group[0]!.kind });
 }
 

@@ -175,7 +175,11 @@ export function wholeGroup(s: string): { open: string; close: string; inner: str
 }
 
 /** Replace every `\cmd{arg}` (brace-matched) with `replace(arg)`. */
-export function replaceCommandArg(s: string, names: readonly string[], replace: (arg: string, name: string, before: string) => string): string {
+export function replaceCommandArg(
+  s: string,
+  names: readonly string[],
+  replace: (arg: string, name: string, before: string) => string,
+): string {
   let out = s;
   for (let guard = 0; guard < 200; guard++) {
     let best = -1;

@@ -34,7 +34,18 @@ const UNICODE: Array<[RegExp, string]> = [
 ];
 
 /** Font and text wrappers whose content is kept (or dropped as a unit, see `unwrapText`). */
-const TEXT_WRAPPERS = ['text', 'textbf', 'textit', 'textnormal', 'textrm', 'textsf', 'texttt', 'mbox', 'hbox', 'emph'];
+const TEXT_WRAPPERS = [
+  'text',
+  'textbf',
+  'textit',
+  'textnormal',
+  'textrm',
+  'textsf',
+  'texttt',
+  'mbox',
+  'hbox',
+  'emph',
+];
 const MATH_FONTS = ['mathrm', 'mathbf', 'mathit', 'mathsf', 'mathnormal', 'boldsymbol', 'bm'];
 
 /**
@@ -102,7 +113,7 @@ const UNIT_RE = new RegExp(
 );
 
 /** Text inside `\text{}` that reads like a unit: words, possibly with `/`, `.`, `-` or a square. */
-const UNIT_TEXT = /^[A-Za-z][A-Za-z .\/-]*(?:\^\s*\{?[23]\}?)?$/;
+const UNIT_TEXT = /^[A-Za-z][A-Za-z ./-]*(?:\^\s*\{?[23]\}?)?$/;
 
 /** Marks a dropped unit so that a `^2` right after `\text{ cm}^2` goes with it. */
 const DROPPED = '\u0001';
@@ -117,7 +128,8 @@ function unwrapText(s: string): string {
     const prev = before.trimEnd();
     // After a value, a word in \text{} is a unit or an annotation (`10\text{ units}`); alone, or
     // before the value, it is the answer itself (`\text{Evelyn}`) or a label (`\text{Area} = 5`).
-    if (prev.length > 0 && /[\d}).\]A-Za-z]$/.test(prev) && UNIT_TEXT.test(c) && c.length <= 40) return DROPPED;
+    if (prev.length > 0 && /[\d}).\]A-Za-z]$/.test(prev) && UNIT_TEXT.test(c) && c.length <= 40)
+      return DROPPED;
     return ` ${c} `;
   });
   out = replaceCommandArg(out, MATH_FONTS, (arg, _name, before) => {
@@ -142,8 +154,9 @@ function joinThousands(s: string): string {
     topLevel[i] = 1;
     return 0;
   });
-  return s.replace(/(?<![\d.,])([1-9]\d{0,2})((?:,\d{3})+)(?![\d]|,\d)/g, (m, head: string, rest: string, at: number) =>
-    topLevel[at] ? head + rest.replace(/,/g, '') : m,
+  return s.replace(
+    /(?<![\d.,])([1-9]\d{0,2})((?:,\d{3})+)(?![\d]|,\d)/g,
+    (m, head: string, rest: string, at: number) => (topLevel[at] ? head + rest.replace(/,/g, '') : m),
   );
 }
 
@@ -199,7 +212,15 @@ export function normalizeAnswer(input: string): string {
     .replace(/\\(?:infin|infinity)(?![a-zA-Z])/g, '\\infty')
     .replace(/\\varnothing(?![a-zA-Z])/g, '\\emptyset')
     .replace(/\\\{\s*\\\}/g, '\\emptyset');
-  s = s.replace(/\{\s*\}\s*\^/g, '^').replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])/g, ' ');
+  // Degrees: a degree sign that ends a value is a unit (`90^\circ` = 90); inside an expression it
+  // is kept for the evaluator (`\cos 13^\circ` is not `\cos 13`).
+  s = s
+    .replace(/\{\s*\}\s*\^/g, '^')
+    .replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ(?![a-zA-Z])|\\degree(?![a-zA-Z])/g, '^\\circ')
+    .replace(
+      /(^|[,;=([]\s*|\s(?:and|or)\s+)([+-]?(?:\d+(?:\.\d*)?|\.\d+))\s*\^\\circ(?=\s*(?:$|[,;)\]]|\\text|\b(?:and|or)\b|\\q?quad))/g,
+      '$1$2 ',
+    );
   s = unwrapText(s);
   s = s.replace(/\\?%/g, '\\%').replace(/\s*\b(?:percentage|percent|pct)\b\.?/gi, '\\%');
   s = s.replace(/\\\$/g, ' ').replace(/[\u20ac\u00a3\u00a5\u20b9]/g, '');
@@ -221,7 +242,9 @@ export function trimPunctuation(s: string): string {
   let out = s;
   for (let guard = 0; guard < 20; guard++) {
     const before = out;
-    out = out.replace(/^(?:[,;:]|=(?!=)|\\approx(?![a-zA-Z]))\s*/, '').replace(/\s*[.,;:!?]+$/, '');
+    out = out.replace(/^(?:[,;:]|=(?!=)|\\approx(?![a-zA-Z]))\s*/, '').replace(/\s*[.,;:?]+$/, '');
+    // `5!` is a factorial; only an exclamation after a word or a space ends a sentence.
+    out = out.replace(/(?<=[A-Za-z\s])!+$/, '');
     // A trailing backslash-separated space or an unmatched closing brace from a cut-off box.
     if (/\\$/.test(out)) out = out.slice(0, -1);
     out = out.trim();

@@ -141,10 +141,11 @@ const INT = String.raw`[+-]?\d+`;
 const DEC = String.raw`[+-]?(?:\d+\.\d*|\.\d+)`;
 const RE_INTEGER = new RegExp(`^${INT}$`);
 const RE_DECIMAL = new RegExp(`^${DEC}$`);
-const RE_SCIENTIFIC = new RegExp(
-  String.raw`^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|\s*(?:\\times|\\cdot|\*|×)\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|([+-]?\d)))$`,
+const RE_SCIENTIFIC =
+  /^([+-]?(?:\d+\.?\d*|\.\d+))(?:[eE]([+-]?\d+)|\s*(?:\\times|\\cdot|\*|×)\s*10\s*\^\s*(?:\{\s*([+-]?\d+)\s*\}|([+-]?\d)))$/;
+const RE_FRAC = new RegExp(
+  String.raw`^([+-]?)\s*\\frac\s*\{\s*(${INT}|${DEC})\s*\}\s*\{\s*(${INT}|${DEC})\s*\}$`,
 );
-const RE_FRAC = new RegExp(String.raw`^([+-]?)\s*\\frac\s*\{\s*(${INT}|${DEC})\s*\}\s*\{\s*(${INT}|${DEC})\s*\}$`);
 const RE_SLASH = new RegExp(String.raw`^(${INT}|${DEC})\s*/\s*(${INT}|${DEC})$`);
 const RE_MIXED = /^([+-]?)(\d+)\s*\\frac\s*\{\s*(\d+)\s*\}\s*\{\s*(\d+)\s*\}$/;
 

@@ -36,7 +36,7 @@ const SUB = String.raw`(?:\s*_\s*(?:\{[^{}]*\}|[A-Za-z0-9]))?`;
 const ATOM = String.raw`(?:[A-Za-z]|\\(?:${GREEK})(?![A-Za-z]))${SUB}'*`;
 const ARG = String.raw`(?:${ATOM}|-?\d+(?:\.\d+)?)`;
 const LABEL_PATTERNS: RegExp[] = [
-  new RegExp(String.raw`^${ATOM}$`),
+  new RegExp(`^${ATOM}$`),
   // Segment and angle names: AB, \angle ABC, m\angle A, \overline{AB}.
   /^[A-Z]{2,3}$/,
   /^(?:m\s*)?\\angle\s*[A-Z]{1,3}$/,
@@ -93,7 +93,10 @@ function relationAt(s: string, i: number): { op: string; len: number } | null {
 function connectorAt(s: string, i: number): number {
   const c = s[i];
   if (c === ',') return 1;
-  if ((c === 'a' || c === 'o' || c === 'A' || c === 'O') && (i === 0 || (!isLetter(s.charCodeAt(i - 1)) && s[i - 1] !== '\\'))) {
+  if (
+    (c === 'a' || c === 'o' || c === 'A' || c === 'O') &&
+    (i === 0 || (!isLetter(s.charCodeAt(i - 1)) && s[i - 1] !== '\\'))
+  ) {
     const word = c === 'a' || c === 'A' ? 'and' : 'or';
     if (s.substr(i, word.length).toLowerCase() === word) {
       const next = i + word.length;
@@ -150,8 +153,14 @@ function combineItems(items: AnswerNode[]): AnswerNode {
   const assigns = flat.filter((n) => n.kind === 'assign');
   if (assigns.length === flat.length) {
     const keys = assigns.map((a) => labelKey(a.label));
-    if (keys.every((k) => k === keys[0])) return { kind: 'assign', label: assigns[0]!.label, value: { kind: 'list', items: assigns.map((a) => a.value) } };
-    if (new Set(keys).size === keys.length) return { kind: 'record', entries: assigns.map((a) => ({ label: a.label, value: a.value })) };
+    if (keys.every((k) => k === keys[0]))
+      return {
+        kind: 'assign',
+        label: assigns[0]!.label,
+        value: { kind: 'list', items: assigns.map((a) => a.value) },
+      };
+    if (new Set(keys).size === keys.length)
+      return { kind: 'record', entries: assigns.map((a) => ({ label: a.label, value: a.value })) };
     return { kind: 'list', items: flat };
   }
   const first = flat[0]!;
@@ -164,7 +173,10 @@ function combineItems(items: AnswerNode[]): AnswerNode {
 }
 
 function trimItem(s: string): string {
-  return s.trim().replace(/^[.,;:]+|[.,;:]+$/g, '').trim();
+  return s
+    .trim()
+    .replace(/^[.,;:]+|[.,;:]+$/g, '')
+    .trim();
 }
 
 function parseItem(raw: string, depth: number): AnswerNode | null {
@@ -203,7 +215,10 @@ function parseItem(raw: string, depth: number): AnswerNode | null {
       const items = splitCommas(group.inner)
         .map((p) => parseItem(p, depth + 1))
         .filter((n): n is AnswerNode => n !== null);
-      return { kind: 'set', items: items.flatMap((n) => (n.kind === 'list' ? n.items : [n])).slice(0, MAX_ITEMS) };
+      return {
+        kind: 'set',
+        items: items.flatMap((n) => (n.kind === 'list' ? n.items : [n])).slice(0, MAX_ITEMS),
+      };
     }
     if (group.open === '{') return parseList(group.inner, depth + 1) ?? null;
     const inner = splitCommas(group.inner);
@@ -217,6 +232,9 @@ function parseItem(raw: string, depth: number): AnswerNode | null {
       };
     }
     if (group.open === '(' && group.close === ')') return parseItem(group.inner, depth + 1);
+    // `\left[\begin{array}..\end{array}\right]`: brackets drawn around a matrix.
+    const wrapped = parseMatrix(group.inner.trim(), depth);
+    if (wrapped) return wrapped;
   }
 
   const matrix = parseMatrix(s, depth);

@@ -64,6 +64,25 @@ function containsError(x: Json): boolean {
   return false;
 }
 
+const GREEK_NAMES = new Set(
+  'alpha beta gamma delta epsilon varepsilon zeta eta theta vartheta iota kappa lambda mu nu xi pi rho sigma tau upsilon phi varphi chi psi omega Gamma Delta Theta Lambda Xi Pi Sigma Phi Psi Omega'.split(
+    ' ',
+  ),
+);
+
+/**
+ * Subscripts are names (`R_{\odot}`, `I_{\max}`): commands in them that the parser would reject
+ * become plain letters, so the symbol parses and still differs from other subscripts.
+ */
+export function plainSubscripts(latex: string): string {
+  if (!latex.includes('_')) return latex;
+  const strip = (inner: string) =>
+    inner.replace(/\\([a-zA-Z]+)/g, (m, name: string) => (GREEK_NAMES.has(name) ? m : name));
+  return latex
+    .replace(/_\s*\{([^{}]*)\}/g, (_m, inner: string) => `_{${strip(inner)}}`)
+    .replace(/_\s*\\([a-zA-Z]+)/g, (m, name: string) => (GREEK_NAMES.has(name) ? m : `_{${name}}`));
+}
+
 /** MathJSON of a LaTeX leaf from the non-canonical parser, or null if it does not parse. */
 export function parseRaw(latex: string, deadline: Deadline): Json | null {
   const cached = rawCache.get(latex);
@@ -72,7 +91,7 @@ export function parseRaw(latex: string, deadline: Deadline): Json | null {
   let json: Json | null = null;
   const ce = engineReady() ? getEngine() : deadline.excluding(getEngine);
   try {
-    const parsed = ce.parse(latex, { form: 'raw' }).json as Json;
+    const parsed = ce.parse(plainSubscripts(latex), { form: 'raw' }).json as Json;
     json = containsError(parsed) ? null : parsed;
   } catch {
     json = null;
@@ -126,7 +145,10 @@ export function compareNumberLiterals(a: Q.NumberLiteral, b: Q.NumberLiteral, to
     (d.form === 'decimal' || d.form === 'scientific') &&
     d.decimals > 0 &&
     !Q.isTerminating(exact.value) &&
-    Q.decimalApproximates({ value: Q.toNumber(d.value), decimals: d.decimals, significant: d.significant }, Q.toNumber(exact.value));
+    Q.decimalApproximates(
+      { value: Q.toNumber(d.value), decimals: d.decimals, significant: d.significant },
+      Q.toNumber(exact.value),
+    );
   if (approx(a, b) || approx(b, a)) return { equivalent: true, rule: 'numeric-tolerance' };
   return { equivalent: false, rule: 'numeric-rational' };
 }
@@ -165,8 +187,18 @@ export function compareExpressions(
     if (ea && eb) {
       if (Q.ratEq(ea, eb)) return { equivalent: true, rule: 'numeric-rational' };
       const lits: [Q.NumberLiteral, Q.NumberLiteral] = [
-        { value: ea, form: la && !scaleA ? la.form : 'fraction', decimals: la?.decimals ?? 0, significant: la?.significant ?? 0 },
-        { value: eb, form: lb ? lb.form : 'fraction', decimals: lb?.decimals ?? 0, significant: lb?.significant ?? 0 },
+        {
+          value: ea,
+          form: la && !scaleA ? la.form : 'fraction',
+          decimals: la?.decimals ?? 0,
+          significant: la?.significant ?? 0,
+        },
+        {
+          value: eb,
+          form: lb ? lb.form : 'fraction',
+          decimals: lb?.decimals ?? 0,
+          significant: lb?.significant ?? 0,
+        },
       ];
       return compareNumberLiterals(...lits, tol);
     }
@@ -179,10 +211,18 @@ export function compareExpressions(
         if (withinTolerance(va.re, vb.re, tol)) return { equivalent: true, rule: 'numeric-tolerance' };
         const da = scaleA ? null : literalOf(a);
         const db = literalOf(b);
-        if (da && !ea && Q.decimalApproximates({ value: va.re, decimals: da.decimals, significant: da.significant }, vb.re)) {
+        if (
+          da &&
+          !eb &&
+          Q.decimalApproximates({ value: va.re, decimals: da.decimals, significant: da.significant }, vb.re)
+        ) {
           return { equivalent: true, rule: 'numeric-tolerance' };
         }
-        if (db && !eb && Q.decimalApproximates({ value: vb.re, decimals: db.decimals, significant: db.significant }, va.re)) {
+        if (
+          db &&
+          !ea &&
+          Q.decimalApproximates({ value: vb.re, decimals: db.decimals, significant: db.significant }, va.re)
+        ) {
           return { equivalent: true, rule: 'numeric-tolerance' };
         }
       }
@@ -233,8 +273,8 @@ function canonicalCompare(a: string, b: string, deadline: Deadline, scaleA?: Q.R
   const ce = getEngine();
   ce.pushScope();
   try {
-    let A = ce.parse(a);
-    const B = ce.parse(b);
+    let A = ce.parse(plainSubscripts(a));
+    const B = ce.parse(plainSubscripts(b));
     if (scaleA) A = ce.box(['Multiply', A, ['Rational', Number(scaleA.n), Number(scaleA.d)]]);
     if (!A.isValid || !B.isValid) return undefined;
     if (A.isSame(B)) return { equivalent: true, rule: 'symbolic' };

@@ -1,7 +1,19 @@
 import type { Command } from 'commander';
+import { register as check } from './check.js';
 import { register as config } from './config.js';
+import { register as demo } from './demo.js';
 import { register as init } from './init.js';
+import { register as run } from './run.js';
 import { register as simServer } from './sim-server.js';
+import { register as status } from './status.js';
 
 /** Every CLI command, in the order `sparq --help` lists them. */
-export const commands: Array<(program: Command) => void> = [init, config, simServer];
+export const commands: Array<(program: Command) => void> = [
+  demo,
+  init,
+  config,
+  run,
+  status,
+  simServer,
+  check,
+];

@@ -27,6 +27,8 @@ export interface Override {
 }
 
 export interface LoadOptions {
+  /** A configuration to start from instead of the defaults, e.g. the snapshot of a run being resumed. */
+  base?: Record<string, unknown>;
   file?: string | null;
   env?: NodeJS.ProcessEnv;
   overrides?: Override[];
@@ -43,7 +45,7 @@ export class ConfigError extends UserError {
 }
 
 export function loadConfig(options: LoadOptions = {}): SparqConfig {
-  const raw: Record<string, unknown> = {};
+  const raw: Record<string, unknown> = structuredClone(options.base ?? {});
   const origins = new Map<string, Origin>();
   const rawStrings = new Map<string, string>();
 
@@ -101,7 +103,7 @@ function mergeFile(file: string, raw: Record<string, unknown>, origins: Map<stri
   if (doc.contents === null) return; // an empty file means "all defaults"
   if (!isMap(doc.contents))
     throw new ConfigError([`${file}: expected a mapping of keys (section: ...) at the top level`]);
-  Object.assign(raw, doc.toJS());
+  deepMerge(raw, doc.toJS() as Record<string, unknown>);
   // Remember the line of every key so that errors can point into the file.
   const visit = (node: unknown, path: string[]): void => {
     if (!isMap(node)) return;
@@ -115,6 +117,22 @@ function mergeFile(file: string, raw: Record<string, unknown>, origins: Map<stri
     }
   };
   visit(doc.contents, []);
+}
+
+function deepMerge(target: Record<string, unknown>, source: Record<string, unknown>): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (
+      value &&
+      typeof value === 'object' &&
+      !Array.isArray(value) &&
+      existing &&
+      typeof existing === 'object' &&
+      !Array.isArray(existing)
+    ) {
+      deepMerge(existing as Record<string, unknown>, value as Record<string, unknown>);
+    } else target[key] = value;
+  }
 }
 
 function parseScalar(text: string): unknown {

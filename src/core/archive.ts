@@ -57,13 +57,16 @@ export class Archive {
     readonly capacity: number,
     readonly totalCells: number,
   ) {
-    if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError('capacity must be a positive integer');
-    if (!Number.isInteger(totalCells) || totalCells < 1) throw new RangeError('totalCells must be a positive integer');
+    if (!Number.isInteger(capacity) || capacity < 1)
+      throw new RangeError('capacity must be a positive integer');
+    if (!Number.isInteger(totalCells) || totalCells < 1)
+      throw new RangeError('totalCells must be a positive integer');
   }
 
   /** Offers a verified problem to its cell. */
   add(candidate: Candidate): InsertResult {
-    if (!(candidate.quality >= 0 && candidate.quality <= 1)) throw new RangeError(`quality must be in [0, 1], got ${candidate.quality}`);
+    if (!(candidate.quality >= 0 && candidate.quality <= 1))
+      throw new RangeError(`quality must be in [0, 1], got ${candidate.quality}`);
     const elite: Elite = {
       uid: candidate.uid,
       quality: candidate.quality,
@@ -96,7 +99,8 @@ export class Archive {
     for (let i = 1; i < cell.length; i++) {
       const a = cell[i]!;
       const b = cell[worst]!;
-      if (a.quality < b.quality || (a.quality === b.quality && novelty(a, cell, i) < novelty(b, cell, worst))) worst = i;
+      if (a.quality < b.quality || (a.quality === b.quality && novelty(a, cell, i) < novelty(b, cell, worst)))
+        worst = i;
     }
     return worst;
   }
@@ -138,12 +142,20 @@ export class Archive {
   }
 
   toState(): ArchiveState {
-    return { capacity: this.capacity, totalCells: this.totalCells, cells: [...this.cells.entries()].map(([k, v]) => [k, v.map((e) => ({ ...e }))]) };
+    return {
+      capacity: this.capacity,
+      totalCells: this.totalCells,
+      cells: [...this.cells.entries()].map(([k, v]) => [k, v.map((e) => ({ ...e }))]),
+    };
   }
 
   static fromState(state: ArchiveState): Archive {
     const archive = new Archive(state.capacity, state.totalCells);
-    for (const [cell, list] of state.cells) archive.cells.set(cell, list.map((e) => ({ ...e })));
+    for (const [cell, list] of state.cells)
+      archive.cells.set(
+        cell,
+        list.map((e) => ({ ...e })),
+      );
     return archive;
   }
 }

@@ -27,7 +27,10 @@ export interface GenerationMetrics extends ArchiveStats {
   inserted: { NEW: number; IMPROVED: number; NOT_ADDED: number };
 }
 
-export const HISTOGRAM_LABELS = ['0', ...Array.from({ length: 10 }, (_, i) => `(${(i / 10).toFixed(1)}, ${((i + 1) / 10).toFixed(1)}]`)];
+export const HISTOGRAM_LABELS = [
+  '0',
+  ...Array.from({ length: 10 }, (_, i) => `(${(i / 10).toFixed(1)}, ${((i + 1) / 10).toFixed(1)}]`),
+];
 
 export function histogramBin(solveRate: number): number {
   if (solveRate <= 0) return 0;

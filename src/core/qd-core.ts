@@ -8,7 +8,13 @@
 import type { Operator } from '../domain/records.js';
 import { Rng } from '../util/hash.js';
 import { Archive, type ArchiveState, type ArchiveStats, type InsertResult } from './archive.js';
-import { CURIOSITY_PENALTY, CURIOSITY_REWARD, type ParentRef, type SelectionStrategy, selectParent } from './selection.js';
+import {
+  CURIOSITY_PENALTY,
+  CURIOSITY_REWARD,
+  type ParentRef,
+  type SelectionStrategy,
+  selectParent,
+} from './selection.js';
 
 export interface CoreConfig {
   seed: number;
@@ -67,13 +73,15 @@ export class QDCore {
     const tasks: MutationTask[] = [];
     for (let taskIndex = 0; taskIndex < batchSize; taskIndex++) {
       let operator = OPERATORS[rng.weighted(weights)]!;
-      const first = selectParent(this.config.strategy, ctx) ?? (fallback.length > 0 ? rng.pick(fallback) : null);
+      const first =
+        selectParent(this.config.strategy, ctx) ?? (fallback.length > 0 ? rng.pick(fallback) : null);
       if (!first) break;
       const parents = [first];
       if (operator === 'combine') {
         const second = selectParent(this.config.strategy, ctx, first.cell);
         if (second) parents.push(second);
-        else operator = this.config.operators.harder > 0 || this.config.operators.vary === 0 ? 'harder' : 'vary';
+        else
+          operator = this.config.operators.harder > 0 || this.config.operators.vary === 0 ? 'harder' : 'vary';
       }
       tasks.push({ taskIndex, operator, parents });
     }
@@ -85,12 +93,21 @@ export class QDCore {
     return outcomes.map((o) => {
       const result =
         o.cell !== null && o.quality !== null
-          ? this.archive.add({ uid: o.uid, cell: o.cell, quality: o.quality, solveRate: o.solveRate, fingerprint: o.fingerprint })
+          ? this.archive.add({
+              uid: o.uid,
+              cell: o.cell,
+              quality: o.quality,
+              solveRate: o.solveRate,
+              fingerprint: o.fingerprint,
+            })
           : null;
       const accepted = result !== null && result.status !== 'NOT_ADDED';
       for (const cell of o.parentCells) {
         const score = this.curiosity.get(cell) ?? 0;
-        this.curiosity.set(cell, accepted ? score + CURIOSITY_REWARD : Math.max(0, score - CURIOSITY_PENALTY));
+        this.curiosity.set(
+          cell,
+          accepted ? score + CURIOSITY_REWARD : Math.max(0, score - CURIOSITY_PENALTY),
+        );
       }
       return result;
     });
@@ -110,4 +127,3 @@ export class QDCore {
     return { archive: this.archive.toState(), curiosity: [...this.curiosity.entries()] };
   }
 }
-

@@ -22,14 +22,19 @@ export interface SelectionContext {
 }
 
 /** Picks one parent, from a cell other than `excludeCell` when one is given; null if none exists. */
-export function selectParent(strategy: SelectionStrategy, ctx: SelectionContext, excludeCell?: string): ParentRef | null {
+export function selectParent(
+  strategy: SelectionStrategy,
+  ctx: SelectionContext,
+  excludeCell?: string,
+): ParentRef | null {
   const cells = ctx.archive.occupiedCells().filter((c) => c !== excludeCell);
   if (cells.length === 0) return null;
   if (strategy === 'frontier') {
     const [lo, hi] = ctx.frontier;
     const inBand: ParentRef[] = [];
     for (const cell of cells) {
-      for (const e of ctx.archive.get(cell)) if (e.solveRate >= lo && e.solveRate <= hi) inBand.push({ uid: e.uid, cell });
+      for (const e of ctx.archive.get(cell))
+        if (e.solveRate >= lo && e.solveRate <= hi) inBand.push({ uid: e.uid, cell });
     }
     if (inBand.length > 0) return ctx.rng.pick(inBand);
   }

@@ -6,7 +6,13 @@ import { minhash } from '../../src/text/minhash.js';
 import { Rng } from '../../src/util/hash.js';
 
 const fp = (text: string) => [...minhash(text, 32)];
-const candidate = (uid: string, cell: string, quality: number, text = uid) => ({ uid, cell, quality, solveRate: 1 - quality, fingerprint: fp(text) });
+const candidate = (uid: string, cell: string, quality: number, text = uid) => ({
+  uid,
+  cell,
+  quality,
+  solveRate: 1 - quality,
+  fingerprint: fp(text),
+});
 
 describe('archive', () => {
   it('reports NEW for an empty cell, IMPROVED for entering an occupied one, NOT_ADDED otherwise', () => {
@@ -17,22 +23,40 @@ describe('archive', () => {
     expect(a.add(candidate('p4', 'A', 0.75))).toEqual({ status: 'IMPROVED', replaced: 'p2' });
     expect(a.add(candidate('p4', 'A', 0.75)).status).toBe('NOT_ADDED');
     expect(a.add(candidate('p5', 'B', 0.1)).status).toBe('NEW');
-    expect(a.get('A').map((e) => e.uid).sort()).toEqual(['p1', 'p4']);
+    expect(
+      a
+        .get('A')
+        .map((e) => e.uid)
+        .sort(),
+    ).toEqual(['p1', 'p4']);
   });
 
   it('breaks quality ties by novelty', () => {
     const a = new Archive(2, 4);
     a.add(candidate('x', 'A', 0.5, 'find the remainder when seven to the power twenty is divided by eleven'));
-    a.add(candidate('copy', 'A', 0.5, 'find the remainder when seven to the power twenty is divided by thirteen'));
+    a.add(
+      candidate('copy', 'A', 0.5, 'find the remainder when seven to the power twenty is divided by thirteen'),
+    );
     // Same quality, but unlike both: it replaces the near-copy.
-    const r = a.add(candidate('fresh', 'A', 0.5, 'how many ways can a committee of four be chosen from nine people'));
+    const r = a.add(
+      candidate('fresh', 'A', 0.5, 'how many ways can a committee of four be chosen from nine people'),
+    );
     expect(r.status).toBe('IMPROVED');
     expect(a.get('A').map((e) => e.uid)).toContain('fresh');
     expect(a.get('A')).toHaveLength(2);
     // A near-copy of the remaining remainder problem is less novel than what is there: not added.
     const survivor = a.get('A').find((e) => e.uid !== 'fresh')!.uid;
     const suffix = survivor === 'x' ? 'eleven' : 'thirteen';
-    expect(a.add(candidate('copy2', 'A', 0.5, `find the remainder when seven to the power twenty is divided by ${suffix}`)).status).toBe('NOT_ADDED');
+    expect(
+      a.add(
+        candidate(
+          'copy2',
+          'A',
+          0.5,
+          `find the remainder when seven to the power twenty is divided by ${suffix}`,
+        ),
+      ).status,
+    ).toBe('NOT_ADDED');
   });
 
   it('never exceeds the capacity and never lowers the QD-score, over random insertions', () => {
@@ -44,7 +68,9 @@ describe('archive', () => {
         const quality = rng.int(0, 8) / 8;
         const cell = `c${rng.int(0, 19)}`;
         const before = a.get(cell).length;
-        const { status } = a.add(candidate(`p${i}`, cell, quality, `problem ${rng.int(0, 50)} ${rng.int(0, 50)} words`));
+        const { status } = a.add(
+          candidate(`p${i}`, cell, quality, `problem ${rng.int(0, 50)} ${rng.int(0, 50)} words`),
+        );
         expect(a.get(cell).length).toBeLessThanOrEqual(capacity);
         if (before === 0) expect(status).toBe('NEW');
         else expect(status).not.toBe('NEW');
@@ -74,14 +100,22 @@ describe('archive', () => {
 });
 
 describe('cells', () => {
-  const space = { skills: new Map([['Algebra', ['linear equations', 'factoring']], ['Geometry', ['area']]]), bands: null };
+  const space = {
+    skills: new Map([
+      ['Algebra', ['linear equations', 'factoring']],
+      ['Geometry', ['area']],
+    ]),
+    bands: null,
+  };
   it('count includes an "other" cell per subject, times the bands', () => {
     expect(totalCells(space)).toBe(5);
     expect(totalCells({ ...space, bands: [0.25, 0.5, 0.75] })).toBe(20);
   });
   it('keys name the subject, skill and band', () => {
     expect(cellOf(space, 'Algebra', 'factoring', 0.3)).toBe('Algebra / factoring');
-    expect(cellOf({ ...space, bands: [0.25, 0.5] }, 'Algebra', 'factoring', 0.3)).toBe('Algebra / factoring / band 1');
+    expect(cellOf({ ...space, bands: [0.25, 0.5] }, 'Algebra', 'factoring', 0.3)).toBe(
+      'Algebra / factoring / band 1',
+    );
   });
 });
 
@@ -97,13 +131,29 @@ describe('QD core (ask/tell)', () => {
 
   function grow(core: QDCore, generations: number): void {
     const rng = new Rng(99);
-    core.tell(Array.from({ length: 10 }, (_, i) => ({ uid: `seed${i}`, parentCells: [], cell: `c${i % 5}`, quality: 0.5, solveRate: 0.5, fingerprint: fp(`seed ${i}`) })));
+    core.tell(
+      Array.from({ length: 10 }, (_, i) => ({
+        uid: `seed${i}`,
+        parentCells: [],
+        cell: `c${i % 5}`,
+        quality: 0.5,
+        solveRate: 0.5,
+        fingerprint: fp(`seed ${i}`),
+      })),
+    );
     for (let g = 1; g <= generations; g++) {
       const tasks = core.ask(g, 16);
       core.tell(
         tasks.map((t) => {
           const q = rng.int(0, 8) / 8;
-          return { uid: `g${g}t${t.taskIndex}`, parentCells: t.parents.map((p) => p.cell), cell: q > 0 ? `c${rng.int(0, 29)}` : null, quality: q > 0 ? q : null, solveRate: 1 - q, fingerprint: fp(`g ${g} ${t.taskIndex}`) };
+          return {
+            uid: `g${g}t${t.taskIndex}`,
+            parentCells: t.parents.map((p) => p.cell),
+            cell: q > 0 ? `c${rng.int(0, 29)}` : null,
+            quality: q > 0 ? q : null,
+            solveRate: 1 - q,
+            fingerprint: fp(`g ${g} ${t.taskIndex}`),
+          };
         }),
       );
     }
@@ -151,7 +201,10 @@ describe('QD core (ask/tell)', () => {
       { uid: 'in', parentCells: [], cell: 'a', quality: 0.5, solveRate: 0.5, fingerprint: fp('a') },
       { uid: 'out', parentCells: [], cell: 'b', quality: 0.05, solveRate: 0.95, fingerprint: fp('b') },
     ]);
-    const parents = core.ask(1, 50).filter((t) => t.operator !== 'combine').map((t) => t.parents[0]!.uid);
+    const parents = core
+      .ask(1, 50)
+      .filter((t) => t.operator !== 'combine')
+      .map((t) => t.parents[0]!.uid);
     expect(new Set(parents)).toEqual(new Set(['in']));
   });
 
@@ -163,11 +216,27 @@ describe('QD core (ask/tell)', () => {
     ]);
     for (let i = 0; i < 5; i++) {
       core.tell([
-        { uid: `ok${i}`, parentCells: ['good'], cell: `new${i}`, quality: 0.6, solveRate: 0.4, fingerprint: fp(`ok ${i}`) },
-        { uid: `no${i}`, parentCells: ['bad'], cell: null, quality: null, solveRate: 0, fingerprint: fp(`no ${i}`) },
+        {
+          uid: `ok${i}`,
+          parentCells: ['good'],
+          cell: `new${i}`,
+          quality: 0.6,
+          solveRate: 0.4,
+          fingerprint: fp(`ok ${i}`),
+        },
+        {
+          uid: `no${i}`,
+          parentCells: ['bad'],
+          cell: null,
+          quality: null,
+          solveRate: 0,
+          fingerprint: fp(`no ${i}`),
+        },
       ]);
     }
     const picks = core.ask(1, 400).map((t) => t.parents[0]!.cell);
-    expect(picks.filter((c) => c === 'good').length).toBeGreaterThan(3 * picks.filter((c) => c === 'bad').length);
+    expect(picks.filter((c) => c === 'good').length).toBeGreaterThan(
+      3 * picks.filter((c) => c === 'bad').length,
+    );
   });
 });

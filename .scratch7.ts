@@ -1,0 +1,11 @@
+import { readFileSync } from 'node:fs';
+import { CheckerPool } from './src/answer/index.ts';
+const rows = readFileSync('data/answer-tests/gsm8k_test_gpt3_solutions.jsonl', 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const pool = new CheckerPool({ workers: 2 });
+let t = performance.now();
+const v = await pool.checkMany(rows.map((r) => ({ gold: r.gold_answer, predicted: r.output, extract: true })));
+console.log('pool', rows.length, (performance.now() - t).toFixed(0), 'ms', v.filter((x, i) => x.equivalent === rows[i].is_correct).length);
+t = performance.now();
+const v2 = await pool.checkMany(rows.map((r) => ({ gold: r.gold_answer, predicted: r.output, extract: true })));
+console.log('pool warm', (performance.now() - t).toFixed(0), 'ms');
+await pool.close();

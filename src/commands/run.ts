@@ -1,0 +1,58 @@
+import type { Command } from 'commander';
+import type { Override } from '../config/load.js';
+import { ConfigSchema } from '../config/schema.js';
+import { lockedChanges } from '../engine/config-drift.js';
+import { executeRun, storedConfig } from '../engine/execute.js';
+import { UserError } from '../util/errors.js';
+import { addBackendOptions, addConfigOptions, type ConfigFlags, resolveConfig } from './config-options.js';
+import { printStatus } from './status.js';
+
+interface RunFlags extends ConfigFlags {
+  generations?: string;
+  seed?: string;
+  quiet?: boolean;
+  allowConfigChange?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('run')
+    .description(
+      'Grow a pool of problems from the seeds (SPARQ); running it again on the same directory resumes',
+    )
+    .argument('<dir>', 'run directory (created if missing)')
+    .option('--generations <n>', 'stop after this many generations (budget.generations)')
+    .option('--seed <n>', 'master seed (seed)')
+    .option('-q, --quiet', 'no progress output')
+    .option('--allow-config-change', "resume even though settings that change results differ from the run's");
+  addBackendOptions(addConfigOptions(cmd)).action(async (dir: string, flags: RunFlags) => {
+    const extra: Override[] = [];
+    if (flags.generations !== undefined)
+      extra.push({ path: 'budget.generations', value: flags.generations, flag: '--generations' });
+    if (flags.seed !== undefined) extra.push({ path: 'seed', value: flags.seed, flag: '--seed' });
+    const stored = storedConfig(dir);
+    // A resumed run starts from its own configuration; the file, environment and flags override it.
+    const config = resolveConfig(flags, process.env, extra, stored);
+    if (stored && !flags.allowConfigChange) {
+      const changes = lockedChanges(ConfigSchema.parse(stored), config);
+      if (changes.length > 0) {
+        throw new UserError(
+          `${dir} was run with other settings that change results:\n${changes.map((c) => `  - ${c.key}: ${c.from} -> ${c.to}`).join('\n')}\n` +
+            'Use a new run directory, or pass --allow-config-change to resume with the new settings anyway.',
+        );
+      }
+    }
+    const controller = new AbortController();
+    const onSignal = () => controller.abort(new Error('interrupted'));
+    process.once('SIGINT', onSignal);
+    process.once('SIGTERM', onSignal);
+    try {
+      const result = await executeRun(dir, config, { quiet: flags.quiet, signal: controller.signal });
+      if (!flags.quiet) process.stderr.write(`run stopped at ${result.stoppedBy}\n`);
+      printStatus(dir, false);
+    } finally {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    }
+  });
+}

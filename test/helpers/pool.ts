@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+
+/**
+ * Everything a run produced that must not depend on interruptions: problems with their data and
+ * attempts, rejections, per-generation archive metrics and the final core state. Timestamps,
+ * spend and timing are left out (a resumed run answers some requests from its cache).
+ */
+export function poolContent(dir: string): unknown {
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  try {
+    const problems = db
+      .prepare(
+        `SELECT uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params, problem,
+           solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, correct, solve_rate, majority_answer,
+           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell FROM problems ORDER BY uid`,
+      )
+      .all();
+    const attempts = db
+      .prepare(
+        'SELECT p.uid, a.idx, a.request_key, a.choice, a.answer, a.correct, a.rule FROM attempts a JOIN problems p ON p.id = a.problem_id ORDER BY p.uid, a.idx',
+      )
+      .all();
+    const rejections = db
+      .prepare(
+        'SELECT uid, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key FROM rejections ORDER BY uid',
+      )
+      .all();
+    const generations = (
+      db
+        .prepare('SELECT generation, metrics_json, core_state_json FROM generations ORDER BY generation')
+        .all() as {
+        generation: number;
+        metrics_json: string;
+        core_state_json: string;
+      }[]
+    ).map((g) => {
+      const {
+        spend: _spend,
+        seconds: _seconds,
+        ...metrics
+      } = JSON.parse(g.metrics_json) as Record<string, unknown>;
+      return { generation: g.generation, metrics, core: JSON.parse(g.core_state_json) };
+    });
+    return { problems, attempts, rejections, generations };
+  } finally {
+    db.close();
+  }
+}
+
+export function generationMetrics(dir: string): Record<string, number>[] {
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  try {
+    return (
+      db.prepare('SELECT metrics_json FROM generations ORDER BY generation').all() as {
+        metrics_json: string;
+      }[]
+    ).map((r) => JSON.parse(r.metrics_json));
+  } finally {
+    db.close();
+  }
+}
