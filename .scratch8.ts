@@ -1,3 +1,4 @@
+import { createRequire } from "node:module"; const require = createRequire(import.meta.url);
 import { AnswerChecker, extractAnswer, groupAnswers } from './src/answer/index.ts';
 import { HOSTILE, mulberry32, randomLatex } from './test/answer/fuzz-gen.ts';
 const c = new AnswerChecker({ timeoutMs: 500, cacheSize: 0 });
@@ -7,9 +8,13 @@ const t0 = performance.now();
 const pairs: [string, string][] = [];
 for (let k = 0; k < 4000; k++) pairs.push([randomLatex(rnd), randomLatex(rnd)]);
 for (const h of HOSTILE) { pairs.push([h, h + ' ']); pairs.push(['2', h]); pairs.push([h, 'x']); }
+let idx = 0;
 for (const [a, b] of pairs) {
+  idx++; if (idx % 200 === 0) console.error('at', idx);
+  process.stderr.write(''); (globalThis as any).cur = [a, b];
   const t = performance.now();
   let v;
+  require('node:fs').writeFileSync('/tmp/fuzz-cur.json', JSON.stringify([a, b]));
   try { v = c.check(a, b); extractAnswer(a); c.checkOutput(a, b); } catch (e) { console.log('THROW', JSON.stringify(a), JSON.stringify(b), e); continue; }
   const dt = performance.now() - t;
   if (dt > worst) { worst = dt; worstPair = [a, b]; }

@@ -5,6 +5,7 @@
  */
 import { compareNodes } from './compare.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
+import type { Json } from './evaluate.js';
 import { type Extraction, extractAnswer } from './extract.js';
 import { LruCache } from './lru.js';
 import { comparisonKey, normalizeAnswer } from './normalize.js';
@@ -54,6 +55,8 @@ export class AnswerChecker {
   private readonly cache: LruCache<string, Verdict>;
   private readonly normalized = new LruCache<string, string>(8192);
   private readonly parsed = new LruCache<string, AnswerNode>(8192);
+  /** MathJSON of LaTeX leaves: gold answers recur across attempts, so parsing them once pays. */
+  private readonly raw = new LruCache<string, Json | null>(8192);
   private readonly tol: Tolerance;
 
   constructor(opts: CheckerOptions = {}) {
@@ -101,6 +104,7 @@ export class AnswerChecker {
     this.cache.clear();
     this.normalized.clear();
     this.parsed.clear();
+    this.raw.clear();
   }
 
   private normalize(s: string): string {
@@ -139,6 +143,6 @@ export class AnswerChecker {
       if (lp) return compareNumberLiterals(lg, lp, this.tol);
     }
     deadline.check();
-    return compareNodes(this.parse(ng), this.parse(np), { deadline, tol: this.tol });
+    return compareNodes(this.parse(ng), this.parse(np), { deadline, tol: this.tol, raw: this.raw });
   }
 }

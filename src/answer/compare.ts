@@ -3,7 +3,6 @@
  * intervals with their brackets, unions, matrices), labelled values and records, equations and
  * inequalities, text, and finally expression leaves through `symbolic.ts`.
  */
-import type { Deadline } from './deadline.js';
 import { comparisonKey, isWord } from './normalize.js';
 import * as Q from './numbers.js';
 import { type AnswerNode, isLabel, labelKey } from './structure.js';
@@ -12,13 +11,10 @@ import {
   compareRelations,
   type Decision,
   isInfinity,
-  type Tolerance,
+  type SymbolicContext,
 } from './symbolic.js';
 
-export interface CompareContext {
-  deadline: Deadline;
-  tol: Tolerance;
-}
+export type CompareContext = SymbolicContext;
 
 const yes = (rule: string): Decision => ({ equivalent: true, rule });
 const no = (rule: string): Decision => ({ equivalent: false, rule });
@@ -141,7 +137,7 @@ function compareMatrices(g: AnswerNode, p: AnswerNode, ctx: CompareContext): Dec
     // `A + B` or `AB` of matrices: only the CAS can evaluate it.
     const a = g.kind === 'matrix' ? g.latex : (g as Leaf).latex;
     const b = p.kind === 'matrix' ? p.latex : (p as Leaf).latex;
-    return compareExpressions(a, b, ctx.deadline, ctx.tol) ?? no('matrix');
+    return compareExpressions(a, b, ctx) ?? no('matrix');
   }
   return no('matrix');
 }
@@ -153,7 +149,7 @@ function assignAgainstRelation(
 ): Decision {
   if (r.op !== '=' || a.value.kind !== 'expr') return no('equation');
   // `y = -x/2 + 3/4` read as the equation it is, against `2x + 4y - 3 = 0`.
-  return compareRelations({ op: '=', lhs: a.label, rhs: a.value.latex }, r, ctx.deadline);
+  return compareRelations({ op: '=', lhs: a.label, rhs: a.value.latex }, r, ctx);
 }
 
 /** `x < 3` as the interval `(-\infty, 3)`, when one side is the unknown. */
@@ -186,7 +182,7 @@ function relationAsInterval(r: Relation): Tuple | null {
 }
 
 function compareWithRelation(g: AnswerNode, p: AnswerNode, ctx: CompareContext): Decision {
-  if (g.kind === 'relation' && p.kind === 'relation') return compareRelations(g, p, ctx.deadline);
+  if (g.kind === 'relation' && p.kind === 'relation') return compareRelations(g, p, ctx);
   const [r, other] = g.kind === 'relation' ? [g, p] : [p as Relation, g];
   const rule = r.op === '=' ? 'equation' : 'inequality';
   if (other.kind === 'tuple') {
@@ -257,12 +253,12 @@ function compareLeaves(g: Leaf, p: Leaf, ctx: CompareContext): Decision {
   // `204_5` is a numeral in base 5: the question asked for that base, so its value in base 10
   // (54) is a different answer. Same-base numerals already matched on their normalized key.
   if (BASE_NUMERAL.test(g.latex) || BASE_NUMERAL.test(p.latex)) return no('base-numeral');
-  const direct = compareExpressions(g.latex, p.latex, ctx.deadline, ctx.tol);
+  const direct = compareExpressions(g.latex, p.latex, ctx);
   if (g.percent === p.percent) return direct ?? no('unparsed');
   if (direct?.equivalent) return yes('percent');
   // 50\% also reads as 0.5 (see docs: percent policy).
   const [pct, other] = g.percent ? [g, p] : [p, g];
-  const scaled = compareExpressions(pct.latex, other.latex, ctx.deadline, ctx.tol, HUNDREDTH);
+  const scaled = compareExpressions(pct.latex, other.latex, ctx, HUNDREDTH);
   if (scaled?.equivalent) return yes('percent');
   return no(direct?.rule ?? scaled?.rule ?? 'unparsed');
 }

@@ -162,7 +162,9 @@ function anchored(s: string, out: Candidate[]): void {
   const push = (tier: number, m: RegExpExecArray | null, source: ExtractionSource) => {
     if (!m) return;
     const answer = reduceSegment(segmentAfter(s, m.index + m[0].length));
-    if (answer !== '') out.push({ tier, pos: m.index, answer, source });
+    // "the final answer is a positive number": an anchor followed by prose states no answer.
+    if (answer === '' || (proseWords(answer) >= 2 && !/[\d\\=]/.test(answer))) return;
+    out.push({ tier, pos: m.index, answer, source });
   };
   push(1, lastMatch(s, /final\s+answer(?:\s+is\b)?/gi), 'final-answer');
   push(1, lastMatch(s, /####/g), 'hashes');
@@ -310,5 +312,7 @@ function mathSpanCandidate(s: string, out: Candidate[]): void {
 function bare(s: string, out: Candidate[]): void {
   const t = s.trim();
   if (t.length > 100 || t.includes('\n') || proseWords(t) > 1) return;
+  // A box that did not close is a cut-off output, not a bare answer.
+  if (/\\(?:boxed|fbox)(?![a-zA-Z])/.test(t)) return;
   out.push({ tier: 4, pos: 0, answer: t, source: 'bare' });
 }

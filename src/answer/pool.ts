@@ -40,7 +40,7 @@ export interface PoolOptions {
 
 /** Messages between the pool and its workers. */
 export type ToWorker = { type: 'chunk'; items: PoolPair[] };
-export type FromWorker = { type: 'ready' } | { type: 'result'; k: number; verdict: PoolVerdict };
+export type FromWorker = { type: 'ready' } | { type: 'results'; from: number; verdicts: PoolVerdict[] };
 
 interface Batch {
   results: Array<PoolVerdict | undefined>;
@@ -164,9 +164,11 @@ export class CheckerPool {
     }
     const chunk = slot.chunk;
     if (!chunk) return;
-    const job = chunk[msg.k];
-    if (job) this.deliver(job, msg.verdict);
-    slot.next = msg.k + 1;
+    msg.verdicts.forEach((verdict, j) => {
+      const job = chunk[msg.from + j];
+      if (job) this.deliver(job, verdict);
+    });
+    slot.next = msg.from + msg.verdicts.length;
     if (slot.next >= chunk.length) {
       clearTimeout(slot.timer);
       slot.chunk = null;

@@ -11,7 +11,8 @@
  * One engine instance is reused; its canonical parsing runs inside a pushed scope so that the
  * symbols it declares (`x(y+1)` makes `x` a function) never leak into the next check.
  */
-import { ComputeEngine } from '@cortex-js/compute-engine';
+import { createRequire } from 'node:module';
+import type { ComputeEngine } from '@cortex-js/compute-engine';
 import type { Deadline } from './deadline.js';
 import {
   type Complex,
@@ -27,13 +28,20 @@ import {
   isFiniteComplex,
   type Json,
 } from './evaluate.js';
-import { LruCache } from './lru.js';
+import type { LruCache } from './lru.js';
 import * as Q from './numbers.js';
 import type { RelOp } from './structure.js';
 
 export interface Decision {
   equivalent: boolean;
   rule: string;
+}
+
+/** What a comparison needs: its time budget, the numeric tolerance, the checker's parse cache. */
+export interface SymbolicContext {
+  deadline: Deadline;
+  tol: Tolerance;
+  raw: LruCache<string, Json | null>;
 }
 
 export interface Tolerance {
@@ -44,9 +52,16 @@ export interface Tolerance {
 
 let engine: ComputeEngine | null = null;
 
-/** The shared Compute Engine; created on first use (about 200 ms). */
+/**
+ * The shared Compute Engine, loaded and created on first use (about 0.3 s + 0.2 s). Loading it
+ * lazily keeps the CLI and callers that only extract answers from paying for it.
+ */
 export function getEngine(): ComputeEngine {
-  if (!engine) engine = new ComputeEngine();
+  if (!engine) {
+    const load = createRequire(import.meta.url);
+    const mod = load('@cortex-js/compute-engine') as typeof import('@cortex-js/compute-engine');
+    engine = new mod.ComputeEngine();
+  }
   return engine;
 }
 
@@ -55,7 +70,6 @@ export function engineReady(): boolean {
 }
 
 const MAX_LATEX = 1000;
-const rawCache = new LruCache<string, Json | null>(8192);
 
 function containsError(x: Json): boolean {
   if (!Array.isArray(x)) return false;
@@ -84,19 +98,19 @@ export function plainSubscripts(latex: string): string {
 }
 
 /** MathJSON of a LaTeX leaf from the non-canonical parser, or null if it does not parse. */
-export function parseRaw(latex: string, deadline: Deadline): Json | null {
-  const cached = rawCache.get(latex);
+export function parseRaw(latex: string, ctx: SymbolicContext): Json | null {
+  const cached = ctx.raw.get(latex);
   if (cached !== undefined) return cached;
   if (latex.length > MAX_LATEX || latex.trim() === '') return null;
   let json: Json | null = null;
-  const ce = engineReady() ? getEngine() : deadline.excluding(getEngine);
+  const ce = engineReady() ? getEngine() : ctx.deadline.excluding(getEngine);
   try {
     const parsed = ce.parse(plainSubscripts(latex), { form: 'raw' }).json as Json;
     json = containsError(parsed) ? null : parsed;
   } catch {
     json = null;
   }
-  rawCache.set(latex, json);
+  ctx.raw.set(latex, json);
   return json;
 }
 
@@ -167,15 +181,15 @@ function withinTolerance(x: number, y: number, tol: Tolerance): boolean {
 export function compareExpressions(
   a: string,
   b: string,
-  deadline: Deadline,
-  tol: Tolerance,
+  ctx: SymbolicContext,
   scaleA?: Q.Rat,
 ): Decision | undefined {
+  const { deadline, tol } = ctx;
   const la = Q.parseNumberLiteral(a);
   const lb = Q.parseNumberLiteral(b);
   if (la && lb && !scaleA) return compareNumberLiterals(la, lb, tol);
-  let ja = parseRaw(a, deadline);
-  const jb = parseRaw(b, deadline);
+  let ja = parseRaw(a, ctx);
+  const jb = parseRaw(b, ctx);
   deadline.check();
   if (ja === null || jb === null) return undefined;
   if (scaleA) ja = ['Multiply', ja, ['Rational', Number(scaleA.n), Number(scaleA.d)]];
@@ -232,12 +246,12 @@ export function compareExpressions(
       // Both the same infinity.
       return { equivalent: true, rule: 'numeric-eval' };
     }
-    return canonicalCompare(a, b, deadline, scaleA);
+    return canonicalCompare(a, b, ctx, scaleA);
   }
 
   const verdict = randomPoints(prep, (scope) => [complexValue(ja, scope), complexValue(jb, scope)], deadline);
   if (verdict !== undefined) return { equivalent: verdict, rule: 'random-points' };
-  return canonicalCompare(a, b, deadline, scaleA);
+  return canonicalCompare(a, b, ctx, scaleA);
 }
 
 /**
@@ -261,14 +275,48 @@ function randomPoints(
   return usable >= 3 ? true : undefined;
 }
 
-/** Refuse to hand the CAS numbers it might try to expand exactly (`99^{99^{99}}`, `10^6!`). */
-function tooLargeForCas(latex: string): boolean {
-  return /\^\s*\{?\s*-?\d{4,}|\d{4,}\s*!|\\binom\s*\{\s*\d{5,}/.test(latex);
+const EMPTY_SCOPE: EvalScope = { vars: new Map(), functions: new Set() };
+/** Largest exponent, factorial argument or number of summed terms the CAS is trusted with. */
+const CAS_LIMIT = 2000;
+
+function magnitude(x: Json): number | null {
+  const v = complexValue(x, EMPTY_SCOPE);
+  return v ? cabs(v) : null;
 }
 
-function canonicalCompare(a: string, b: string, deadline: Deadline, scaleA?: Q.Rat): Decision | undefined {
-  if (tooLargeForCas(a) || tooLargeForCas(b)) return { equivalent: false, rule: 'refused:huge-number' };
+/**
+ * Refuse to hand the CAS expressions it would expand exactly: `9^{9^{9^{9}}}`, `10^6!`,
+ * `\sum_{k=1}^{10^{12}}`. Its canonical form evaluates constant powers eagerly, and one such
+ * BigInt computation cannot be interrupted.
+ */
+export function safeForCas(x: Json): boolean {
+  if (!Array.isArray(x)) return true;
+  const head = x[0];
+  const args = x.slice(1);
+  if (head === 'Power' || head === 'Root') {
+    const e = magnitude(args[1]);
+    if (e !== null && (!Number.isFinite(e) || e > CAS_LIMIT) && magnitude(args[0]) !== null) return false;
+  } else if (head === 'Factorial' || head === 'Factorial2' || head === 'Binomial' || head === 'Gamma') {
+    const n = magnitude(args[0]);
+    if (n !== null && (!Number.isFinite(n) || n > CAS_LIMIT)) return false;
+  } else if (head === 'Sum' || head === 'Product') {
+    const limits = args[1];
+    if (Array.isArray(limits)) {
+      const lo = magnitude(limits[2]);
+      const hi = magnitude(limits[3]);
+      if (lo !== null && hi !== null && (!Number.isFinite(hi - lo) || hi - lo > CAS_LIMIT)) return false;
+    }
+  }
+  return args.every(safeForCas);
+}
+
+function canonicalCompare(a: string, b: string, ctx: SymbolicContext, scaleA?: Q.Rat): Decision | undefined {
   if (a.length > MAX_LATEX || b.length > MAX_LATEX) return undefined;
+  const { deadline } = ctx;
+  const ja = parseRaw(a, ctx);
+  const jb = parseRaw(b, ctx);
+  if (ja === null || jb === null) return undefined;
+  if (!safeForCas(ja) || !safeForCas(jb)) return { equivalent: false, rule: 'refused:huge-number' };
   deadline.check();
   const ce = getEngine();
   ce.pushScope();
@@ -310,11 +358,12 @@ function canonicalCompare(a: string, b: string, deadline: Deadline, scaleA?: Q.R
 export function compareRelations(
   g: { op: RelOp; lhs: string; rhs: string },
   p: { op: RelOp; lhs: string; rhs: string },
-  deadline: Deadline,
+  ctx: SymbolicContext,
 ): Decision {
+  const { deadline } = ctx;
   const rule = g.op === '=' ? 'equation' : 'inequality';
   if (g.op !== p.op) return { equivalent: false, rule };
-  const parts = [g.lhs, g.rhs, p.lhs, p.rhs].map((s) => parseRaw(s, deadline));
+  const parts = [g.lhs, g.rhs, p.lhs, p.rhs].map((s) => parseRaw(s, ctx));
   if (parts.some((x) => x === null)) return { equivalent: false, rule };
   const [gl, gr, pl, pr] = parts as [Json, Json, Json, Json];
   const dg: Json = ['Subtract', gl, gr];

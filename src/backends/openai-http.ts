@@ -199,13 +199,13 @@ export class OpenAIHttpBackend implements ModelBackend {
     n: number,
     signal?: AbortSignal,
   ): Promise<ChatResponse> {
-    const timeout = AbortSignal.timeout(this.config.timeout_ms);
+    // The pool's headersTimeout and bodyTimeout end hung requests; no per-request timer is needed.
     const res = await endpoint.pool.request({
       method: 'POST',
       path: `${endpoint.prefix}/chat/completions`,
       headers: this.headers,
       body,
-      signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+      signal,
     });
     const text = await res.body.text();
     if (res.statusCode !== 200)
@@ -246,15 +246,17 @@ export class OpenAIHttpBackend implements ModelBackend {
   private classify(err: unknown, signal?: AbortSignal): Error {
     if (err instanceof RetryableFailure || err instanceof FatalBackendError) return err;
     if (signal?.aborted) return err instanceof Error ? err : new Error(String(err));
-    const name = (err as { name?: string } | null)?.name;
-    if (name === 'TimeoutError' || name === 'AbortError') {
-      return new RetryableFailure('timeout', `no complete response within ${this.config.timeout_ms} ms`);
-    }
     if (err instanceof MalformedResponseError) return new RetryableFailure('malformed_response', err.message);
     if (isRetryableNetworkError(err)) {
       const code = (err as { code?: string }).code ?? '';
-      const fault = code.includes('TIMEOUT') ? 'timeout' : 'network';
-      return new RetryableFailure(fault, `${code}: ${(err as Error).message}`);
+      if (code === 'UND_ERR_HEADERS_TIMEOUT')
+        return new RetryableFailure('timeout', `no response within ${this.config.timeout_ms} ms`);
+      if (code === 'UND_ERR_BODY_TIMEOUT')
+        return new RetryableFailure('timeout', `response body stalled for ${this.config.timeout_ms} ms`);
+      return new RetryableFailure(
+        code.includes('TIMEOUT') ? 'timeout' : 'network',
+        `${code}: ${(err as Error).message}`,
+      );
     }
     return err instanceof Error ? err : new Error(String(err));
   }

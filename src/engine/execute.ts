@@ -40,6 +40,8 @@ export async function executeRun(
 ): Promise<RunResult> {
   mkdirSync(dir, { recursive: true });
   const lock = acquireRunLock(dir, `sparq run ${dir}`);
+  // Synchronous writes: a few lines per generation, and nothing is lost when the process is killed.
+  const destination = pino.destination({ dest: join(dir, LOG_FILE), mkdir: true, sync: true });
   const logger = pino(
     {
       level: config.log_level,
@@ -50,7 +52,7 @@ export async function executeRun(
         censor: '[redacted]',
       },
     },
-    pino.destination({ dest: join(dir, LOG_FILE), mkdir: true, sync: false }),
+    destination,
   );
   const progress = createProgress(process.stderr, options.quiet);
   let store: SqliteRunStore | null = null;
@@ -96,7 +98,7 @@ export async function executeRun(
     progress.close();
     await backend.close();
     store?.close();
-    logger.flush();
+    destination.end();
     lock.release();
   }
 }

@@ -63,17 +63,23 @@ export function problemTextHash(text: string): string {
   return sha256Hex(normalizeProblemText(text)).slice(0, 32);
 }
 
-/** Sentence openings that ask for something. */
-const ASKS =
-  /(?:^|[.?!]\s+|\n\s*)(?:find|compute|determine|evaluate|calculate|what|how many|how much|which|prove|show that)\b/gi;
+/** Imperatives that ask for a result (not instructions like "Express your answer as..."). */
+const IMPERATIVE = /^(?:find|compute|determine|evaluate|calculate|solve|prove|show that)\b/i;
 
-/** Several questions in one problem: two question marks in the prose, numbered parts, or two requests. */
+/**
+ * How many things a problem asks for: sentences that end in a question mark or open with an
+ * imperative, or numbered parts. Math is blanked first, so `$f(x)?$` or `\{a, b\}` do not count.
+ */
 export function countQuestions(problem: string): number {
-  const prose = problem.replace(/\$\$[\s\S]*?\$\$|\$[^$]*\$|\\\([\s\S]*?\\\)|\\\[[\s\S]*?\\\]/g, ' ');
-  const questionMarks = (prose.match(/\?/g) ?? []).length;
-  const parts = (prose.match(/(?:^|\s)\(?(?:[a-d]|i{1,3}|iv)\)\s/gi) ?? []).length;
-  const asks = (prose.match(ASKS) ?? []).length;
-  return Math.max(questionMarks, parts >= 2 ? parts : 1, asks, 1);
+  const prose = problem.replace(/\$\$[\s\S]*?\$\$|\$[^$]*\$|\\\([\s\S]*?\\\)|\\\[[\s\S]*?\\\]/g, ' M ');
+  // Lowercase (a), (b) or i), ii): parts. Uppercase (A)...(E) are answer choices of one question.
+  const parts = (prose.match(/(?:^|\s)\(?(?:[a-d]|i{1,3}|iv)\)\s/g) ?? []).length;
+  const sentences = prose
+    .split(/(?<=[.?!])\s+|\n+/)
+    .map((x) => x.trim())
+    .filter(Boolean);
+  const asks = sentences.filter((x) => x.endsWith('?') || IMPERATIVE.test(x)).length;
+  return Math.max(parts >= 2 ? parts : 1, asks, 1);
 }
 
 export interface ScreenOptions {

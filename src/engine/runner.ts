@@ -71,6 +71,7 @@ export class SparqRun {
   private readonly space: CellSpace;
   private readonly core: QDCore;
   private readonly solveSettings: SolveSettings;
+  private readonly labelFormat: ReturnType<typeof labelResponseFormat> | undefined;
   private lastGeneration: number | null;
   private readonly committed = {
     sent: 0,
@@ -95,6 +96,7 @@ export class SparqRun {
     this.client = new CachingClient(deps.backend, store);
     this.taxonomy = loadTaxonomy(config.taxonomy);
     this.taxonomyText = formatTaxonomy(this.taxonomy);
+    this.labelFormat = config.model.json_schema ? labelResponseFormat(this.taxonomy) : undefined;
     const t = (id: string) => loadTemplate(id, config.prompts_dir);
     this.templates = {
       vary: t('vary'),
@@ -405,7 +407,7 @@ export class SparqRun {
         temperature: config.labeling.temperature,
         maxTokens: config.labeling.max_tokens,
         seed: this.requestSeed(generation, task, 'label'),
-        responseFormat: config.model.json_schema ? labelResponseFormat(this.taxonomy) : undefined,
+        responseFormat: this.labelFormat,
       },
       'label',
       template.ref,

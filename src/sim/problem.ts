@@ -4,7 +4,7 @@
  * "Let $a$ be <np>. Let $b$ be <np>. Find $2a - b + 3$." Rendering and parsing are exact
  * inverses, which is what lets a stateless simulator solve, mutate and label its own problems.
  */
-import { hash32 } from '../util/hash.js';
+import { hash32, hashUnit } from '../util/hash.js';
 import { type Family, MAX_LEVEL, type Params } from './families/family.js';
 import { FAMILIES } from './families/index.js';
 import { Rat } from './rational.js';
@@ -26,13 +26,19 @@ const VARIABLES = ['a', 'b', 'c', 'd', 'e', 'f'];
 /** Each extra atom also costs a little: the solver must carry results between parts. */
 const COMPOSITION_PENALTY = 0.95;
 const LEVEL_DROP = 0.13;
+const INSTANCE_SPREAD = 0.1;
 
 export function atomLevel(atom: Atom): number {
   return atom.family.levelOf(atom.params);
 }
 
+/**
+ * The latent probability that the solver gets an atom right: falls with the level, and varies a
+ * little between instances of one level (as real problems do), deterministically from the numbers.
+ */
 export function atomSolveProbability(atom: Atom): number {
-  return Math.max(0.02, atom.family.ease - LEVEL_DROP * (atomLevel(atom) - 1));
+  const jitter = INSTANCE_SPREAD * (hashUnit(atom.family.id, ...atom.params) - 0.5);
+  return Math.min(0.99, Math.max(0.02, atom.family.ease - LEVEL_DROP * (atomLevel(atom) - 1) + jitter));
 }
 
 /** The latent probability that one sampled attempt of the simulated solver is right. */

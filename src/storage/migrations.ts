@@ -19,7 +19,8 @@ export const MIGRATIONS: string[] = [
   -- Every model request by its deterministic key, with its response: the resume cache and the
   -- audit trail. Prompts are not stored verbatim: template ref + the problem texts rebuild them.
   CREATE TABLE requests (
-    key TEXT PRIMARY KEY,
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
     purpose TEXT NOT NULL,
     model TEXT NOT NULL,
     template_ref TEXT,
@@ -29,7 +30,7 @@ export const MIGRATIONS: string[] = [
     completion_tokens INTEGER NOT NULL,
     latency_ms INTEGER NOT NULL,
     created_at TEXT NOT NULL
-  ) WITHOUT ROWID;
+  );
 
   CREATE TABLE problems (
     id INTEGER PRIMARY KEY,
@@ -100,8 +101,14 @@ export const MIGRATIONS: string[] = [
     generation INTEGER PRIMARY KEY,
     started_at TEXT NOT NULL,
     finished_at TEXT NOT NULL,
-    metrics_json TEXT NOT NULL,
-    core_state_json TEXT NOT NULL
+    metrics_json TEXT NOT NULL
+  );
+
+  -- The QD core's state after the last committed generation (one row, rewritten by each commit).
+  CREATE TABLE core_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    generation INTEGER NOT NULL,
+    state_json TEXT NOT NULL
   );
 
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;

@@ -66,7 +66,10 @@ export class SqliteRunStore {
          VALUES (@uid, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
       ),
       insertGeneration: db.prepare(
-        'INSERT INTO generations (generation, started_at, finished_at, metrics_json, core_state_json) VALUES (?, ?, ?, ?, ?)',
+        'INSERT INTO generations (generation, started_at, finished_at, metrics_json) VALUES (?, ?, ?, ?)',
+      ),
+      saveCoreState: db.prepare(
+        'INSERT INTO core_state (id, generation, state_json) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, state_json = excluded.state_json',
       ),
       addCounter: db.prepare(
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
@@ -215,8 +218,8 @@ export class SqliteRunStore {
         commit.startedAt,
         now,
         JSON.stringify(commit.metrics),
-        JSON.stringify(commit.coreState),
       );
+      this.stmt.saveCoreState!.run(commit.generation, JSON.stringify(commit.coreState));
     })();
   }
 
@@ -234,11 +237,11 @@ export class SqliteRunStore {
 
   /** The last committed generation, or null for a run that has not finished generation 0. */
   lastGeneration(): { generation: number; coreState: unknown } | null {
-    const row = this.db
-      .prepare('SELECT generation, core_state_json FROM generations ORDER BY generation DESC LIMIT 1')
-      .get() as Row | undefined;
+    const row = this.db.prepare('SELECT generation, state_json FROM core_state WHERE id = 1').get() as
+      | Row
+      | undefined;
     return row
-      ? { generation: row.generation as number, coreState: JSON.parse(row.core_state_json as string) }
+      ? { generation: row.generation as number, coreState: JSON.parse(row.state_json as string) }
       : null;
   }
 

@@ -1,0 +1,301 @@
+import { describe, expect, it } from 'vitest';
+import { AnswerChecker } from '../../src/answer/index.js';
+import { SimBackend } from '../../src/backends/sim-backend.js';
+import { bandDecided, bandOf, wilsonInterval } from '../../src/core/solve-rate.js';
+import type { CachedResponse } from '../../src/domain/records.js';
+import { loadTaxonomy } from '../../src/domain/taxonomy.js';
+import { parseLabel } from '../../src/engine/labels.js';
+import {
+  countQuestions,
+  parseMutationOutput,
+  problemTextHash,
+  screen,
+} from '../../src/engine/mutation-output.js';
+import { solve, summarize } from '../../src/engine/solver.js';
+import { loadTemplate } from '../../src/prompts/templates.js';
+import { loadSeeds } from '../../src/seeds/load.js';
+import { CachingClient } from '../../src/storage/request-cache.js';
+
+const taxonomy = loadTaxonomy('bundled:v1');
+
+describe('parsing generator output', () => {
+  it('reads problem, solution and the last boxed answer (brace-matched)', () => {
+    const r = parseMutationOutput(
+      'Problem:\nFind $x$.\n\nSolution:\nFirst $\\boxed{1}$, then $x = \\boxed{\\frac{1}{2}}$.',
+    );
+    expect(r).toEqual({
+      ok: true,
+      value: {
+        problem: 'Find $x$.',
+        solution: 'First $\\boxed{1}$, then $x = \\boxed{\\frac{1}{2}}$.',
+        answer: '\\frac{1}{2}',
+      },
+    });
+  });
+
+  it('accepts markdown headings and text on the heading line', () => {
+    const r = parseMutationOutput('**Problem:** What is $2+2$?\n\n### Solution\nIt is $\\boxed{4}$.');
+    expect(r.ok && r.value.problem).toBe('What is $2+2$?');
+    expect(r.ok && r.value.answer).toBe('4');
+  });
+
+  it('rejects output without the two sections as unparseable', () => {
+    expect(parseMutationOutput('Here is a nice problem: what is 2+2? Answer: 4')).toMatchObject({
+      ok: false,
+      reason: 'unparseable',
+    });
+    expect(parseMutationOutput('Solution:\n\\boxed{1}\nProblem:\nx')).toMatchObject({
+      ok: false,
+      reason: 'unparseable',
+    });
+    expect(parseMutationOutput('Problem:\n\nSolution:\n\\boxed{1}')).toMatchObject({
+      ok: false,
+      reason: 'unparseable',
+    });
+  });
+
+  it('rejects a solution without a boxed final answer', () => {
+    expect(parseMutationOutput('Problem:\nFind $x$.\nSolution:\nThe answer is 4.')).toMatchObject({
+      ok: false,
+      reason: 'no_final_answer',
+    });
+    expect(parseMutationOutput('Problem:\nFind $x$.\nSolution:\nSo $\\boxed{}$.')).toMatchObject({
+      ok: false,
+      reason: 'no_final_answer',
+    });
+  });
+});
+
+describe('screening', () => {
+  const opts = { maxProblemChars: 100, parentTexts: ['Find the value of $x$ if $2x = 4$.'] };
+  const out = (problem: string) => ({ problem, solution: '\\boxed{1}', answer: '1' });
+
+  it('passes a single well-posed question', () => {
+    expect(
+      screen(out('What is $\\frac{1}{2} + \\frac{1}{3}$? Express your answer as a common fraction.'), opts),
+    ).toBeNull();
+    expect(
+      screen(out('Let $a$ be the value of $x$ that satisfies $x + 1 = 2$. Find $2a + 1$.'), opts),
+    ).toBeNull();
+  });
+
+  it('rejects too long problems', () => {
+    expect(screen(out('x'.repeat(101)), opts)).toMatchObject({ reason: 'too_long' });
+  });
+
+  it('rejects several questions', () => {
+    expect(screen(out('Find $x$. Also, what is $y$?'), opts)).toMatchObject({ reason: 'several_questions' });
+    expect(screen(out('(a) Find $x$ (b) Find $y$'), opts)).toMatchObject({ reason: 'several_questions' });
+    expect(countQuestions('What is $x$? What is $y$?')).toBe(2);
+    expect(countQuestions('What is $x?y$?')).toBe(1);
+  });
+
+  it('rejects a copy of the parent, ignoring case, spacing and final punctuation', () => {
+    expect(screen(out('find the value of $x$ if  $2x = 4$'), opts)).toMatchObject({
+      reason: 'identical_to_parent',
+    });
+  });
+
+  it('hashes normalized text', () => {
+    expect(problemTextHash('Find $x$.')).toBe(problemTextHash('  find   $X$ '));
+  });
+
+  it('lets nearly every MATH train problem through as one question', () => {
+    // The seeds are not screened, but a screen that rejected real problems would reject good generations.
+    const { seeds } = loadSeeds('bundled:math_train');
+    const flagged = seeds.filter((s) => countQuestions(s.problem) > 1).length;
+    expect(flagged / seeds.length).toBeLessThan(0.08);
+  });
+});
+
+describe('labels', () => {
+  it('reads JSON, fenced JSON, JSON in prose and key: value lines', () => {
+    for (const text of [
+      '{"subject": "Number Theory", "skill": "GCD and LCM"}',
+      'Here you go:\n```json\n{"subject":"Number Theory","skill":"gcd and lcm"}\n```',
+      'Subject: Number Theory\nSkill: GCD and LCM',
+    ]) {
+      expect(parseLabel(text, taxonomy, null, null)).toMatchObject({
+        subject: 'Number Theory',
+        skill: 'GCD and LCM',
+        unknown: false,
+      });
+    }
+  });
+
+  it('maps a skill outside the list to "other" and says so', () => {
+    expect(parseLabel('{"subject":"Algebra","skill":"vibes"}', taxonomy, null, null)).toMatchObject({
+      subject: 'Algebra',
+      skill: 'other',
+      unknown: true,
+    });
+    expect(parseLabel('no idea', taxonomy, null, 'Geometry')).toMatchObject({
+      subject: 'Geometry',
+      skill: 'other',
+      unknown: true,
+    });
+  });
+
+  it('a skill of another subject is not accepted for this one; the known subject wins', () => {
+    expect(parseLabel('{"subject":"Algebra","skill":"GCD and LCM"}', taxonomy, null, null).skill).toBe(
+      'other',
+    );
+    expect(
+      parseLabel('{"subject":"Algebra","skill":"GCD and LCM"}', taxonomy, 'Number Theory', null),
+    ).toMatchObject({ subject: 'Number Theory', skill: 'GCD and LCM' });
+  });
+});
+
+describe('solve-rate statistics', () => {
+  it('Wilson intervals contain the estimate and narrow with n', () => {
+    const [lo, hi] = wilsonInterval(5, 10, 0.95);
+    expect(lo).toBeCloseTo(0.2366, 3);
+    expect(hi).toBeCloseTo(0.7634, 3);
+    const [lo2, hi2] = wilsonInterval(50, 100, 0.95);
+    expect(hi2 - lo2).toBeLessThan(hi - lo);
+    expect(wilsonInterval(0, 0, 0.9)).toEqual([0, 1]);
+  });
+
+  it('bands and band decisions', () => {
+    expect(bandOf(0, [0.25, 0.5, 0.75])).toBe(0);
+    expect(bandOf(0.25, [0.25, 0.5, 0.75])).toBe(1);
+    expect(bandOf(1, [0.25, 0.5, 0.75])).toBe(3);
+    expect(bandDecided(4, 4, [0.25, 0.5, 0.75], 0.9)).toBe(false);
+    expect(bandDecided(16, 16, [0.25, 0.5, 0.75], 0.9)).toBe(true);
+    expect(bandDecided(8, 16, [0.25, 0.5, 0.75], 0.9)).toBe(false);
+  });
+
+  it('majority, disputed and verified', () => {
+    const checker = new AnswerChecker();
+    const attempts = (answers: (string | null)[], reference: string) =>
+      answers.map((answer, idx) => ({
+        idx,
+        requestKey: 'k',
+        choice: idx,
+        answer,
+        correct: answer !== null && checker.check(reference, answer).equivalent,
+        rule: 'x',
+      }));
+    const disputed = summarize(
+      attempts(['3', '3', '3', '3.0', '5', null, '3', '4'], '5'),
+      '5',
+      checker,
+      0.6,
+      ['k'],
+      { n: 8, temperature: 0.7 },
+    );
+    expect(disputed).toMatchObject({
+      correct: 1,
+      solveRate: 0.125,
+      majorityShare: 0.625,
+      disputed: true,
+      verified: true,
+    });
+    expect(['3', '3.0']).toContain(disputed.majorityAnswer);
+    const fine = summarize(attempts(['5', '5', '3', null], '5'), '5', checker, 0.6, ['k'], {
+      n: 4,
+      temperature: 0.7,
+    });
+    expect(fine).toMatchObject({ correct: 2, solveRate: 0.5, disputed: false, verified: true });
+    const none = summarize(attempts([null, null], '5'), '5', checker, 0.6, ['k'], { n: 2, temperature: 0.7 });
+    expect(none).toMatchObject({
+      correct: 0,
+      solveRate: 0,
+      majorityAnswer: null,
+      verified: false,
+      disputed: false,
+    });
+  });
+});
+
+describe('solving through the cache', () => {
+  const memory = () => {
+    const map = new Map<string, CachedResponse>();
+    return {
+      getResponse: (k: string) => map.get(k),
+      putResponse: (r: CachedResponse) => void map.set(r.key, r),
+      map,
+    };
+  };
+  const settings = (adaptive: boolean) => ({
+    k: 8,
+    temperature: 0.7,
+    topP: 0.95,
+    maxTokens: 512,
+    disputedMajority: 0.6,
+    adaptive: { enabled: adaptive, roundSize: 4, maxK: 32, confidence: 0.9 },
+    bands: [0.25, 0.5, 0.75],
+  });
+  const problem = 'Find the greatest common divisor of $84$ and $126$.';
+
+  it('fixed k: one request with n=k; a repeat is answered from the cache', async () => {
+    const store = memory();
+    const client = new CachingClient(new SimBackend(), store);
+    const first = await solve(
+      client,
+      loadTemplate('solve'),
+      new AnswerChecker(),
+      problem,
+      '42',
+      5,
+      settings(false),
+    );
+    expect(first.attempts).toHaveLength(8);
+    expect(first.keys).toHaveLength(1);
+    expect(client.counters).toEqual({ sent: 1, cacheHits: 0 });
+    const again = await solve(
+      client,
+      loadTemplate('solve'),
+      new AnswerChecker(),
+      problem,
+      '42',
+      5,
+      settings(false),
+    );
+    expect(again).toEqual(first);
+    expect(client.counters).toEqual({ sent: 1, cacheHits: 1 });
+  });
+
+  it('without n support, k single requests with one key per sample', async () => {
+    const backend = Object.assign(new SimBackend(), { supportsN: false });
+    const client = new CachingClient(backend, memory());
+    const r = await solve(
+      client,
+      loadTemplate('solve'),
+      new AnswerChecker(),
+      problem,
+      '42',
+      5,
+      settings(false),
+    );
+    expect(r.attempts).toHaveLength(8);
+    expect(new Set(r.keys).size).toBe(8);
+  });
+
+  it('adaptive: stops early on an easy problem, samples more on a borderline one', async () => {
+    const client = new CachingClient(new SimBackend(), memory());
+    const easy = await solve(
+      client,
+      loadTemplate('solve'),
+      new AnswerChecker(),
+      'Find the greatest common divisor of $12$ and $18$.',
+      '6',
+      5,
+      settings(true),
+    );
+    expect(easy.attempts.length).toBeLessThan(32);
+    expect(easy.attempts.length % 4).toBe(0);
+    // A wrong reference the solver never reaches: decided once the interval falls below the first cut.
+    const wrong = await solve(
+      client,
+      loadTemplate('solve'),
+      new AnswerChecker(),
+      problem,
+      '1000',
+      5,
+      settings(true),
+    );
+    expect(wrong.verified).toBe(false);
+    expect(wrong.attempts.length).toBeGreaterThanOrEqual(12);
+  });
+});
