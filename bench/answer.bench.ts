@@ -73,26 +73,37 @@ function line(label: string, n: number, r: { perSec: number; p50: number; p99: n
   );
 }
 
+async function timedPool(pool: CheckerPool, pairs: PoolPair[]): Promise<number> {
+  const start = performance.now();
+  await pool.checkMany(pairs);
+  return (pairs.length / (performance.now() - start)) * 1000;
+}
+
+function poolLine(label: string, n: number, perSec: number): void {
+  console.log(`  ${label.padEnd(44)} ${String(n).padStart(5)} pairs  ${fmt(perSec).padStart(8)} checks/s`);
+}
+
 export async function run(): Promise<void> {
   const suites = loadSuites();
   const all = suites.flatMap((s) => s.pairs);
+  // The CAS-heavy suite five times over: where a second core pays off.
+  const heavy = Array.from({ length: 5 }, () => suites[0]!.pairs).flat();
 
   // The CAS engine is created once per process; start it outside the timed runs.
   const t0 = performance.now();
   new AnswerChecker().check('x^2+2x+1', '(x+1)^2');
-  console.log(`engine start-up (once per process/worker): ${fmt(performance.now() - t0)} ms`);
+  console.log(`engine start-up (once per process and per worker): ${fmt(performance.now() - t0)} ms`);
+  // "Cold" below means an empty verdict cache, not cold JIT: one discarded pass compiles the code.
+  runSync(new AnswerChecker(), all);
 
-  console.log('\nsynchronous checker, one thread');
+  console.log('\nsynchronous checker, one thread (cold: new checker; warm: same pairs again)');
   for (const s of suites) {
     const checker = new AnswerChecker();
     line(`  cold  ${s.name}`, s.pairs.length, runSync(checker, s.pairs));
     line(`  warm  ${s.name}`, s.pairs.length, runSync(checker, s.pairs));
   }
   line('  cold  all suites', all.length, runSync(new AnswerChecker(), all));
-  // Without a verdict cache: the cost of deciding every pair from scratch.
   line('  no verdict cache, all suites', all.length, runSync(new AnswerChecker({ cacheSize: 0 }), all));
-  // The CAS-heavy suite five times over, no verdict cache: where a second core pays off.
-  const heavy = Array.from({ length: 5 }, () => suites[0]!.pairs).flat();
   line(
     '  no verdict cache, equivalence corpus x5',
     heavy.length,
@@ -102,48 +113,33 @@ export async function run(): Promise<void> {
   console.log('\nCheckerPool, 2 workers');
   const tStart = performance.now();
   const pool = new CheckerPool({ workers: 2 });
-  await pool.checkMany([
-    { gold: '1', predicted: '1' },
-    { gold: '2', predicted: '2' },
-  ]);
-  console.log(`  start-up (both workers ready): ${fmt(performance.now() - tStart)} ms`);
   try {
-    for (const [label, pairs] of [
-      ['cold  all suites', all],
-      ['warm  all suites', all],
-    ] as const) {
-      const start = performance.now();
-      await pool.checkMany([...pairs]);
-      const ms = performance.now() - start;
-      console.log(
-        `  ${label.padEnd(44)} ${String(pairs.length).padStart(5)} pairs  ${fmt((pairs.length / ms) * 1000).padStart(8)} checks/s`,
-      );
-    }
-    const uncached = new CheckerPool({ workers: 2, cacheSize: 0 });
-    await uncached.checkMany(suites[0]!.pairs);
-    const start = performance.now();
-    await uncached.checkMany(heavy);
-    const ms = performance.now() - start;
-    await uncached.close();
-    console.log(
-      `  ${'no verdict cache, equivalence corpus x5'.padEnd(44)} ${String(heavy.length).padStart(5)} pairs  ${fmt((heavy.length / ms) * 1000).padStart(8)} checks/s`,
-    );
+    await pool.checkMany([{ gold: '1', predicted: '1' }]);
+    console.log(`  start-up (workers ready): ${fmt(performance.now() - tStart)} ms`);
+    poolLine('cold  all suites (JIT cold too)', all.length, await timedPool(pool, all));
+    poolLine('warm  all suites', all.length, await timedPool(pool, all));
+  } finally {
+    await pool.close();
+  }
+  // One pool at a time: two cores, two workers.
+  const uncached = new CheckerPool({ workers: 2, cacheSize: 0 });
+  try {
+    await timedPool(uncached, all);
+    poolLine('no verdict cache, all suites', all.length, await timedPool(uncached, all));
+    poolLine('no verdict cache, equivalence corpus x5', heavy.length, await timedPool(uncached, heavy));
     // Round trip of one pair at a time through an idle pool (what a single caller waits).
-    const fresh = new CheckerPool({ workers: 2 });
-    await fresh.checkMany([{ gold: '1', predicted: '1' }]);
     const lat: number[] = [];
     const sample = all.filter((_, k) => k % 7 === 0);
     for (const p of sample) {
       const t = performance.now();
-      await fresh.checkMany([p]);
+      await uncached.checkMany([p]);
       lat.push(performance.now() - t);
     }
-    await fresh.close();
     lat.sort((a, b) => a - b);
     console.log(
-      `  single-pair round trip (cold cache)              ${String(sample.length).padStart(5)} pairs  p50 ${fmt(percentile(lat, 50) * 1000).padStart(6)} us  p99 ${fmt(percentile(lat, 99) * 1000).padStart(7)} us`,
+      `  ${'single-pair round trip, no verdict cache'.padEnd(44)} ${String(sample.length).padStart(5)} pairs  p50 ${fmt(percentile(lat, 50) * 1000).padStart(6)} us  p99 ${fmt(percentile(lat, 99) * 1000).padStart(7)} us`,
     );
   } finally {
-    await pool.close();
+    await uncached.close();
   }
 }

@@ -48,7 +48,8 @@ export function extractAnswer(text: string): Extraction {
   if (found.length === 0) bare(s, found);
   let best: Candidate | undefined;
   for (const cand of found) {
-    if (cand.answer.trim() === '') continue;
+    // An empty box quoted in a statement ("the answer is $\boxed{}$") is no answer.
+    if (cand.answer.replace(/\\(?:boxed|fbox)\s*\{\s*\}/g, '').trim() === '') continue;
     if (!best || cand.tier < best.tier || (cand.tier === best.tier && cand.pos >= best.pos)) best = cand;
   }
   if (!best) return { found: false };
@@ -90,21 +91,26 @@ function findBoxes(s: string): Array<Piece & { name: 'boxed' | 'fbox' }> {
 }
 
 /**
- * True when the text between two answers only connects them: spaces, commas, "and"/"or",
- * math delimiters, `\quad`, a label (`y_2 =`) and at most one other word (`3 hours and 20`).
+ * True when the text between two answers only connects them: spaces, commas, "and"/"or", math
+ * delimiters, `\quad`, labels (`y_2 =`), and at most one word right after the first answer when
+ * a connector follows it (a unit: `\boxed{3} hours and \boxed{20}`). "First \boxed{1}, then
+ * x = \boxed{2}" is not a list: "then" comes after the connector.
  */
 export function isConnectorGap(gap: string): boolean {
   if (gap.length > 80) return false;
   const rest = gap
-    .replace(/\\text\s*\{\s*(?:and|or|,)?\s*\}/gi, ' ')
-    .replace(/\\q?quad|\\[,;: !]|\\\(|\\\)|\\\[|\\\]|\\\\|\$|&/g, ' ')
+    .replace(/\\text\s*\{\s*(and|or|,)?\s*\}/gi, ' $1 ')
+    .replace(/\\q?quad/g, ' , ')
+    .replace(/\\[,;: !]|\\\(|\\\)|\\\[|\\\]|\\\\|\$|&/g, ' ')
     .replace(/(?:[A-Za-z]|\\[a-zA-Z]+)(?:_\{?\w+\}?)?\s*=/g, ' ')
-    .replace(/\b(?:and|or)\b/gi, ' ')
-    .replace(/[,;]/g, ' ')
+    .replace(/[,;]/g, ' , ')
     .trim();
   if (rest === '') return true;
-  const words = rest.split(/\s+/);
-  return words.length === 1 && /^[A-Za-z]+$/.test(words[0]!);
+  const tokens = rest.split(/\s+/);
+  const isConnector = (t: string) => t === ',' || /^(?:and|or)$/i.test(t);
+  const words = tokens.filter((t) => !isConnector(t));
+  if (words.length === 0) return true;
+  return words.length === 1 && tokens[0] === words[0] && tokens.length > 1 && /^[A-Za-z]+$/.test(words[0]!);
 }
 
 /** Consecutive pieces joined by connector gaps form one answer list; returns the last group. */
@@ -312,6 +318,8 @@ function mathSpanCandidate(s: string, out: Candidate[]): void {
 function bare(s: string, out: Candidate[]): void {
   const t = s.trim();
   if (t.length > 100 || t.includes('\n') || proseWords(t) > 1) return;
+  // "it is two" is a sentence, not an answer: several words need some mathematics among them.
+  if (/\s/.test(t) && !/[\d\\=<>^_()[\]{}+*/-]/.test(t)) return;
   // A box that did not close is a cut-off output, not a bare answer.
   if (/\\(?:boxed|fbox)(?![a-zA-Z])/.test(t)) return;
   out.push({ tier: 4, pos: 0, answer: t, source: 'bare' });

@@ -188,6 +188,8 @@ export function compareExpressions(
   const la = Q.parseNumberLiteral(a);
   const lb = Q.parseNumberLiteral(b);
   if (la && lb && !scaleA) return compareNumberLiterals(la, lb, tol);
+  // Sentences are not mathematics: reading "it's not 10" as a product of letters only wastes CAS time.
+  if (isProse(a) || isProse(b)) return undefined;
   let ja = parseRaw(a, ctx);
   const jb = parseRaw(b, ctx);
   deadline.check();
@@ -397,6 +399,14 @@ export function compareRelations(
     return { equivalent: Math.abs(ratio.im) < 1e-9 && ratio.re > 0, rule };
   }
   return { equivalent: true, rule };
+}
+
+const MATH_WORDS = new Set(['sin', 'cos', 'tan', 'sec', 'csc', 'cot', 'log', 'exp', 'max', 'min', 'gcd', 'lcm', 'mod', 'sqrt']);
+
+/** Two or more words of three letters or more (outside commands, math names aside) make prose. */
+function isProse(latex: string): boolean {
+  const words = latex.replace(/\\[a-zA-Z]+(?:\s*\{[^{}]*\})?/g, ' ').match(/[A-Za-z]{3,}/g) ?? [];
+  return words.filter((w) => !MATH_WORDS.has(w.toLowerCase())).length >= 2;
 }
 
 /** True when the LaTeX is an infinity, for interval endpoint rules. */

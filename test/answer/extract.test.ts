@@ -35,6 +35,12 @@ describe('extractAnswer: sources', () => {
     expect(
       answerOf('interest is \\boxed{200}. So after six months the balance grows by \\boxed{255}')?.answer,
     ).toBe('255');
+    expect(answerOf('First $\\boxed{1}$, then $x = \\boxed{\\frac{1}{2}}$.')?.answer).toBe('\\frac{1}{2}');
+    expect(answerOf('\\boxed{1} no no no no no \\boxed{2}')?.answer).toBe('2');
+  });
+
+  it('a unit word before the connector still joins (two-part answers)', () => {
+    expect(answerOf('\\boxed{3} hours and \\boxed{20} minutes')?.answer).toBe('3, 20');
   });
 
   it('"Final answer: ..." (Minerva style), including the "I hope it is correct" tail', () => {
@@ -122,6 +128,8 @@ describe('extractAnswer: robustness', () => {
     expect(extractAnswer('The value increases by 100% over the next few days, as seen before.')).toEqual({
       found: false,
     });
+    expect(extractAnswer('it is two')).toEqual({ found: false });
+    expect(extractAnswer('so the answer is $\\boxed{}$.')).toEqual({ found: false });
   });
 
   it('unbalanced boxes do not produce garbage', () => {
