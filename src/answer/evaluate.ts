@@ -649,4 +649,4 @@ export function closeTo(a: Complex, b: Complex, tol = 1e-9): boolean {
   return Math.abs(a.re - b.re) <= tol * scale && Math.abs(a.im - b.im) <= tol * scale;
 }
 
-export { cabs, cdiv, csub, hashString };
+export { cabs, cdiv, hashString };

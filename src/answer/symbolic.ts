@@ -401,7 +401,22 @@ export function compareRelations(
   return { equivalent: true, rule };
 }
 
-const MATH_WORDS = new Set(['sin', 'cos', 'tan', 'sec', 'csc', 'cot', 'log', 'exp', 'max', 'min', 'gcd', 'lcm', 'mod', 'sqrt']);
+const MATH_WORDS = new Set([
+  'sin',
+  'cos',
+  'tan',
+  'sec',
+  'csc',
+  'cot',
+  'log',
+  'exp',
+  'max',
+  'min',
+  'gcd',
+  'lcm',
+  'mod',
+  'sqrt',
+]);
 
 /** Two or more words of three letters or more (outside commands, math names aside) make prose. */
 function isProse(latex: string): boolean {

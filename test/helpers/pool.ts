@@ -27,12 +27,9 @@ export function poolContent(dir: string): unknown {
       )
       .all();
     const generations = (
-      db
-        .prepare('SELECT generation, metrics_json, core_state_json FROM generations ORDER BY generation')
-        .all() as {
+      db.prepare('SELECT generation, metrics_json FROM generations ORDER BY generation').all() as {
         generation: number;
         metrics_json: string;
-        core_state_json: string;
       }[]
     ).map((g) => {
       const {
@@ -40,15 +37,16 @@ export function poolContent(dir: string): unknown {
         seconds: _seconds,
         ...metrics
       } = JSON.parse(g.metrics_json) as Record<string, unknown>;
-      return { generation: g.generation, metrics, core: JSON.parse(g.core_state_json) };
+      return { generation: g.generation, metrics };
     });
-    return { problems, attempts, rejections, generations };
+    const core = db.prepare('SELECT generation, state_json FROM core_state').all();
+    return { problems, attempts, rejections, generations, core };
   } finally {
     db.close();
   }
 }
 
-export function generationMetrics(dir: string): Record<string, number>[] {
+export function generationMetrics(dir: string): { coverage: number; meanQuality: number; qdScore: number }[] {
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
   try {
     return (

@@ -54,11 +54,10 @@ describe('the simulated model', () => {
     for (let i = 0; i < 60; i++) {
       const { problem, solution } = mutate('vary', seeds[i]!.problem, i, seeds[i]!.subject!);
       const parsed = parseProblem(problem);
-      if (!parsed) continue; // the rare format slip ("two questions")
-      written++;
-      expect(boxed(solution) ?? '').not.toBe('');
+      // The rare format slips (a second question, a forgotten box) are the only exceptions.
+      if (parsed && (boxed(solution) ?? '') !== '') written++;
     }
-    expect(written).toBeGreaterThanOrEqual(55);
+    expect(written).toBeGreaterThanOrEqual(56);
   });
 
   it('answers attempts correctly with its latent probability', () => {
