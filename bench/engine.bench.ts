@@ -3,7 +3,8 @@
  * request ceiling x attempts per request; (2) RSS as the pool grows to 100,000 problems;
  * (3) solver calls per problem of adaptive versus fixed k at matched difficulty-band agreement.
  */
-import { rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,39 +17,28 @@ import { MAX_LEVEL } from '../src/sim/families/family.js';
 import { FAMILIES } from '../src/sim/families/index.js';
 import { solveProbability } from '../src/sim/problem.js';
 import { Rng } from '../src/util/hash.js';
-import { fmt, spawnSimServer } from './helpers.js';
+import { CLI, fmt, hasTaskset, pinToCore, spawnSimServer } from './helpers.js';
 
-const K = 8;
+const K = Number(process.env.BENCH_K ?? 8);
 
-async function rawSolveCeiling(url: string, seconds: number): Promise<number> {
+/** Replays request bodies as fast as a raw undici loop can: the ceiling of this client machine. */
+async function rawCeiling(url: string, bodies: string[], seconds: number): Promise<number> {
   const base = new URL(url);
   const pool = new Pool(base.origin, { connections: 64 });
-  const template = loadTemplate('solve');
-  const bodies = Array.from({ length: 500 }, (_, i) =>
-    JSON.stringify({
-      model: 'sim-1',
-      messages: renderTemplate(template, {
-        problem: `Let $a$ be the greatest common divisor of $${84 + i}$ and $126$. Let $b$ be the number of positive divisors of $${360 + i}$. Find $2a - b + 3$.`,
-      }),
-      n: K,
-      temperature: 0.7,
-      seed: i,
-    }),
-  );
   let done = 0;
   const end = performance.now() + seconds * 1000;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: 64 }, async () => {
       while (performance.now() < end) {
+        const body = bodies[done++ % bodies.length];
         const res = await pool.request({
           method: 'POST',
           path: `${base.pathname}/chat/completions`,
           headers: { 'content-type': 'application/json' },
-          body: bodies[done % bodies.length],
+          body,
         });
         await res.body.json();
-        done++;
       }
     }),
   );
@@ -56,27 +46,59 @@ async function rawSolveCeiling(url: string, seconds: number): Promise<number> {
   return done / ((performance.now() - started) / 1000);
 }
 
-async function endToEnd(): Promise<void> {
-  const server = await spawnSimServer();
-  try {
-    await rawSolveCeiling(server.url, 2); // warm-up
-    const ceiling = (await rawSolveCeiling(server.url, 6)) * K;
-    const dir = join(tmpdir(), `sparq-bench-e2e-${process.pid}`);
-    rmSync(dir, { recursive: true, force: true });
-    const config = loadConfig({
-      overrides: Object.entries({
-        'model.base_urls': [server.url],
-        'model.max_concurrency': 64,
-        'seeds.sample': 1500,
-        'generation.batch_size': 1500,
-        'solver.k': K,
-        'budget.generations': 4,
-        log_level: 'warn',
-      }).map(([path, value]) => ({ path, value, flag: 'bench' })),
+/**
+ * The solve requests a finished run sent, rebuilt from its pool (template + problem + the sampling
+ * parameters stored with each problem), so the ceiling is measured on exactly those requests.
+ */
+function solveBodies(dbFile: string): string[] {
+  const db = new Database(dbFile, { readonly: true });
+  const template = loadTemplate('solve');
+  const rows = db.prepare('SELECT problem, solve_params FROM problems').all() as {
+    problem: string;
+    solve_params: string;
+  }[];
+  db.close();
+  return rows.map((r) => {
+    const p = JSON.parse(r.solve_params) as {
+      n: number;
+      temperature: number;
+      topP: number;
+      maxTokens: number;
+      seed: number;
+    };
+    return JSON.stringify({
+      model: 'sim-1',
+      messages: renderTemplate(template, { problem: r.problem }),
+      n: p.n,
+      temperature: p.temperature,
+      top_p: p.topP,
+      max_tokens: p.maxTokens,
+      seed: p.seed,
     });
-    await executeRun(dir, config, { quiet: true });
-    const db = new Database(join(dir, 'sparq.db'), { readonly: true });
-    const attempts = (db.prepare('SELECT COUNT(*) AS n FROM attempts').get() as { n: number }).n;
+  });
+}
+
+async function endToEnd(): Promise<void> {
+  // Client and server on a core each: on a cluster the model runs on other machines, and on two
+  // cores an unpinned server would take CPU from whichever client it is measured against.
+  const pinned = hasTaskset();
+  const server = await spawnSimServer([], pinned ? 1 : undefined);
+  const dir = join(tmpdir(), `sparq-bench-e2e-${process.pid}`);
+  try {
+    rmSync(dir, { recursive: true, force: true });
+    mkdirSync(dir, { recursive: true });
+    const config = join(dir, 'sparq.yaml');
+    writeFileSync(
+      config,
+      `model:\n  base_urls: [${server.url}]\n  max_concurrency: 64\nseeds:\n  sample: 1500\ngeneration:\n  batch_size: 1500\nsolver:\n  k: ${K}\nbudget:\n  generations: 4\nlog_level: warn\n`,
+    );
+    const runDir = join(dir, 'run');
+    const command = [process.execPath, CLI, 'run', runDir, '--config', config, '--quiet'];
+    if (pinned) command.unshift('taskset', '-c', '0');
+    const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`sparq run failed: ${result.stderr}`);
+    const db = new Database(join(runDir, 'sparq.db'), { readonly: true });
+    const attempts = (db.prepare('SELECT SUM(attempts) AS n FROM problems').get() as { n: number }).n;
     const seconds = (
       db.prepare('SELECT metrics_json FROM generations').all() as { metrics_json: string }[]
     ).reduce((s, r) => s + (JSON.parse(r.metrics_json) as { seconds: number }).seconds, 0);
@@ -89,20 +111,27 @@ async function endToEnd(): Promise<void> {
       .map((r) => `${r.purpose} ${fmt(r.n)}`)
       .join(', ');
     db.close();
-    rmSync(dir, { recursive: true, force: true });
+    const bodies = solveBodies(join(runDir, 'sparq.db'));
+    if (pinned) pinToCore(0);
+    await rawCeiling(server.url, bodies, 2); // warm-up
+    const ceiling = (await rawCeiling(server.url, bodies, 8)) * K;
+    if (pinned) spawnSync('taskset', ['-pc', '0-1', String(process.pid)]);
     const rate = attempts / seconds;
     console.log(
-      `(1) end to end, zero-latency sim-server process, k=${K}, 1,500 seeds + 4 generations of 1,500, concurrency 64`,
+      `(1) end to end: \`sparq run\` against a zero-latency sim-server process, k=${K}, 1,500 seeds + 4 generations of 1,500, concurrency 64${pinned ? '; client and server pinned to one core each' : ''}`,
     );
-    console.log(`    raw ceiling: ${fmt(ceiling / K)} solve req/s x ${K} = ${fmt(ceiling)} attempts/s`);
+    console.log(
+      `    raw ceiling: the run's own ${fmt(bodies.length)} solve requests replayed by a raw undici loop: ${fmt(ceiling / K)} req/s x ${K} = ${fmt(ceiling)} attempts/s`,
+    );
     console.log(
       `    sparq run:   ${fmt(attempts)} attempts checked and stored in ${seconds.toFixed(1)} s = ${fmt(rate)} attempts/s (requests: ${requests})`,
     );
     console.log(
-      `    ratio:       ${(rate / ceiling).toFixed(2)} of the ceiling (goal >= 0.30; every problem also costs a mutate and a label request)`,
+      `    ratio:       ${(rate / ceiling).toFixed(2)} of the ceiling (goal >= 0.30; each problem also costs a mutate and a label request)`,
     );
   } finally {
     server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -207,7 +236,7 @@ function adaptiveVsFixed(): void {
 }
 
 export async function run(): Promise<void> {
-  const only = process.env.SPARQ_BENCH_PART;
+  const only = process.env.BENCH_ONLY;
   if (!only || only === 'e2e') await endToEnd();
   if (!only || only === 'rss') await memory();
   if (!only || only === 'adaptive') adaptiveVsFixed();

@@ -50,6 +50,8 @@ function answerText(s: string): string {
   return e.found ? e.answer : s;
 }
 
+const EXACT: Verdict = Object.freeze({ equivalent: true, rule: 'exact-string' });
+
 export class AnswerChecker {
   readonly timeoutMs: number;
   private readonly cache: LruCache<string, Verdict>;
@@ -70,6 +72,8 @@ export class AnswerChecker {
     if (typeof gold !== 'string' || typeof predicted !== 'string') {
       return { equivalent: false, rule: 'error:invalid-input' };
     }
+    // The commonest case of all (an attempt that wrote the reference verbatim) skips the cache.
+    if (gold === predicted && gold.trim() !== '') return EXACT;
     const key = `${gold}\u0000${predicted}`;
     const hit = this.cache.get(key);
     if (hit) return hit;

@@ -43,17 +43,25 @@ export function extractAnswer(text: string): Extraction {
   s = repairEscapes(s).replace(/<<[^<>\n]{0,300}>>/g, '');
   const found: Candidate[] = [];
   boxed(s, found);
-  anchored(s, found);
+  // Anchors before a usable box lose to it (same tier, earlier) or are of a lower tier: scanning
+  // only the text after the box is the same answer, and most outputs end with their box.
+  const box = found[0];
+  const usable = box !== undefined && !isEmptyBoxAnswer(box.answer);
+  anchored(s, found, usable ? box.pos : 0, usable ? 1 : 2);
   if (found.length === 0) mathSpanCandidate(s, found);
   if (found.length === 0) bare(s, found);
   let best: Candidate | undefined;
   for (const cand of found) {
-    // An empty box quoted in a statement ("the answer is $\boxed{}$") is no answer.
-    if (cand.answer.replace(/\\(?:boxed|fbox)\s*\{\s*\}/g, '').trim() === '') continue;
+    if (isEmptyBoxAnswer(cand.answer)) continue;
     if (!best || cand.tier < best.tier || (cand.tier === best.tier && cand.pos >= best.pos)) best = cand;
   }
   if (!best) return { found: false };
   return { found: true, answer: best.answer.trim(), source: best.source };
+}
+
+/** An empty box quoted in a statement ("the answer is $\boxed{}$") is no answer. */
+function isEmptyBoxAnswer(answer: string): boolean {
+  return answer.replace(/\\(?:boxed|fbox)\s*\{\s*\}/g, '').trim() === '';
 }
 
 // ---------------------------------------------------------------- boxes
@@ -134,9 +142,9 @@ function boxed(s: string, out: Candidate[]): void {
 
 // ---------------------------------------------------------------- anchored statements
 
-function lastMatch(s: string, re: RegExp): RegExpExecArray | null {
+function lastMatch(s: string, re: RegExp, from = 0): RegExpExecArray | null {
   let last: RegExpExecArray | null = null;
-  re.lastIndex = 0;
+  re.lastIndex = from;
   for (let m = re.exec(s); m !== null; m = re.exec(s)) {
     last = m;
     if (m[0].length === 0) re.lastIndex++;
@@ -164,7 +172,8 @@ function segmentAfter(s: string, from: number): string {
   return rest;
 }
 
-function anchored(s: string, out: Candidate[]): void {
+/** Anchored statements at or after `from`, of tiers up to `maxTier`. */
+function anchored(s: string, out: Candidate[], from: number, maxTier: number): void {
   const push = (tier: number, m: RegExpExecArray | null, source: ExtractionSource) => {
     if (!m) return;
     const answer = reduceSegment(segmentAfter(s, m.index + m[0].length));
@@ -172,11 +181,12 @@ function anchored(s: string, out: Candidate[]): void {
     if (answer === '' || (proseWords(answer) >= 2 && !/[\d\\=]/.test(answer))) return;
     out.push({ tier, pos: m.index, answer, source });
   };
-  push(1, lastMatch(s, /final\s+answer(?:\s+is\b)?/gi), 'final-answer');
-  push(1, lastMatch(s, /####/g), 'hashes');
-  push(2, lastMatch(s, /\banswer\s+(?:is|would\s+be|will\s+be)\b/gi), 'answer-is');
-  push(2, lastMatch(s, /\banswer\s*(?:\*\*)?\s*:/gi), 'answer-colon');
-  push(2, lastMatch(s, /(?:^|\n)[ \t]*A:(?=[ \t])/g), 'gsm8k-a');
+  push(1, lastMatch(s, /final\s+answer(?:\s+is\b)?/gi, from), 'final-answer');
+  push(1, lastMatch(s, /####/g, from), 'hashes');
+  if (maxTier < 2) return;
+  push(2, lastMatch(s, /\banswer\s+(?:is|would\s+be|will\s+be)\b/gi, from), 'answer-is');
+  push(2, lastMatch(s, /\banswer\s*(?:\*\*)?\s*:/gi, from), 'answer-colon');
+  push(2, lastMatch(s, /(?:^|\n)[ \t]*A:(?=[ \t])/g, from), 'gsm8k-a');
 }
 
 /** Words of three or more letters outside LaTeX commands: how much a snippet reads as prose. */

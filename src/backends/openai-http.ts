@@ -9,6 +9,7 @@
 import { Pool } from 'undici';
 import type { BackendConfig } from '../config/schema.js';
 import { FatalBackendError, UserError } from '../util/errors.js';
+import { serializedFormat } from './request-key.js';
 import { classifyStatus, isRetryableNetworkError, nextDelay, parseRetryAfter } from './retry.js';
 import { Semaphore } from './semaphore.js';
 import {
@@ -112,7 +113,7 @@ export class OpenAIHttpBackend implements ModelBackend {
     seed: number | undefined,
     signal?: AbortSignal,
   ): Promise<ChatResponse> {
-    const body = JSON.stringify(this.buildBody(request, n, seed));
+    const body = this.buildBody(request, n, seed);
     for (let attempt = 0; ; attempt++) {
       if (this.closed) throw new Error('backend closed');
       signal?.throwIfAborted();
@@ -158,7 +159,7 @@ export class OpenAIHttpBackend implements ModelBackend {
     }
   }
 
-  private buildBody(request: ChatRequest, n: number, seed: number | undefined): Record<string, unknown> {
+  private buildBody(request: ChatRequest, n: number, seed: number | undefined): string {
     const body: Record<string, unknown> = {
       model: this.config.model,
       messages: request.messages,
@@ -169,17 +170,9 @@ export class OpenAIHttpBackend implements ModelBackend {
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
     if (seed !== undefined) body.seed = seed;
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
-    if (request.responseFormat && this.config.json_schema) {
-      body.response_format = {
-        type: 'json_schema',
-        json_schema: {
-          name: request.responseFormat.name,
-          schema: request.responseFormat.schema,
-          strict: true,
-        },
-      };
-    }
-    return body;
+    const json = JSON.stringify(body);
+    if (!request.responseFormat || !this.config.json_schema) return json;
+    return `${json.slice(0, -1)},"response_format":${serializedFormat(request.responseFormat)}}`;
   }
 
   private pickEndpoint(): Endpoint {

@@ -9,6 +9,7 @@
  * generation, replays that generation's requests from the cache, and ends identical to a run
  * that was never interrupted (given a deterministic model).
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { AnswerChecker } from '../answer/index.js';
 import type { ModelBackend } from '../backends/types.js';
@@ -448,6 +449,8 @@ export class SparqRun {
     tasks: ((signal: AbortSignal) => Promise<TaskResult>)[],
   ): Promise<TaskResult[]> {
     const controller = new AbortController();
+    // Every request in flight listens to this one signal.
+    setMaxListeners(0, controller.signal);
     const outer = this.deps.signal;
     const onAbort = () => controller.abort(outer?.reason);
     outer?.addEventListener('abort', onAbort, { once: true });

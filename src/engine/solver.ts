@@ -34,6 +34,8 @@ export interface SolveSummary {
   params: SamplingParams;
 }
 
+const NO_ANSWER = { equivalent: false, rule: 'no-answer' } as const;
+
 /** Seeds of successive adaptive rounds are this far apart, so rounds never share a sample. */
 const ROUND_SEED_STRIDE = 1_000;
 
@@ -68,20 +70,19 @@ export async function solve(
       signal,
     );
     keys.push(...call.keys);
-    for (const choice of call.choices) {
+    call.choices.forEach((choice, i) => {
       const extracted = extractAnswer(choice.text);
-      const verdict = extracted.found
-        ? checker.check(reference, extracted.answer)
-        : { equivalent: false, rule: 'no-answer' };
+      const verdict = extracted.found ? checker.check(reference, extracted.answer) : NO_ANSWER;
+      const origin = call.origin(i);
       attempts.push({
         idx: attempts.length,
-        requestKey: choice.key,
-        choice: choice.choice,
+        requestKey: origin.key,
+        choice: origin.choice,
         answer: extracted.found ? extracted.answer : null,
         correct: verdict.equivalent,
         rule: verdict.rule,
       });
-    }
+    });
     if (!settings.adaptive.enabled) break;
     const correct = attempts.filter((a) => a.correct).length;
     if (bandDecided(correct, attempts.length, settings.bands, settings.adaptive.confidence)) break;
@@ -108,10 +109,17 @@ export function summarize(
   let majorityAnswer: string | null = null;
   let majorityShare: number | null = null;
   if (answered.length > 0) {
-    const groups = groupAnswers(answered);
-    const top = groups.reduce((best, g) => (g.count > best.count ? g : best));
-    majorityAnswer = top.representative;
-    majorityShare = top.count / attempts.length;
+    // Identical strings first, so equivalence is only decided between distinct answers.
+    const counts = new Map<string, number>();
+    for (const a of answered) counts.set(a, (counts.get(a) ?? 0) + 1);
+    const distinct = [...counts.keys()];
+    let best = { answer: '', count: -1 };
+    for (const group of groupAnswers(distinct, checker)) {
+      const count = group.members.reduce((s, i) => s + counts.get(distinct[i]!)!, 0);
+      if (count > best.count) best = { answer: group.representative, count };
+    }
+    majorityAnswer = best.answer;
+    majorityShare = best.count / attempts.length;
   }
   const disputed =
     majorityAnswer !== null &&

@@ -55,6 +55,8 @@ export const MIGRATIONS: string[] = [
     label_key TEXT,
     level TEXT,
     attempts INTEGER NOT NULL,
+    -- Every attempt, compactly: [answer or null, correct 0/1, rule, index into solve_keys, choice].
+    attempts_json TEXT NOT NULL,
     correct INTEGER NOT NULL,
     solve_rate REAL,
     majority_answer TEXT,
@@ -70,17 +72,6 @@ export const MIGRATIONS: string[] = [
   );
   CREATE INDEX problems_generation ON problems (generation, task_index);
   CREATE INDEX problems_text_hash ON problems (text_hash);
-
-  CREATE TABLE attempts (
-    problem_id INTEGER NOT NULL,
-    idx INTEGER NOT NULL,
-    request_key TEXT NOT NULL,
-    choice INTEGER NOT NULL,
-    answer TEXT,
-    correct INTEGER NOT NULL,
-    rule TEXT NOT NULL,
-    PRIMARY KEY (problem_id, idx)
-  ) WITHOUT ROWID;
 
   CREATE TABLE rejections (
     id INTEGER PRIMARY KEY,

@@ -15,8 +15,9 @@ export interface ResponseStore {
 export interface CachedCall {
   /** One key per request actually sent: one for n choices, or one per sample when split. */
   keys: string[];
-  /** The choices, each with the key of the request that produced it and its index there. */
-  choices: (ChatChoice & { key: string; choice: number })[];
+  choices: ChatChoice[];
+  /** Where choice `i` came from: its request's key and its index in that response. */
+  origin(i: number): { key: string; choice: number };
   fromCache: boolean;
 }
 
@@ -45,9 +46,11 @@ export class CachingClient {
   ): Promise<CachedCall> {
     if (request.n <= 1 || this.backend.supportsN) {
       const one = await this.callOne(request, null, purpose, templateRef, signal);
+      const key = one.key;
       return {
-        keys: [one.key],
-        choices: one.choices.map((c, i) => ({ ...c, key: one.key, choice: i })),
+        keys: [key],
+        choices: one.choices,
+        origin: (i) => ({ key, choice: i }),
         fromCache: one.fromCache,
       };
     }
@@ -56,9 +59,11 @@ export class CachingClient {
         this.callOne({ ...request, n: 1, seed: (request.seed ?? 0) + i }, i, purpose, templateRef, signal),
       ),
     );
+    const keys = parts.map((p) => p.key);
     return {
-      keys: parts.map((p) => p.key),
-      choices: parts.map((p) => ({ ...p.choices[0]!, key: p.key, choice: 0 })),
+      keys,
+      choices: parts.map((p) => p.choices[0]!),
+      origin: (i) => ({ key: keys[i]!, choice: 0 }),
       fromCache: parts.every((p) => p.fromCache),
     };
   }
@@ -79,7 +84,7 @@ export class CachingClient {
     const started = performance.now();
     const response = await this.backend.complete(request, signal);
     this.counters.sent++;
-    const choices = response.choices.map((c) => ({ text: c.text, finishReason: c.finishReason }));
+    const choices = response.choices;
     this.store.putResponse({
       key,
       purpose,

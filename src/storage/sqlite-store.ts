@@ -52,14 +52,11 @@ export class SqliteRunStore {
       ),
       insertProblem: db.prepare(
         `INSERT INTO problems (uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
-           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, correct, solve_rate, majority_answer,
+           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, attempts_json, correct, solve_rate, majority_answer,
            majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, created_at)
          VALUES (@uid, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
-           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @level, @attemptCount, @correct, @solveRate, @majorityAnswer,
+           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
            @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @createdAt)`,
-      ),
-      insertAttempt: db.prepare(
-        'INSERT INTO attempts (problem_id, idx, request_key, choice, answer, correct, rule) VALUES (?, ?, ?, ?, ?, ?, ?)',
       ),
       insertRejection: db.prepare(
         `INSERT INTO rejections (uid, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
@@ -200,9 +197,7 @@ export class SqliteRunStore {
     const now = new Date().toISOString();
     this.db.transaction(() => {
       for (const p of commit.problems) {
-        const info = this.stmt.insertProblem!.run(problemRow(p, now));
-        const id = Number(info.lastInsertRowid);
-        for (const a of p.attempts) this.insertAttempt(id, a);
+        this.stmt.insertProblem!.run(problemRow(p, now));
       }
       for (const r of commit.rejections) {
         this.stmt.insertRejection!.run({
@@ -221,18 +216,6 @@ export class SqliteRunStore {
       );
       this.stmt.saveCoreState!.run(commit.generation, JSON.stringify(commit.coreState));
     })();
-  }
-
-  private insertAttempt(problemId: number, a: AttemptRecord): void {
-    this.stmt.insertAttempt!.run(
-      problemId,
-      a.idx,
-      a.requestKey,
-      a.choice,
-      a.answer,
-      a.correct ? 1 : 0,
-      a.rule,
-    );
   }
 
   /** The last committed generation, or null for a run that has not finished generation 0. */
@@ -280,33 +263,16 @@ export class SqliteRunStore {
     return uids
       .map((uid) => stmt.get(uid) as Row | undefined)
       .filter((r): r is Row => r !== undefined)
-      .map((r) => rowToProblem(r, this.attemptsOf(r.id as number)));
+      .map((r) => rowToProblem(r));
   }
 
-  attemptsOf(problemId: number): AttemptRecord[] {
-    return (
-      this.db.prepare('SELECT * FROM attempts WHERE problem_id = ? ORDER BY idx').all(problemId) as Row[]
-    ).map((a) => ({
-      idx: a.idx as number,
-      requestKey: a.request_key as string,
-      choice: a.choice as number,
-      answer: (a.answer as string | null) ?? null,
-      correct: a.correct === 1,
-      rule: a.rule as string,
-    }));
-  }
-
-  /** Streams problems in pool order without loading the pool into memory; attempts are not joined. */
+  /** Streams problems in pool order without loading the pool into memory. */
   *iterateProblems(where = '1 = 1', params: unknown[] = []): Generator<ProblemRecord> {
     const stmt = this.db.prepare(`SELECT * FROM problems WHERE ${where} ORDER BY id`);
-    for (const row of stmt.iterate(...params) as Iterable<Row>) yield rowToProblem(row, []);
+    for (const row of stmt.iterate(...params) as Iterable<Row>) yield rowToProblem(row);
   }
 
-  count(
-    table: 'problems' | 'rejections' | 'requests' | 'attempts',
-    where = '1 = 1',
-    params: unknown[] = [],
-  ): number {
+  count(table: 'problems' | 'rejections' | 'requests', where = '1 = 1', params: unknown[] = []): number {
     return (
       this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }
     ).n;
@@ -356,6 +322,7 @@ function problemRow(p: ProblemRecord, now: string): Row {
     labelKey: p.labelKey,
     level: p.level,
     attemptCount: p.attempts.length,
+    attemptsJson: encodeAttempts(p.attempts, p.solveKeys),
     correct: p.correct,
     solveRate: p.solveRate,
     majorityAnswer: p.majorityAnswer,
@@ -371,7 +338,8 @@ function problemRow(p: ProblemRecord, now: string): Row {
   };
 }
 
-export function rowToProblem(r: Row, attempts: AttemptRecord[]): ProblemRecord {
+export function rowToProblem(r: Row): ProblemRecord {
+  const solveKeys = JSON.parse(r.solve_keys as string) as string[];
   return {
     uid: r.uid as string,
     generation: r.generation as number,
@@ -393,7 +361,7 @@ export function rowToProblem(r: Row, attempts: AttemptRecord[]): ProblemRecord {
     rawLabel: (r.raw_label as string | null) ?? null,
     labelKey: (r.label_key as string | null) ?? null,
     level: (r.level as string | null) ?? null,
-    attempts,
+    attempts: decodeAttempts(r.attempts_json as string, solveKeys),
     correct: r.correct as number,
     solveRate: (r.solve_rate as number | null) ?? null,
     majorityAnswer: (r.majority_answer as string | null) ?? null,
@@ -401,9 +369,31 @@ export function rowToProblem(r: Row, attempts: AttemptRecord[]): ProblemRecord {
     disputed: r.disputed === 1,
     verified: r.verified === 1,
     quality: (r.quality as number | null) ?? null,
-    solveKeys: JSON.parse(r.solve_keys as string),
+    solveKeys,
     solveParams: r.solve_params ? JSON.parse(r.solve_params as string) : null,
     archiveStatus: (r.archive_status as ProblemRecord['archiveStatus']) ?? null,
     cell: (r.cell as string | null) ?? null,
   };
+}
+
+type PackedAttempt = [answer: string | null, correct: 0 | 1, rule: string, key: number, choice: number];
+
+/** Attempts are stored inline with their problem: one row per attempt would mean 10^8 rows at paper scale. */
+function encodeAttempts(attempts: AttemptRecord[], keys: string[]): string {
+  return JSON.stringify(
+    attempts.map(
+      (a): PackedAttempt => [a.answer, a.correct ? 1 : 0, a.rule, keys.indexOf(a.requestKey), a.choice],
+    ),
+  );
+}
+
+function decodeAttempts(json: string, keys: string[]): AttemptRecord[] {
+  return (JSON.parse(json) as PackedAttempt[]).map(([answer, correct, rule, key, choice], idx) => ({
+    idx,
+    requestKey: keys[key] ?? '',
+    choice,
+    answer,
+    correct: correct === 1,
+    rule,
+  }));
 }

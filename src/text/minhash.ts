@@ -19,31 +19,27 @@ export function shingles(text: string, size = 3): string[] {
   return out;
 }
 
-/** Parameters of the universal hash family h_i(x) = (a_i * x + b_i) mod p, fixed for reproducibility. */
-const PRIME = 4294967311; // smallest prime above 2^32
 const MAX_HASHES = 256;
-const COEFFS: { a: number; b: number }[] = Array.from({ length: MAX_HASHES }, (_, i) => ({
-  a: (hash32(`minhash-a-${i}`) % (PRIME - 1)) + 1,
-  b: hash32(`minhash-b-${i}`) % PRIME,
-}));
+/** Per-function seeds, fixed so signatures are comparable across processes and runs. */
+const SEEDS = Uint32Array.from({ length: MAX_HASHES }, (_, i) => hash32(`minhash-${i}`));
 
-/** Multiplies modulo PRIME without losing precision (a, x < 2^32 would overflow 2^53). */
-function mulMod(a: number, x: number): number {
-  const aHi = Math.floor(a / 65536);
-  const aLo = a % 65536;
-  return (((aHi * x) % PRIME) * 65536 + aLo * x) % PRIME;
+/** murmur3's 32-bit finalizer: a fast, well-mixed hash of a 32-bit value. */
+function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
 }
 
+/** Signature: for each of `numHashes` seeded hash functions, the minimum over the text's shingles. */
 export function minhash(text: string, numHashes = 64, shingleSize = 3): Uint32Array {
   if (numHashes > MAX_HASHES) throw new RangeError(`at most ${MAX_HASHES} hashes`);
   const signature = new Uint32Array(numHashes).fill(0xffffffff);
   for (const shingle of new Set(shingles(text, shingleSize))) {
     const x = hash32(shingle);
     for (let i = 0; i < numHashes; i++) {
-      const c = COEFFS[i]!;
-      const h = (mulMod(c.a, x) + c.b) % PRIME;
-      // Values >= 2^32 are folded; it does not bias the minimum noticeably.
-      const v = h >= 4294967296 ? h - 4294967296 : h;
+      const v = fmix32(x ^ SEEDS[i]!);
       if (v < signature[i]!) signature[i] = v;
     }
   }

@@ -13,12 +13,7 @@ export function poolContent(dir: string): unknown {
       .prepare(
         `SELECT uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params, problem,
            solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, correct, solve_rate, majority_answer,
-           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell FROM problems ORDER BY uid`,
-      )
-      .all();
-    const attempts = db
-      .prepare(
-        'SELECT p.uid, a.idx, a.request_key, a.choice, a.answer, a.correct, a.rule FROM attempts a JOIN problems p ON p.id = a.problem_id ORDER BY p.uid, a.idx',
+           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, attempts_json FROM problems ORDER BY uid`,
       )
       .all();
     const rejections = db
@@ -40,7 +35,7 @@ export function poolContent(dir: string): unknown {
       return { generation: g.generation, metrics };
     });
     const core = db.prepare('SELECT generation, state_json FROM core_state').all();
-    return { problems, attempts, rejections, generations, core };
+    return { problems, rejections, generations, core };
   } finally {
     db.close();
   }
