@@ -9,9 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Pool } from 'undici';
-import { loadConfig } from '../src/config/load.js';
 import { bandDecided, bandOf } from '../src/core/solve-rate.js';
-import { executeRun } from '../src/engine/execute.js';
 import { loadTemplate, renderTemplate } from '../src/prompts/templates.js';
 import { MAX_LEVEL } from '../src/sim/families/family.js';
 import { FAMILIES } from '../src/sim/families/index.js';
@@ -135,36 +133,61 @@ async function endToEnd(): Promise<void> {
   }
 }
 
+/**
+ * RSS of a `sparq run` process (against a sim-server process) as its pool grows to 100,000
+ * problems, read from the per-generation memory figures the run records, with Node's default
+ * heap sizing and with a 192 MB old-space cap.
+ */
 async function memory(): Promise<void> {
+  const pinned = hasTaskset();
+  const server = await spawnSimServer([], pinned ? 1 : undefined);
   const dir = join(tmpdir(), `sparq-bench-rss-${process.pid}`);
-  rmSync(dir, { recursive: true, force: true });
-  const samples: string[] = [];
-  const batch = 2500;
-  for (let g = 1; g <= 40; g++) {
-    const config = loadConfig({
-      overrides: Object.entries({
-        'model.kind': 'sim',
-        'seeds.sample': 500,
-        'generation.batch_size': batch,
-        'solver.k': 4,
-        'budget.generations': g,
-        log_level: 'warn',
-      }).map(([path, value]) => ({ path, value, flag: 'bench' })),
-    });
-    await executeRun(dir, config, { quiet: true });
-    if (g % 8 === 0) {
-      global.gc?.();
-      const db = new Database(join(dir, 'sparq.db'), { readonly: true });
-      const n = (db.prepare('SELECT COUNT(*) AS n FROM problems').get() as { n: number }).n;
+  const batch = 1000;
+  try {
+    for (const heap of [null, 192]) {
+      rmSync(dir, { recursive: true, force: true });
+      mkdirSync(dir, { recursive: true });
+      const config = join(dir, 'sparq.yaml');
+      writeFileSync(
+        config,
+        `model:\n  base_urls: [${server.url}]\n  max_concurrency: 64\nseeds:\n  sample: 1000\ngeneration:\n  batch_size: ${batch}\nsolver:\n  k: 4\nbudget:\n  problems: 100000\n  generations: null\nlog_level: warn\n`,
+      );
+      const runDir = join(dir, 'run');
+      const command = [
+        process.execPath,
+        ...(heap ? [`--max-old-space-size=${heap}`] : []),
+        CLI,
+        'run',
+        runDir,
+        '--config',
+        config,
+        '--quiet',
+      ];
+      if (pinned) command.unshift('taskset', '-c', '0');
+      const result = spawnSync(command[0]!, command.slice(1), { encoding: 'utf8' });
+      if (result.status !== 0) throw new Error(`sparq run failed: ${result.stderr}`);
+      const db = new Database(join(runDir, 'sparq.db'), { readonly: true });
+      const rows = db
+        .prepare('SELECT generation, metrics_json FROM generations ORDER BY generation')
+        .all() as { generation: number; metrics_json: string }[];
       db.close();
-      samples.push(`${fmt(n)} problems: ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`);
+      let pool = 0;
+      const points: string[] = [];
+      for (const r of rows) {
+        const m = JSON.parse(r.metrics_json) as { evaluated: number; rssMb: number };
+        pool += m.evaluated;
+        if (r.generation % 20 === 0 || r.generation === rows.length - 1)
+          points.push(`${fmt(pool)}: ${m.rssMb} MB`);
+      }
+      console.log(
+        `(2) RSS of \`sparq run\` by pool size (batches of ${fmt(batch)}, k=4), ${heap ? `node --max-old-space-size=${heap}` : "Node's default heap sizing"}`,
+      );
+      console.log(`    ${points.join(' | ')}   (goal < 300 MB, flat)`);
     }
+  } finally {
+    server.stop();
+    rmSync(dir, { recursive: true, force: true });
   }
-  rmSync(dir, { recursive: true, force: true });
-  console.log(
-    `(2) RSS of the sparq process as the pool grows (in-process simulated model, batches of ${fmt(batch)}, k=4)`,
-  );
-  console.log(`    ${samples.join(' | ')}   (goal < 300 MB, flat)`);
 }
 
 function adaptiveVsFixed(): void {

@@ -146,7 +146,9 @@ export class SparqRun {
     const { logger, progress } = this.deps;
     let generationsRun = 0;
     let metrics: GenerationMetrics | null = null;
-    const seeds = this.loadSeeds();
+    // The seed texts are needed for generation 0 only; later generations need just their ids.
+    let seeds: SeedProblem[] | null = this.loadSeeds();
+    const fallback = this.fallbackParents(seeds);
     for (;;) {
       const stop = this.budgetReached();
       if (stop) {
@@ -159,11 +161,12 @@ export class SparqRun {
       const startedAt = new Date().toISOString();
       const results =
         generation === 0
-          ? await this.evaluateSeeds(seeds)
+          ? await this.evaluateSeeds(seeds ?? this.loadSeeds())
           : await this.runTasks(
               generation,
-              this.core.ask(generation, this.deps.config.generation.batch_size, this.fallbackParents(seeds)),
+              this.core.ask(generation, this.deps.config.generation.batch_size, fallback),
             );
+      seeds = null;
       metrics = this.commit(generation, startedAt, results);
       this.lastGeneration = generation;
       generationsRun++;
@@ -591,7 +594,14 @@ export class SparqRun {
       startedAt,
       problems,
       rejections,
-      metrics: { ...metrics, spend: counters, seconds: (Date.now() - this.generationStarted) / 1000 },
+      metrics: {
+        ...metrics,
+        spend: counters,
+        seconds: (Date.now() - this.generationStarted) / 1000,
+        // Memory of the orchestrator, so long runs can be watched for growth.
+        rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+      },
       coreState: this.core.state(),
       counters,
     });

@@ -155,9 +155,9 @@ export class SqliteRunStore {
 
   putResponse(response: CachedResponse): void {
     this.pending.set(response.key, response);
-    if (this.pending.size >= 2000) this.flush();
+    if (this.pending.size >= 1000) this.flush();
     else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => this.flush(), 200);
+      this.flushTimer = setTimeout(() => this.flush(), 100);
       this.flushTimer.unref();
     }
   }
