@@ -3,6 +3,7 @@ import { register as check } from './check.js';
 import { register as config } from './config.js';
 import { register as demo } from './demo.js';
 import { register as init } from './init.js';
+import { register as report } from './report.js';
 import { register as run } from './run.js';
 import { register as simServer } from './sim-server.js';
 import { register as status } from './status.js';
@@ -14,6 +15,7 @@ export const commands: Array<(program: Command) => void> = [
   config,
   run,
   status,
+  report,
   simServer,
   check,
 ];

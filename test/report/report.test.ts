@@ -1,0 +1,355 @@
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { Archive } from '../../src/core/archive.js';
+import type { ProblemRecord } from '../../src/domain/records.js';
+import { escapeHtml } from '../../src/report/html.js';
+import { renderMathText } from '../../src/report/math.js';
+import { writeReport } from '../../src/report/write.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { browserAvailable, launchBrowser } from '../helpers/browser.js';
+import { runCli, tempDir } from '../helpers/cli.js';
+
+const PROBES = [
+  '<script>window.__xss = 1</script>',
+  '<img src=x onerror="window.__xss = 2">',
+  '[click me](javascript:window.__xss=3) <a href="javascript:window.__xss=4">link</a>',
+  '</div></details></body></html><script>window.__xss = 5</script>',
+  '$<script>window.__xss = 6</script>$ and $\\href{javascript:window.__xss=7}{x}$',
+  '<svg onload="window.__xss = 8"></svg><iframe src="javascript:window.__xss=9"></iframe>',
+  '\u001b[31mANSI\u001b[0m and a NUL \u0000 byte',
+];
+
+function record(
+  uid: string,
+  text: string,
+  generation: number,
+  parents: string[],
+  quality: number,
+): ProblemRecord {
+  return {
+    uid,
+    generation,
+    taskIndex: 0,
+    origin: generation === 0 ? 'seed' : 'vary',
+    seedId: null,
+    parentUids: parents,
+    templateRef: `vary@1 ${text}`,
+    templateHash: 'h',
+    model: `model ${text}`,
+    mutateKey: 'k',
+    genParams: null,
+    problem: `Problem ${uid}: ${text}`,
+    solution: `Solution: ${text} so $\\boxed{${text}}$`,
+    answer: text,
+    textHash: uid,
+    subject: 'Algebra',
+    skill: 'linear equations',
+    rawLabel: text,
+    labelKey: 'k',
+    level: null,
+    attempts: [{ idx: 0, requestKey: 'k', choice: 0, answer: text, correct: true, rule: text }],
+    correct: 1,
+    solveRate: 1 - quality,
+    majorityAnswer: text,
+    majorityShare: 1,
+    disputed: false,
+    verified: true,
+    quality,
+    solveKeys: ['k'],
+    solveParams: null,
+    archiveStatus: 'NEW',
+    cell: 'Algebra / linear equations',
+  };
+}
+
+/** A run whose every displayed model-written field carries an XSS probe. */
+function probeRun(): string {
+  const dir = tempDir();
+  const store = SqliteRunStore.open(dir);
+  const archive = new Archive(5, 99);
+  const problems = PROBES.map((p, i) =>
+    record(`p${i}`, p, i === 0 ? 0 : 1, i === 0 ? [] : [`p${i - 1}`], 0.1 + i / 10),
+  );
+  problems.forEach((p, i) =>
+    archive.add({
+      uid: p.uid,
+      cell: i % 2 ? 'Algebra / linear equations' : 'Geometry / other',
+      quality: p.quality!,
+      solveRate: p.solveRate!,
+      fingerprint: [i],
+    }),
+  );
+  store.saveConfigSnapshot(
+    JSON.stringify({
+      model: { model: PROBES[0] },
+      seed: 1,
+      solver: { k: 1 },
+      selection: { strategy: 'uniform' },
+    }),
+    'h',
+    '0.0.0',
+  );
+  store.setMeta('run_id', PROBES[1]!);
+  const metrics = (g: number) => ({
+    generation: g,
+    cells: 99,
+    occupied: 2,
+    coverage: 0.02,
+    elites: 7,
+    qdScore: 2,
+    normalizedQdScore: 0.004,
+    meanQuality: 0.4,
+    maxQuality: 0.7,
+    evaluated: 4,
+    rejected: 1,
+    parseValidRate: 0.8,
+    verifiedShare: 1,
+    disputedShare: 0,
+    solveRateZeroShare: 0,
+    solveRateOneShare: 0,
+    solveRateHistogram: [0, 1, 1, 1, 1, 0, 0, 0, 0, 0, 0],
+    distinctSkills: 2,
+    inserted: { NEW: 2, IMPROVED: 2, NOT_ADDED: 0 },
+    spend: { requests_sent: 10 },
+  });
+  store.commitGeneration({
+    generation: 0,
+    startedAt: '',
+    problems: problems.slice(0, 1),
+    rejections: [],
+    metrics: metrics(0),
+    coreState: { archive: archive.toState(), curiosity: [] },
+    counters: { fault_http_5xx: 1 },
+  });
+  store.commitGeneration({
+    generation: 1,
+    startedAt: '',
+    problems: problems.slice(1),
+    rejections: [
+      {
+        uid: 'r1',
+        generation: 1,
+        taskIndex: 9,
+        operator: 'vary',
+        parentUids: ['p0'],
+        reason: 'unparseable',
+        detail: PROBES[0]!,
+        rawOutput: PROBES[1]!,
+        requestKey: 'k',
+      },
+    ],
+    metrics: metrics(1),
+    coreState: { archive: archive.toState(), curiosity: [] },
+    counters: {},
+  });
+  store.close();
+  return dir;
+}
+
+describe('escaping', () => {
+  it('escapes markup and drops control characters', () => {
+    expect(escapeHtml('<a href="x">&\'')).toBe('&lt;a href=&quot;x&quot;&gt;&amp;&#39;');
+    expect(escapeHtml('a\u0000b\u001b[31m')).toBe('a\ufffdb\ufffd[31m');
+  });
+
+  it('renders math as MathML and everything else as text', () => {
+    const html = renderMathText('Find $\\frac{1}{2}$ <b>now</b>');
+    expect(html).toContain('<math');
+    expect(html).toContain('&lt;b&gt;now&lt;/b&gt;');
+    for (const probe of PROBES) {
+      const out = renderMathText(probe);
+      expect(out).not.toMatch(/<(script|img|iframe|svg)\b/i);
+      expect(out).not.toMatch(/<[^>]*\son\w+=/i);
+      expect(out).not.toMatch(/href="javascript/i);
+    }
+  });
+});
+
+describe('sparq report', () => {
+  it('reports a multi-generation sim run: charts, samples with lineage, bounded size', () => {
+    const dir = tempDir();
+    expect(
+      runCli([
+        'run',
+        dir,
+        '--set',
+        'model.kind=sim',
+        '--set',
+        'seeds.sample=80',
+        '--set',
+        'generation.batch_size=40',
+        '--generations',
+        '4',
+        '--quiet',
+      ]).status,
+    ).toBe(0);
+    const r = runCli(['report', dir]);
+    expect(r.status, r.stderr).toBe(0);
+    const file = r.stdout.trim();
+    const html = readFileSync(file, 'utf8');
+    expect((html.match(/<svg/g) ?? []).length).toBeGreaterThanOrEqual(7);
+    expect(html).toContain('id="samples"');
+    expect(html).toContain('<ol class="lineage">');
+    expect(html).not.toMatch(/<script/i);
+    expect(statSync(file).size).toBeLessThan(3_000_000);
+  });
+
+  it('includes evaluation and scaling results found in the run directory', () => {
+    const dir = tempDir();
+    expect(
+      runCli([
+        'run',
+        dir,
+        '--set',
+        'model.kind=sim',
+        '--set',
+        'seeds.sample=20',
+        '--set',
+        'generation.batch_size=10',
+        '--generations',
+        '1',
+        '--quiet',
+      ]).status,
+    ).toBe(0);
+    const evalFile = join(tempDir(), 'eval.json');
+    writeFileSync(
+      evalFile,
+      JSON.stringify({
+        model: 'sim-1',
+        benchmark: { name: 'math500', items: 500 },
+        metrics: { pass1: { value: 0.61, ci: [0.57, 0.65] } },
+      }),
+    );
+    const html =
+      (runCli(['report', dir, '--eval', evalFile]).status, readFileSync(join(dir, 'report.html'), 'utf8'));
+    expect(html).toContain('id="evaluation"');
+    expect(html).toContain('0.610 [0.570, 0.650]');
+  });
+
+  it('bad arguments get clear errors', () => {
+    expect(runCli(['report', tempDir()]).stderr).toMatch(/is not a sparq run directory/);
+    const dir = probeRun();
+    expect(runCli(['report', dir, '--eval', '/no/such.json']).stderr).toMatch(
+      /no such file: \/no\/such\.json/,
+    );
+    expect(runCli(['report', dir, '--out', '/no/such/dir/r.html']).stderr).toMatch(/cannot write/);
+  });
+
+  it('stays small for a 100,000-problem pool', async () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    const archive = new Archive(5, 99);
+    const metrics = (g: number) => ({
+      generation: g,
+      cells: 99,
+      occupied: 60,
+      coverage: 0.6,
+      elites: 300,
+      qdScore: 100 + g,
+      normalizedQdScore: 0.2,
+      meanQuality: 0.5,
+      maxQuality: 0.9,
+      evaluated: 1000,
+      rejected: 10,
+      parseValidRate: 0.99,
+      verifiedShare: 0.9,
+      disputedShare: 0.05,
+      solveRateZeroShare: 0.1,
+      solveRateOneShare: 0.1,
+      solveRateHistogram: [100, 90, 90, 90, 90, 90, 90, 90, 90, 90, 90],
+      distinctSkills: 60,
+      inserted: { NEW: 1, IMPROVED: 50, NOT_ADDED: 900 },
+    });
+    const long = 'x + y = z, '.repeat(40);
+    for (let g = 0; g < 100; g++) {
+      const problems = Array.from({ length: 1000 }, (_, i) => {
+        const p = record(`g${g}-t${i}`, `$${long}$ ${i}`, g, g ? [`g${g - 1}-t${i}`] : [], (i % 10) / 10);
+        p.textHash = p.uid;
+        p.skill = `skill ${i % 90}`;
+        return p;
+      });
+      for (const p of problems.slice(0, 50))
+        archive.add({
+          uid: p.uid,
+          cell: `Algebra / ${p.skill}`,
+          quality: p.quality!,
+          solveRate: p.solveRate!,
+          fingerprint: [g],
+        });
+      store.commitGeneration({
+        generation: g,
+        startedAt: '',
+        problems,
+        rejections: [],
+        metrics: metrics(g),
+        coreState: { archive: archive.toState(), curiosity: [] },
+        counters: {},
+      });
+    }
+    store.close();
+    const out = join(dir, 'report.html');
+    const bytes = await writeReport(dir, out);
+    expect(bytes).toBeLessThan(4_000_000);
+  }, 120_000);
+
+  const requireBrowser = process.env.SPARQ_REQUIRE_BROWSER === '1';
+  it.skipIf(!browserAvailable() && !requireBrowser)(
+    'opens in a real browser: no errors, no failed requests, charts present, no XSS',
+    async () => {
+      expect(
+        browserAvailable(),
+        'Chromium is required here (SPARQ_REQUIRE_BROWSER=1): apt-get install -y chromium',
+      ).toBe(true);
+      const runs = [tempDir(), probeRun()];
+      expect(
+        runCli([
+          'run',
+          runs[0]!,
+          '--set',
+          'model.kind=sim',
+          '--set',
+          'seeds.sample=60',
+          '--set',
+          'generation.batch_size=30',
+          '--generations',
+          '3',
+          '--quiet',
+        ]).status,
+      ).toBe(0);
+      const browser = await launchBrowser();
+      try {
+        for (const dir of runs) {
+          expect(runCli(['report', dir]).status).toBe(0);
+          const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+          const problems: string[] = [];
+          page.on('console', (m) => {
+            if (m.type() === 'error') problems.push(`console: ${m.text()}`);
+          });
+          page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+          page.on('requestfailed', (r) => problems.push(`failed request: ${r.url()}`));
+          page.on('request', (r) => {
+            if (!r.url().startsWith('file:')) problems.push(`network request: ${r.url()}`);
+          });
+          await page.goto(`file://${join(dir, 'report.html')}`);
+          await page.evaluate(() => {
+            for (const d of document.querySelectorAll('details')) d.open = true;
+          });
+          await page.waitForTimeout(200);
+          expect(problems).toEqual([]);
+          expect(await page.locator('svg').count()).toBeGreaterThanOrEqual(5);
+          expect(await page.evaluate(() => (window as unknown as { __xss?: number }).__xss)).toBeUndefined();
+          expect(
+            await page.locator('script, iframe, img, [onerror], [onload], a[href^="javascript:"]').count(),
+          ).toBe(0);
+          await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
+          expect(statSync(join(dir, 'report.png')).size).toBeGreaterThan(10_000);
+          await page.close();
+        }
+      } finally {
+        await browser.close();
+      }
+    },
+    120_000,
+  );
+});
