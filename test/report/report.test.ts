@@ -71,15 +71,15 @@ function probeRun(): string {
   const problems = PROBES.map((p, i) =>
     record(`p${i}`, p, i === 0 ? 0 : 1, i === 0 ? [] : [`p${i - 1}`], 0.1 + i / 10),
   );
-  problems.forEach((p, i) =>
+  problems.forEach((p, i) => {
     archive.add({
       uid: p.uid,
       cell: i % 2 ? 'Algebra / linear equations' : 'Geometry / other',
       quality: p.quality!,
       solveRate: p.solveRate!,
       fingerprint: [i],
-    }),
-  );
+    });
+  });
   store.saveConfigSnapshot(
     JSON.stringify({
       model: { model: PROBES[0] },
@@ -221,8 +221,8 @@ describe('sparq report', () => {
         metrics: { pass1: { value: 0.61, ci: [0.57, 0.65] } },
       }),
     );
-    const html =
-      (runCli(['report', dir, '--eval', evalFile]).status, readFileSync(join(dir, 'report.html'), 'utf8'));
+    expect(runCli(['report', dir, '--eval', evalFile]).status).toBe(0);
+    const html = readFileSync(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('id="evaluation"');
     expect(html).toContain('0.610 [0.570, 0.650]');
   });
