@@ -1,3 +1,4 @@
+/// <reference lib="dom" />
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
