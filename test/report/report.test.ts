@@ -334,7 +334,9 @@ describe('sparq report', () => {
           });
           await page.goto(`file://${join(dir, 'report.html')}`);
           await page.evaluate(() => {
-            for (const d of document.querySelectorAll('details')) d.open = true;
+            document.querySelectorAll('details').forEach((d) => {
+              d.open = true;
+            });
           });
           await page.waitForTimeout(200);
           expect(problems).toEqual([]);
