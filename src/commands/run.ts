@@ -2,13 +2,15 @@ import type { Command } from 'commander';
 import type { Override } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
 import { lockedChanges } from '../engine/config-drift.js';
-import { executeRun, storedConfig } from '../engine/execute.js';
+import { executeRun, storedRun } from '../engine/execute.js';
 import { UserError } from '../util/errors.js';
 import { addBackendOptions, addConfigOptions, type ConfigFlags, resolveConfig } from './config-options.js';
 import { printStatus } from './status.js';
 
 interface RunFlags extends ConfigFlags {
   generations?: string;
+  seeds?: string;
+  skipInvalid?: boolean;
   seed?: string;
   quiet?: boolean;
   allowConfigChange?: boolean;
@@ -23,6 +25,8 @@ export function register(program: Command): void {
     .argument('<dir>', 'run directory (created if missing)')
     .option('--generations <n>', 'stop after this many generations (budget.generations)')
     .option('--seed <n>', 'master seed (seed)')
+    .option('--seeds <file>', 'seed problems, JSONL (seeds.path)')
+    .option('--skip-invalid', 'skip malformed seed lines and report how many (seeds.skip_invalid)')
     .option('-q, --quiet', 'no progress output')
     .option('--allow-config-change', "resume even though settings that change results differ from the run's");
   addBackendOptions(addConfigOptions(cmd)).action(async (dir: string, flags: RunFlags) => {
@@ -30,11 +34,14 @@ export function register(program: Command): void {
     if (flags.generations !== undefined)
       extra.push({ path: 'budget.generations', value: flags.generations, flag: '--generations' });
     if (flags.seed !== undefined) extra.push({ path: 'seed', value: flags.seed, flag: '--seed' });
-    const stored = storedConfig(dir);
+    if (flags.seeds !== undefined) extra.push({ path: 'seeds.path', value: flags.seeds, flag: '--seeds' });
+    if (flags.skipInvalid) extra.push({ path: 'seeds.skip_invalid', value: true, flag: '--skip-invalid' });
+    const stored = storedRun(dir);
     // A resumed run starts from its own configuration; the file, environment and flags override it.
-    const config = resolveConfig(flags, process.env, extra, stored);
-    if (stored && !flags.allowConfigChange) {
-      const changes = lockedChanges(ConfigSchema.parse(stored), config);
+    const config = resolveConfig(flags, process.env, extra, stored?.config);
+    // Before anything was committed (e.g. a run that stopped on a bad seed file) there is nothing to protect.
+    if (stored?.config && stored.generations > 0 && !flags.allowConfigChange) {
+      const changes = lockedChanges(ConfigSchema.parse(stored.config), config);
       if (changes.length > 0) {
         throw new UserError(
           `${dir} was run with other settings that change results:\n${changes.map((c) => `  - ${c.key}: ${c.from} -> ${c.to}`).join('\n')}\n` +

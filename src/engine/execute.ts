@@ -103,13 +103,21 @@ export async function executeRun(
   }
 }
 
-/** The configuration a run directory was last run with, or undefined for a new directory. */
-export function storedConfig(dir: string): Record<string, unknown> | undefined {
+/**
+ * The configuration a run directory was last run with and how many generations it committed;
+ * undefined for a new directory.
+ */
+export function storedRun(
+  dir: string,
+): { config: Record<string, unknown> | undefined; generations: number } | undefined {
   if (!isRunDirectory(dir)) return undefined;
   const store = SqliteRunStore.open(dir, { create: false });
   try {
     const snapshot = store.latestConfig();
-    return snapshot ? (JSON.parse(snapshot.configJson) as Record<string, unknown>) : undefined;
+    return {
+      config: snapshot ? (JSON.parse(snapshot.configJson) as Record<string, unknown>) : undefined,
+      generations: store.generations().length,
+    };
   } finally {
     store.close();
   }

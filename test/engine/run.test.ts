@@ -244,4 +244,43 @@ describe('sparq run end to end against a sim-server process', () => {
     expect(r.stderr).toMatch(/ECONNREFUSED/);
     expect(r.stderr).toMatch(/resume with `sparq run/);
   });
+
+  it('a malformed seed file stops the run with file and line; --skip-invalid runs and says how many were skipped', () => {
+    const dir = tempDir();
+    const seeds = join(tempDir(), 'seeds.jsonl');
+    const good = (id: string) =>
+      JSON.stringify({
+        id,
+        problem: `Find the greatest common divisor of $${id}$ and $18$.`,
+        solution: '$\\boxed{6}$',
+        subject: 'Number Theory',
+      });
+    writeFileSync(seeds, [good('12'), '{"id": "x", "problem": ', good('24'), good('30')].join('\n'));
+    const bad = runCli([
+      'run',
+      dir,
+      '--seeds',
+      seeds,
+      '--set',
+      'model.kind=sim',
+      '--generations',
+      '1',
+      '--quiet',
+    ]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toContain(`${seeds}:2: not valid JSON`);
+    const ok = runCli([
+      'run',
+      dir,
+      '--seeds',
+      seeds,
+      '--skip-invalid',
+      '--set',
+      'model.kind=sim',
+      '--generations',
+      '1',
+    ]);
+    expect(ok.status, ok.stderr).toBe(0);
+    expect(ok.stderr).toMatch(/skipped 1 invalid line/);
+  });
 });

@@ -30,6 +30,8 @@ export function poolContent(dir: string): unknown {
       const {
         spend: _spend,
         seconds: _seconds,
+        rssMb: _rss,
+        heapUsedMb: _heap,
         ...metrics
       } = JSON.parse(g.metrics_json) as Record<string, unknown>;
       return { generation: g.generation, metrics };
