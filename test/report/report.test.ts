@@ -294,13 +294,13 @@ describe('sparq report', () => {
     expect(bytes).toBeLessThan(4_000_000);
   }, 120_000);
 
-  const requireBrowser = process.env.SPARQ_REQUIRE_BROWSER === '1';
+  const requireBrowser = process.env.CI_REQUIRE_BROWSER === '1';
   it.skipIf(!browserAvailable() && !requireBrowser)(
     'opens in a real browser: no errors, no failed requests, charts present, no XSS',
     async () => {
       expect(
         browserAvailable(),
-        'Chromium is required here (SPARQ_REQUIRE_BROWSER=1): apt-get install -y chromium',
+        'Chromium is required here (CI_REQUIRE_BROWSER=1): apt-get install -y chromium',
       ).toBe(true);
       const runs = [tempDir(), probeRun()];
       expect(
