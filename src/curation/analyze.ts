@@ -1,0 +1,284 @@
+/**
+ * Runs the two pool-wide analyses that selection depends on (duplicate clusters, contamination)
+ * when their stored result is missing or stale, and stores the result (analysis-store.ts).
+ * Both read the pool with plain SQL (only the columns they need) up to a fixed snapshot, so a
+ * run that commits a generation meanwhile does not change what they see.
+ */
+
+import type { SqliteRunStore } from '../storage/sqlite-store.js';
+import { sha256Hex } from '../util/hash.js';
+import {
+  type PoolSnapshot,
+  readAnalysis,
+  type Schema,
+  type StoredAnalysis,
+  saveAnalysis,
+} from './analysis-store.js';
+import { NgramIndex } from './decontaminate.js';
+import { type DedupDoc, type DedupSettings, findDuplicates } from './dedup/dedup.js';
+import type { Banding } from './dedup/minhash-lsh.js';
+import { loadEvalSets } from './eval-sets.js';
+import { loadSeedFileDocs } from './seed-docs.js';
+
+/** Bumped when a rule changes, so results computed by an older sparq are recomputed. */
+const DEDUP_VERSION = 1;
+const DECONTAMINATION_VERSION = 1;
+
+export interface DedupSummary {
+  problems: number;
+  seedFile: string | null;
+  seedFileProblems: number;
+  seedFileNote: string | null;
+  /** Pool problems that are not their cluster's representative. */
+  duplicates: number;
+  exactDuplicates: number;
+  nearDuplicates: number;
+  /** Duplicates whose representative is a seed-file problem outside the pool. */
+  duplicatesOfSeedFile: number;
+  /** Clusters with more than one member and at least one pool problem. */
+  clusters: number;
+  largestCluster: number;
+  banding: Banding;
+  candidatePairs: number;
+  seconds: number;
+}
+
+export interface StoredDedupSettings extends DedupSettings {
+  seeds: string | null;
+  seedsSha256: string | null;
+}
+
+export interface AnalysisOutcome<S, R> {
+  analysis: StoredAnalysis<S, R>;
+  /** True when the stored result was fresh and nothing was computed. */
+  cached: boolean;
+  /** Where it is stored ('temp' = the database is read-only, kept for this command only). */
+  schema: Schema | null;
+}
+
+export interface EnsureOptions {
+  /** Recompute even when the stored result is fresh. */
+  force?: boolean;
+}
+
+function fingerprint(parts: unknown): string {
+  return sha256Hex(JSON.stringify(parts)).slice(0, 32);
+}
+
+export function ensureDedup(
+  store: SqliteRunStore,
+  snapshot: PoolSnapshot,
+  settings: DedupSettings,
+  options: EnsureOptions & { seeds?: string } = {},
+): AnalysisOutcome<StoredDedupSettings, DedupSummary> {
+  const seedFile = loadSeedFileDocs(store, snapshot.maxId, options.seeds);
+  const stored: StoredDedupSettings = { ...settings, seeds: seedFile.spec, seedsSha256: seedFile.sha256 };
+  const print = fingerprint({ v: DEDUP_VERSION, snapshot, stored });
+  const existing = readAnalysis<StoredDedupSettings, DedupSummary>(store.db, 'dedup');
+  if (existing && existing.fingerprint === print && !options.force)
+    return { analysis: existing, cached: true, schema: null };
+
+  const started = performance.now();
+  const { db } = store;
+  const poolRows = (generationFilter: string) =>
+    db
+      .prepare(
+        `SELECT uid, problem FROM problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
+      )
+      .iterate(snapshot.maxId) as Iterable<{ uid: string; problem: string }>;
+  // Pool order with the seed file's other problems right after the pool's seeds: a seed (the
+  // original data) always represents its cluster over anything generated from it.
+  function* docs(): Generator<DedupDoc> {
+    for (const r of poolRows('generation = 0')) yield { key: r.uid, text: r.problem };
+    for (const s of seedFile.docs) yield { key: `seedfile:${s.id}`, text: s.problem };
+    for (const r of poolRows('generation > 0')) yield { key: r.uid, text: r.problem };
+  }
+  const count = snapshot.count + seedFile.docs.length;
+  const result = findDuplicates(docs(), count, settings);
+
+  const summary: DedupSummary = {
+    problems: snapshot.count,
+    seedFile: seedFile.spec,
+    seedFileProblems: seedFile.docs.length,
+    seedFileNote: seedFile.note,
+    duplicates: 0,
+    exactDuplicates: 0,
+    nearDuplicates: 0,
+    duplicatesOfSeedFile: 0,
+    clusters: 0,
+    largestCluster: 1,
+    banding: result.banding,
+    candidatePairs: result.counters.candidatePairs,
+    seconds: 0,
+  };
+  const clustersWithPool = new Set<number>();
+  const isPool = (i: number) => !result.keys[i]!.startsWith('seedfile:');
+  for (let i = 0; i < count; i++) {
+    if (!isPool(i)) continue;
+    const root = result.root[i]!;
+    if (result.size[i]! > 1) {
+      clustersWithPool.add(root);
+      if (result.size[i]! > summary.largestCluster) summary.largestCluster = result.size[i]!;
+    }
+    if (root === i) continue;
+    summary.duplicates++;
+    if (result.exact[i]) summary.exactDuplicates++;
+    else summary.nearDuplicates++;
+    if (!isPool(root)) summary.duplicatesOfSeedFile++;
+  }
+  summary.clusters = clustersWithPool.size;
+  summary.seconds = (performance.now() - started) / 1000;
+
+  const analysis = { kind: 'dedup' as const, fingerprint: print, settings: stored, summary, snapshot };
+  const schema = saveAnalysis(db, analysis, (s) => {
+    db.exec(`DELETE FROM ${s}.curation_clusters`);
+    const insert = db.prepare(
+      `INSERT INTO ${s}.curation_clusters (uid, cluster, size, match, similarity, exact) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    for (let i = 0; i < count; i++) {
+      if (!isPool(i)) continue;
+      const m = result.match[i]!;
+      insert.run(
+        result.keys[i]!,
+        result.keys[result.root[i]!]!,
+        result.size[i]!,
+        m >= 0 ? result.keys[m]! : null,
+        m >= 0 ? Math.round(result.similarity[i]! * 1e4) / 1e4 : null,
+        result.exact[i]!,
+      );
+    }
+  });
+  return { analysis: { ...analysis, createdAt: new Date().toISOString() }, cached: false, schema };
+}
+
+export interface DecontaminationSettings {
+  ngram: number;
+  /** Bundled names and/or JSONL paths. */
+  sets: string[];
+}
+
+export interface DecontaminationSetSummary {
+  name: string;
+  source: string;
+  sha256: string;
+  items: number;
+  /** Items shorter than n tokens, compared whole (see decontaminate.ts). */
+  shortItems: number;
+  contaminated: number;
+  seeds: number;
+  generated: number;
+}
+
+export interface DecontaminationSummary {
+  problems: number;
+  contaminated: number;
+  contaminatedSeeds: number;
+  contaminatedGenerated: number;
+  /** Pool problems shorter than n tokens (compared whole). */
+  shortProblems: number;
+  ngram: number;
+  sets: DecontaminationSetSummary[];
+  seconds: number;
+}
+
+export interface StoredDecontaminationSettings {
+  ngram: number;
+  sets: { name: string; source: string; sha256: string }[];
+}
+
+export function ensureDecontamination(
+  store: SqliteRunStore,
+  snapshot: PoolSnapshot,
+  settings: DecontaminationSettings,
+  options: EnsureOptions = {},
+): AnalysisOutcome<StoredDecontaminationSettings, DecontaminationSummary> {
+  const sets = loadEvalSets(settings.sets);
+  const stored: StoredDecontaminationSettings = {
+    ngram: settings.ngram,
+    sets: sets.map((s) => ({ name: s.name, source: s.source, sha256: s.sha256 })),
+  };
+  const print = fingerprint({ v: DECONTAMINATION_VERSION, snapshot, stored });
+  const existing = readAnalysis<StoredDecontaminationSettings, DecontaminationSummary>(
+    store.db,
+    'decontamination',
+  );
+  if (existing && existing.fingerprint === print && !options.force)
+    return { analysis: existing, cached: true, schema: null };
+
+  const started = performance.now();
+  const index = new NgramIndex(settings.ngram);
+  for (const set of sets) index.add(set);
+  const { db } = store;
+  const perSet = new Map<string, DecontaminationSetSummary>(
+    sets.map((s, i) => [
+      s.name,
+      {
+        name: s.name,
+        source: s.source,
+        sha256: s.sha256,
+        items: s.items.length,
+        shortItems: index.setStats[i]!.shortItems,
+        contaminated: 0,
+        seeds: 0,
+        generated: 0,
+      },
+    ]),
+  );
+  const summary: DecontaminationSummary = {
+    problems: snapshot.count,
+    contaminated: 0,
+    contaminatedSeeds: 0,
+    contaminatedGenerated: 0,
+    shortProblems: 0,
+    ngram: settings.ngram,
+    sets: [],
+    seconds: 0,
+  };
+  const rows = db
+    .prepare('SELECT uid, origin, problem FROM problems WHERE id <= ? ORDER BY id')
+    .iterate(snapshot.maxId) as Iterable<{ uid: string; origin: string; problem: string }>;
+
+  const found: {
+    uid: string;
+    set: string;
+    itemId: string;
+    matches: number;
+    overlap: number;
+    ngram: string;
+  }[] = [];
+  for (const row of rows) {
+    const { short, matches } = index.check(row.problem);
+    if (short) summary.shortProblems++;
+    if (matches.length === 0) continue;
+    const seed = row.origin === 'seed';
+    summary.contaminated++;
+    if (seed) summary.contaminatedSeeds++;
+    else summary.contaminatedGenerated++;
+    for (const m of matches) {
+      const s = perSet.get(m.set)!;
+      s.contaminated++;
+      if (seed) s.seeds++;
+      else s.generated++;
+      found.push({ uid: row.uid, ...m });
+    }
+  }
+  summary.sets = [...perSet.values()];
+  summary.seconds = (performance.now() - started) / 1000;
+
+  const analysis = {
+    kind: 'decontamination' as const,
+    fingerprint: print,
+    settings: stored,
+    summary,
+    snapshot,
+  };
+  const schema = saveAnalysis(db, analysis, (s) => {
+    db.exec(`DELETE FROM ${s}.curation_contamination`);
+    const insert = db.prepare(
+      `INSERT INTO ${s}.curation_contamination (uid, eval_set, item_id, matches, overlap, ngram) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    for (const f of found)
+      insert.run(f.uid, f.set, f.itemId, f.matches, Math.round(f.overlap * 1e4) / 1e4, f.ngram);
+  });
+  return { analysis: { ...analysis, createdAt: new Date().toISOString() }, cached: false, schema };
+}

@@ -1,0 +1,110 @@
+/**
+ * Which pool problems may be selected. By default a fine-tuning set holds only synthetic
+ * (non-seed), verified, undisputed problems that are their duplicate cluster's representative
+ * and overlap no evaluation set; each exclusion can be lifted by its flag. Everything is SQL
+ * over the run database (plus the curation tables), so a pool of millions is filtered without
+ * loading it into memory.
+ */
+import type Database from 'better-sqlite3';
+import type { PoolSnapshot } from './analysis-store.js';
+
+export interface SelectionFilters {
+  includeSeeds: boolean;
+  includeUnverified: boolean;
+  includeDisputed: boolean;
+  includeDuplicates: boolean;
+  includeContaminated: boolean;
+}
+
+export const DEFAULT_FILTERS: SelectionFilters = {
+  includeSeeds: false,
+  includeUnverified: false,
+  includeDisputed: false,
+  includeDuplicates: false,
+  includeContaminated: false,
+};
+
+/** In the order they are tested: a problem excluded for several reasons counts under the first. */
+export const EXCLUSION_REASONS = ['seed', 'unverified', 'disputed', 'duplicate', 'contaminated'] as const;
+export type ExclusionReason = (typeof EXCLUSION_REASONS)[number];
+
+export const REASON_FLAG: Record<ExclusionReason, string> = {
+  seed: '--include-seeds',
+  unverified: '--include-unverified',
+  disputed: '--include-disputed',
+  duplicate: '--include-duplicates',
+  contaminated: '--include-contaminated',
+};
+
+export const REASON_TEXT: Record<ExclusionReason, string> = {
+  seed: 'seeds (original data, not synthetic)',
+  unverified: 'unverified (no attempt reproduced the reference answer)',
+  disputed: 'disputed (a majority of attempts disagrees with the reference answer)',
+  duplicate: 'duplicates (not the representative of their duplicate cluster)',
+  contaminated: 'contaminated (n-gram overlap with an evaluation set)',
+};
+
+function enabled(filters: SelectionFilters): ExclusionReason[] {
+  return EXCLUSION_REASONS.filter(
+    (r) =>
+      !{
+        seed: filters.includeSeeds,
+        unverified: filters.includeUnverified,
+        disputed: filters.includeDisputed,
+        duplicate: filters.includeDuplicates,
+        contaminated: filters.includeContaminated,
+      }[r],
+  );
+}
+
+const CONDITION: Record<ExclusionReason, string> = {
+  seed: "p.origin = 'seed'",
+  unverified: 'p.verified = 0',
+  disputed: 'p.disputed = 1',
+  // A problem the analysis has no row for (none exists when fresh) is not called a duplicate.
+  duplicate: '(d.cluster IS NOT NULL AND d.cluster <> p.uid)',
+  contaminated: 'EXISTS (SELECT 1 FROM curation_contamination c WHERE c.uid = p.uid)',
+};
+
+/** The FROM clause: problems `p`, joined with their duplicate cluster `d` when that filter is on. */
+export function poolFrom(filters: SelectionFilters): string {
+  return filters.includeDuplicates
+    ? 'problems p'
+    : 'problems p LEFT JOIN curation_clusters d ON d.uid = p.uid';
+}
+
+/** A CASE expression: the first reason that excludes the problem, or NULL when it qualifies. */
+export function exclusionCase(filters: SelectionFilters): string {
+  const reasons = enabled(filters);
+  if (reasons.length === 0) return 'NULL';
+  return `CASE ${reasons.map((r) => `WHEN ${CONDITION[r]} THEN '${r}'`).join(' ')} ELSE NULL END`;
+}
+
+/** The cell a problem counts in for diversity; problems without one get their subject / skill. */
+export const CELL_KEY =
+  "COALESCE(p.cell, COALESCE(p.subject, '(no subject)') || ' / ' || COALESCE(p.skill, '(no skill)'))";
+
+export interface ExclusionCounts {
+  total: number;
+  eligible: number;
+  excluded: Partial<Record<ExclusionReason, number>>;
+}
+
+export function countExclusions(
+  db: Database.Database,
+  filters: SelectionFilters,
+  snapshot: PoolSnapshot,
+): ExclusionCounts {
+  const rows = db
+    .prepare(
+      `SELECT ${exclusionCase(filters)} AS reason, COUNT(*) AS n FROM ${poolFrom(filters)} WHERE p.id <= ? GROUP BY reason`,
+    )
+    .all(snapshot.maxId) as { reason: ExclusionReason | null; n: number }[];
+  const out: ExclusionCounts = { total: 0, eligible: 0, excluded: {} };
+  for (const r of rows) {
+    out.total += r.n;
+    if (r.reason === null) out.eligible += r.n;
+    else out.excluded[r.reason] = r.n;
+  }
+  return out;
+}

@@ -1,0 +1,77 @@
+/** Synthetic pools written straight into a run database, for curation tests without a model. */
+import type { ProblemRecord } from '../../src/domain/records.js';
+import { problemTextHash } from '../../src/engine/mutation-output.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+
+export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {}): ProblemRecord {
+  const problem = overrides.problem ?? `Problem ${uid}: find the value of $x$ in the equation number ${uid}.`;
+  const solveRate = overrides.solveRate === undefined ? 0.5 : overrides.solveRate;
+  const verified = overrides.verified ?? (solveRate !== null && solveRate > 0);
+  return {
+    uid,
+    generation: 1,
+    taskIndex: 0,
+    origin: 'vary',
+    seedId: null,
+    parentUids: ['seed:s0'],
+    templateRef: 'vary@1',
+    templateHash: 'abc',
+    model: 'sim-1',
+    mutateKey: `mutate-${uid}`,
+    genParams: { n: 1, temperature: 1 },
+    solution: `We compute. The answer is $\\boxed{${uid.length}}$.`,
+    answer: String(uid.length),
+    subject: 'Algebra',
+    skill: 'linear equations',
+    rawLabel: 'linear equations',
+    labelKey: `label-${uid}`,
+    level: null,
+    attempts: [],
+    correct: solveRate === null ? 0 : Math.round(solveRate * 8),
+    majorityAnswer: null,
+    majorityShare: null,
+    disputed: false,
+    quality: verified && solveRate !== null ? 1 - solveRate : null,
+    solveKeys: [`solve-${uid}`],
+    solveParams: { n: 8, temperature: 0.7 },
+    archiveStatus: null,
+    cell: null,
+    ...overrides,
+    problem,
+    textHash: problemTextHash(problem),
+    solveRate,
+    verified,
+  };
+}
+
+/**
+ * Writes `problems` into a new run database at `dir`, one generation per distinct generation
+ * number, with a config snapshot naming `seedsPath` (default: none readable).
+ */
+export function writePool(dir: string, problems: ProblemRecord[], seedsPath = 'bundled:math_train'): void {
+  const store = SqliteRunStore.open(dir, { create: true });
+  try {
+    store.setMeta('run_id', 'testrun00001');
+    store.saveConfigSnapshot(
+      JSON.stringify({ model: { model: 'sim-1' }, seeds: { path: seedsPath }, solver: { k: 8 } }),
+      'cfghash',
+      '0.1.0',
+    );
+    const generations = [...new Set(problems.map((p) => p.generation))].sort((a, b) => a - b);
+    for (const generation of generations) {
+      store.commitGeneration({
+        generation,
+        startedAt: new Date().toISOString(),
+        problems: problems
+          .filter((p) => p.generation === generation)
+          .map((p, i) => ({ ...p, taskIndex: p.taskIndex || i })),
+        rejections: [],
+        metrics: {},
+        coreState: {},
+        counters: {},
+      });
+    }
+  } finally {
+    store.close();
+  }
+}
