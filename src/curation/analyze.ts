@@ -21,7 +21,7 @@ import { loadEvalSets } from './eval-sets.js';
 import { loadSeedFileDocs } from './seed-docs.js';
 
 /** Bumped when a rule changes, so results computed by an older sparq are recomputed. */
-const DEDUP_VERSION = 1;
+const DEDUP_VERSION = 2;
 const DECONTAMINATION_VERSION = 1;
 
 export interface DedupSummary {
@@ -35,7 +35,7 @@ export interface DedupSummary {
   nearDuplicates: number;
   /** Duplicates whose representative is a seed-file problem outside the pool. */
   duplicatesOfSeedFile: number;
-  /** Clusters with more than one member and at least one pool problem. */
+  /** Clusters holding at least one pool problem that is a duplicate. */
   clusters: number;
   largestCluster: number;
   banding: Banding;
@@ -116,11 +116,11 @@ export function ensureDedup(
   for (let i = 0; i < count; i++) {
     if (!isPool(i)) continue;
     const root = result.root[i]!;
-    if (result.size[i]! > 1) {
-      clustersWithPool.add(root);
-      if (result.size[i]! > summary.largestCluster) summary.largestCluster = result.size[i]!;
-    }
     if (root === i) continue;
+    // Counted only where the pool holds a duplicate: clusters within the seed file alone are
+    // the seed data's business, not this pool's.
+    clustersWithPool.add(root);
+    if (result.size[i]! > summary.largestCluster) summary.largestCluster = result.size[i]!;
     summary.duplicates++;
     if (result.exact[i]) summary.exactDuplicates++;
     else summary.nearDuplicates++;
