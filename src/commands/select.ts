@@ -204,7 +204,10 @@ export function register(program: Command): void {
         filters,
         dedup,
         ...(flags.seeds === undefined ? {} : { seeds: flags.seeds }),
-        decontamination: decontaminationSettings(flags),
+        // With contaminated problems allowed nothing is checked, so no set needs to be named.
+        decontamination: filters.includeContaminated
+          ? { ngram: flags.ngram, sets: [] }
+          : decontaminationSettings(flags),
         ...(flags.template === undefined ? {} : { templateFile: flags.template }),
         outDir: flags.out,
         force: flags.force === true,

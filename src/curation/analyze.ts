@@ -17,7 +17,7 @@ import {
 import { NgramIndex } from './decontaminate.js';
 import { type DedupDoc, type DedupSettings, findDuplicates } from './dedup/dedup.js';
 import type { Banding } from './dedup/minhash-lsh.js';
-import { loadEvalSets } from './eval-sets.js';
+import { type EvalSet, loadEvalSets } from './eval-sets.js';
 import { loadSeedFileDocs } from './seed-docs.js';
 
 /** Bumped when a rule changes, so results computed by an older sparq are recomputed. */
@@ -190,9 +190,10 @@ export function ensureDecontamination(
   store: SqliteRunStore,
   snapshot: PoolSnapshot,
   settings: DecontaminationSettings,
-  options: EnsureOptions = {},
+  options: EnsureOptions & { loaded?: EvalSet[] } = {},
 ): AnalysisOutcome<StoredDecontaminationSettings, DecontaminationSummary> {
-  const sets = loadEvalSets(settings.sets);
+  // `loaded`: the sets of `settings.sets`, already read by a caller that checks its inputs first.
+  const sets = options.loaded ?? loadEvalSets(settings.sets);
   const stored: StoredDecontaminationSettings = {
     ngram: settings.ngram,
     sets: sets.map((s) => ({ name: s.name, source: s.source, sha256: s.sha256 })),

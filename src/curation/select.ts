@@ -20,6 +20,7 @@ import {
 } from './analyze.js';
 import type { DedupSettings } from './dedup/dedup.js';
 import type { SelectionFilters } from './eligibility.js';
+import { loadEvalSets } from './eval-sets.js';
 import type { RunProvenance } from './export/card.js';
 import { loadTemplate } from './export/chat.js';
 import {
@@ -90,6 +91,8 @@ export function selectAndExport(o: SelectOptions): SelectOutcome {
   try {
     const snapshot = poolSnapshot(store.db);
     if (snapshot.count === 0) throw new UserError(`run ${o.runDir} has no problems yet: nothing to select`);
+    // Read (and so check) the evaluation sets before the duplicate analysis, which can take minutes.
+    const evalSets = o.filters.includeContaminated ? null : loadEvalSets(o.decontamination.sets);
 
     const dedup = o.filters.includeDuplicates
       ? null
@@ -103,9 +106,9 @@ export function selectAndExport(o: SelectOptions): SelectOutcome {
       if (dedup.schema === 'temp')
         o.log('note: the run database is read-only; the duplicate analysis was not stored');
     }
-    const decontamination = o.filters.includeContaminated
-      ? null
-      : ensureDecontamination(store, snapshot, o.decontamination);
+    const decontamination = evalSets
+      ? ensureDecontamination(store, snapshot, o.decontamination, { loaded: evalSets })
+      : null;
     if (decontamination) {
       const m = decontamination.analysis.summary;
       o.log(

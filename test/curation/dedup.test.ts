@@ -39,9 +39,13 @@ function dedup(texts: string[], settings = DEFAULT_DEDUP_SETTINGS) {
 function siblings(count: number): string[] {
   const rng = new Rng(7);
   const out = new Set<string>();
-  while (out.size < count) {
-    const family = FAMILIES[out.size % FAMILIES.length]!;
-    out.add(`Find ${family.render(family.generate(rng, 1 + (out.size % 6)))}.`);
+  // Family and level follow the attempt, not the count found: a family with few distinct
+  // problems at some level (interior angles of small polygons) must not stall the loop.
+  for (let attempt = 0; out.size < count; attempt++) {
+    if (attempt > 100 * count) throw new Error(`only ${out.size} distinct siblings`);
+    const family = FAMILIES[attempt % FAMILIES.length]!;
+    const level = 1 + (Math.floor(attempt / FAMILIES.length) % 6);
+    out.add(`Find ${family.render(family.generate(rng, level))}.`);
   }
   return [...out];
 }
@@ -53,8 +57,10 @@ describe('banding', () => {
         const b = chooseBanding(h, t);
         expect(b.bands * b.rows).toBeLessThanOrEqual(h);
         expect(candidateProbability(t, b)).toBeGreaterThanOrEqual(MIN_RECALL_AT_THRESHOLD);
-        // Pairs well below the threshold rarely become candidates.
-        expect(candidateProbability(t / 2, b)).toBeLessThan(0.2);
+        // Pairs well below the threshold rarely become candidates, as far as the signature length
+        // allows: at a 0.5 threshold, 95% recall with 64 hashes needs rows <= 2, and then about
+        // half the pairs at 0.25 are candidates (still verified exactly, so only slower).
+        expect(candidateProbability(t / 2, b)).toBeLessThan(t >= 0.7 ? 0.2 : 0.55);
       }
     }
   });
@@ -100,11 +106,25 @@ describe('findDuplicates', () => {
     }
   });
 
-  it('does not merge same-template problems with different numbers', () => {
+  it('merges same-template problems with different numbers only when their shingle sets are that similar', () => {
     const texts = siblings(600);
     const r = dedup(texts);
-    const merged = [...r.root].filter((root, i) => root !== i).length;
-    expect(merged).toBe(0);
+    const sets = texts.map((t) => shingleHashes(t, 3));
+    let merged = 0;
+    for (let i = 0; i < texts.length; i++) {
+      if (r.root[i] === i) continue;
+      merged++;
+      // Long templates with one number changed can reach 0.8 (the rule, as documented); the
+      // exact similarity, not the MinHash estimate, decides.
+      expect(jaccardSorted(sets[i]!, sets[r.match[i]!]!)).toBeGreaterThanOrEqual(0.8);
+    }
+    expect(merged).toBeLessThan(texts.length * 0.05);
+    // A one-number change in a short problem is a different problem (docs/curation.md).
+    const short = dedup([
+      'Find the remainder when $7^{23}$ is divided by $11$.',
+      'Find the remainder when $7^{23}$ is divided by $13$.',
+    ]);
+    expect(short.root[1]).toBe(1);
   });
 
   it('honours the threshold: a pair below 0.8 is merged at 0.5 only', () => {

@@ -1,5 +1,5 @@
 /** Synthetic pools written straight into a run database, for curation tests without a model. */
-import type { ProblemRecord } from '../../src/domain/records.js';
+import type { ProblemRecord, RejectionRecord } from '../../src/domain/records.js';
 import { problemTextHash } from '../../src/engine/mutation-output.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 
@@ -44,11 +44,31 @@ export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {})
   };
 }
 
+export function makeRejection(uid: string, overrides: Partial<RejectionRecord> = {}): RejectionRecord {
+  return {
+    uid,
+    generation: 1,
+    taskIndex: 0,
+    operator: 'vary',
+    parentUids: ['seed:s0'],
+    reason: 'no_final_answer',
+    detail: null,
+    rawOutput: null,
+    requestKey: `mutate-${uid}`,
+    ...overrides,
+  };
+}
+
 /**
- * Writes `problems` into a new run database at `dir`, one generation per distinct generation
- * number, with a config snapshot naming `seedsPath` (default: none readable).
+ * Writes `problems` (and `rejections`) into a new run database at `dir`, one generation per
+ * distinct generation number, with a config snapshot naming `seedsPath`.
  */
-export function writePool(dir: string, problems: ProblemRecord[], seedsPath = 'bundled:math_train'): void {
+export function writePool(
+  dir: string,
+  problems: ProblemRecord[],
+  seedsPath = 'bundled:math_train',
+  rejections: RejectionRecord[] = [],
+): void {
   const store = SqliteRunStore.open(dir, { create: true });
   try {
     store.setMeta('run_id', 'testrun00001');
@@ -57,7 +77,9 @@ export function writePool(dir: string, problems: ProblemRecord[], seedsPath = 'b
       'cfghash',
       '0.1.0',
     );
-    const generations = [...new Set(problems.map((p) => p.generation))].sort((a, b) => a - b);
+    const generations = [
+      ...new Set([...problems.map((p) => p.generation), ...rejections.map((r) => r.generation)]),
+    ].sort((a, b) => a - b);
     for (const generation of generations) {
       store.commitGeneration({
         generation,
@@ -65,7 +87,7 @@ export function writePool(dir: string, problems: ProblemRecord[], seedsPath = 'b
         problems: problems
           .filter((p) => p.generation === generation)
           .map((p, i) => ({ ...p, taskIndex: p.taskIndex || i })),
-        rejections: [],
+        rejections: rejections.filter((r) => r.generation === generation),
         metrics: {},
         coreState: {},
         counters: {},
