@@ -10,7 +10,7 @@
  * unrelated longer problem is too weak a signal to call contamination.
  */
 import { tokenize } from '../text/minhash.js';
-import { hash32 } from '../util/hash.js';
+import { fmix32, hash32 } from '../util/hash.js';
 import type { EvalSet } from './eval-sets.js';
 
 export const DEFAULT_NGRAM = 13;
@@ -27,15 +27,6 @@ export interface ContaminationMatch {
 }
 
 const SPLIT = 2 ** 21;
-
-/** murmur3's 32-bit finalizer. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /**
  * A 53-bit key for tokens [start, start + length) from two independent 32-bit hash chains:

@@ -9,6 +9,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractAnswer } from '../answer/index.js';
+import { parseIdentifiedLine } from '../seeds/load.js';
 import { UserError } from '../util/errors.js';
 
 export interface BenchmarkItem {
@@ -111,18 +112,9 @@ export function parseBenchmarkText(text: string, file: string): BenchmarkItem[] 
 }
 
 function parseLine(raw: string, seen: Map<string, number>): BenchmarkItem | string {
-  let obj: unknown;
-  try {
-    obj = JSON.parse(raw);
-  } catch (err) {
-    return `not valid JSON (${(err as Error).message})`;
-  }
-  if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return 'expected a JSON object';
-  const rec = obj as Record<string, unknown>;
-  if (typeof rec.id !== 'string' && typeof rec.id !== 'number') return 'missing "id" (a string or number)';
-  const id = String(rec.id);
-  const first = seen.get(id);
-  if (first !== undefined) return `duplicate id ${JSON.stringify(id)} (first seen on line ${first})`;
+  const parsed = parseIdentifiedLine(raw, seen);
+  if (typeof parsed === 'string') return parsed;
+  const { rec, id } = parsed;
   if (typeof rec.problem !== 'string' || rec.problem.trim() === '')
     return 'missing "problem" (a non-empty string)';
   for (const key of ['answer', 'solution', 'subject', 'level'] as const) {

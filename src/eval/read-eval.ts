@@ -3,9 +3,8 @@
  * of sparq file, or lacks what the command needs is an error naming the file and the field, not a
  * comparison computed from undefined values.
  */
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { UserError } from '../util/errors.js';
+import { readUserFile, UserError } from '../util/errors.js';
 import type { EvalFile } from './types.js';
 
 const metric = z.looseObject({ value: z.number(), ci: z.tuple([z.number(), z.number()]) });
@@ -87,14 +86,6 @@ export function parseEvalFile(text: string, file: string): EvalFile {
 }
 
 export function readEvalFile(file: string): EvalFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read eval file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`,
-    );
-  }
+  const text = readUserFile(file, 'eval file');
   return parseEvalFile(text, file);
 }

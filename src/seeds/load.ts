@@ -4,11 +4,10 @@
  * is an error naming the file and line, unless the caller asked to skip bad lines, in which case
  * they are counted and reported.
  */
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { extractAnswer } from '../answer/index.js';
 import { parseSubject, type Subject } from '../domain/subjects.js';
-import { UserError } from '../util/errors.js';
+import { readUserFile, UserError } from '../util/errors.js';
 
 export interface SeedProblem {
   id: string;
@@ -53,15 +52,7 @@ const MAX_REPORTED = 20;
 
 export function loadSeeds(spec: string, options: { skipInvalid?: boolean } = {}): SeedLoadResult {
   const file = resolveSeedPath(spec);
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read seed file ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`,
-    );
-  }
+  const text = readUserFile(file, 'seed file');
   // The bundled MATH split holds two upstream problems with an empty \boxed{}; skipping them (and
   // saying so) is better than refusing the default seed set.
   const skipInvalid = options.skipInvalid || spec.startsWith('bundled:');
@@ -99,7 +90,14 @@ export function loadSeeds(spec: string, options: { skipInvalid?: boolean } = {})
   return { seeds, file, skipped: errors };
 }
 
-function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem | string {
+/**
+ * One line of a JSONL file in the seed schema, up to its id: a JSON object with a string or
+ * number `id` not seen before (`seen`: id -> line). Returns the record, or what is wrong.
+ */
+export function parseIdentifiedLine(
+  raw: string,
+  seen: Map<string, number>,
+): { rec: Record<string, unknown>; id: string } | string {
   let obj: unknown;
   try {
     obj = JSON.parse(raw);
@@ -108,13 +106,17 @@ function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem |
   }
   if (obj === null || typeof obj !== 'object' || Array.isArray(obj)) return 'expected a JSON object';
   const rec = obj as Record<string, unknown>;
+  if (typeof rec.id !== 'string' && typeof rec.id !== 'number') return 'missing "id" (a string or number)';
+  const id = String(rec.id);
+  const first = seen.get(id);
+  if (first !== undefined) return `duplicate id ${JSON.stringify(id)} (first seen on line ${first})`;
+  return { rec, id };
+}
 
-  const id = rec.id;
-  if (typeof id !== 'string' && typeof id !== 'number') return 'missing "id" (a string or number)';
-  const idText = String(id);
-  const firstLine = seenIds.get(idText);
-  if (firstLine !== undefined)
-    return `duplicate id ${JSON.stringify(idText)} (first seen on line ${firstLine})`;
+function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem | string {
+  const parsed = parseIdentifiedLine(raw, seenIds);
+  if (typeof parsed === 'string') return parsed;
+  const { rec, id: idText } = parsed;
 
   if (typeof rec.problem !== 'string' || rec.problem.trim() === '')
     return 'missing "problem" (a non-empty string)';

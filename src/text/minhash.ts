@@ -4,7 +4,7 @@
  * (near-duplicate detection with LSH banding). Written in-house: the npm packages measured here
  * were broken.
  */
-import { hash32 } from '../util/hash.js';
+import { fmix32, hash32 } from '../util/hash.js';
 
 /** Lowercased words and numbers; LaTeX commands count as words, so `\frac` and `\sqrt` matter. */
 export function tokenize(text: string): string[] {
@@ -22,15 +22,6 @@ export function shingles(text: string, size = 3): string[] {
 const MAX_HASHES = 256;
 /** Per-function seeds, fixed so signatures are comparable across processes and runs. */
 const SEEDS = Uint32Array.from({ length: MAX_HASHES }, (_, i) => hash32(`minhash-${i}`));
-
-/** murmur3's 32-bit finalizer: a fast, well-mixed hash of a 32-bit value. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
 
 /** Signature: for each of `numHashes` seeded hash functions, the minimum over the text's shingles. */
 export function minhash(text: string, numHashes = 64, shingleSize = 3): Uint32Array {

@@ -4,6 +4,15 @@
  */
 import { createHash } from 'node:crypto';
 
+/** murmur3's 32-bit finalizer: a fast, well-mixed hash of a 32-bit value. */
+export function fmix32(h: number): number {
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  return (h ^ (h >>> 16)) >>> 0;
+}
+
 /** 32-bit FNV-1a over UTF-16 code units, finished with a murmur3 avalanche. Fast, not cryptographic. */
 export function hash32(text: string, seed = 0): number {
   let h = (0x811c9dc5 ^ seed) >>> 0;
@@ -11,12 +20,7 @@ export function hash32(text: string, seed = 0): number {
     h ^= text.charCodeAt(i);
     h = Math.imul(h, 0x01000193);
   }
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
+  return fmix32(h);
 }
 
 /** A uniform number in [0, 1) determined by the parts. */

@@ -4,6 +4,7 @@
  * documents become a candidate pair when any band key agrees. Candidates are then verified
  * exactly (see shingle-sets.ts), so banding only trades speed for recall, never correctness.
  */
+import { fmix32 } from '../../util/hash.js';
 
 export interface Banding {
   bands: number;
@@ -48,15 +49,6 @@ function falseCandidateArea(banding: Banding, threshold: number): number {
   let area = 0;
   for (let i = 0; i < steps; i++) area += candidateProbability((i + 0.5) * h, banding) * h;
   return area;
-}
-
-/** murmur3's 32-bit finalizer. */
-function fmix32(h: number): number {
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
 }
 
 /** Writes the `bands` keys of one signature into `columns[band][doc]`. */

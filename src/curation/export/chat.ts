@@ -5,9 +5,8 @@
  * the worked solution (ending in \boxed{}). `metadata` carries the provenance: trainers ignore
  * extra columns, and anyone auditing the data can trace every example back to its requests.
  */
-import { readFileSync } from 'node:fs';
 import type { ProblemRecord } from '../../domain/records.js';
-import { UserError } from '../../util/errors.js';
+import { readUserFile, UserError } from '../../util/errors.js';
 
 export const PROBLEM_PLACEHOLDER = '{{problem}}';
 
@@ -23,15 +22,7 @@ export interface PromptTemplate {
 /** Reads a template file: it must contain {{problem}} and no other {{...}} placeholder. */
 export function loadTemplate(file: string | undefined): PromptTemplate {
   if (file === undefined) return { text: DEFAULT_TEMPLATE, file: null };
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new UserError(
-      `cannot read template ${file}: ${code === 'ENOENT' ? 'no such file' : (code ?? String(err))}`,
-    );
-  }
+  const text = readUserFile(file, 'template');
   return { text: validateTemplate(text, file), file };
 }
 
