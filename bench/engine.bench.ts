@@ -259,8 +259,8 @@ function adaptiveVsFixed(): void {
 }
 
 export async function run(): Promise<void> {
-  const only = process.env.BENCH_ONLY;
-  if (!only || only === 'e2e') await endToEnd();
-  if (!only || only === 'rss') await memory();
-  if (!only || only === 'adaptive') adaptiveVsFixed();
+  const only = process.env.BENCH_ONLY?.split(',');
+  if (!only || only.includes('e2e')) await endToEnd();
+  if (!only || only.includes('rss')) await memory();
+  if (!only || only.includes('adaptive')) adaptiveVsFixed();
 }
