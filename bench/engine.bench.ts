@@ -135,8 +135,8 @@ async function endToEnd(): Promise<void> {
 
 /**
  * RSS of a `sparq run` process (against a sim-server process) as its pool grows to 100,000
- * problems, read from the per-generation memory figures the run records, with Node's default
- * heap sizing and with a 192 MB old-space cap.
+ * problems, read from the per-generation memory figures the run records, with sparq's heap growth
+ * limit and with V8's own heap sizing.
  */
 async function memory(): Promise<void> {
   const pinned = hasTaskset();
@@ -144,7 +144,9 @@ async function memory(): Promise<void> {
   const dir = join(tmpdir(), `sparq-bench-rss-${process.pid}`);
   const batch = 1000;
   try {
-    for (const heap of [null, 192]) {
+    // sparq's own heap growth limit, then V8's adaptive sizing (0 = V8 decides), which is what a
+    // run without the limit would do.
+    for (const growth of [null, 0]) {
       rmSync(dir, { recursive: true, force: true });
       mkdirSync(dir, { recursive: true });
       const config = join(dir, 'sparq.yaml');
@@ -155,7 +157,7 @@ async function memory(): Promise<void> {
       const runDir = join(dir, 'run');
       const command = [
         process.execPath,
-        ...(heap ? [`--max-old-space-size=${heap}`] : []),
+        ...(growth === null ? [] : [`--heap-growing-percent=${growth}`]),
         CLI,
         'run',
         runDir,
@@ -172,17 +174,24 @@ async function memory(): Promise<void> {
         .all() as { generation: number; metrics_json: string }[];
       db.close();
       let pool = 0;
+      let peak = 0;
+      let peakAtHalf = 0;
       const points: string[] = [];
       for (const r of rows) {
-        const m = JSON.parse(r.metrics_json) as { evaluated: number; rssMb: number };
+        const m = JSON.parse(r.metrics_json) as { evaluated: number; rssMb: number; peakRssMb: number };
         pool += m.evaluated;
+        peak = Math.max(peak, m.peakRssMb);
+        if (pool >= 50_000 && peakAtHalf === 0) peakAtHalf = peak;
         if (r.generation % 20 === 0 || r.generation === rows.length - 1)
           points.push(`${fmt(pool)}: ${m.rssMb} MB`);
       }
       console.log(
-        `(2) RSS of \`sparq run\` by pool size (batches of ${fmt(batch)}, k=4), ${heap ? `node --max-old-space-size=${heap}` : "Node's default heap sizing"}`,
+        `(2) RSS of \`sparq run\` at the end of generations, by pool size (batches of ${fmt(batch)}, k=4), ${growth === null ? "sparq's heap growth limit" : `node --heap-growing-percent=${growth} (V8's own heap sizing)`}`,
       );
-      console.log(`    ${points.join(' | ')}   (goal < 300 MB, flat)`);
+      console.log(`    ${points.join(' | ')}`);
+      console.log(
+        `    peak RSS of the process: ${peakAtHalf} MB by 50,000 problems, ${peak} MB by ${fmt(pool)}   (goal < 300 MB, flat)`,
+      );
     }
   } finally {
     server.stop();

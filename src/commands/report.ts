@@ -3,7 +3,6 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isRunDirectory } from '../engine/execute.js';
-import { writeReport } from '../report/write.js';
 import { UserError } from '../util/errors.js';
 import { intArg } from './args.js';
 
@@ -44,6 +43,8 @@ export function register(program: Command): void {
         } catch {
           throw new UserError(`cannot write ${out}: its folder does not exist or is not writable`);
         }
+        // Loaded here: vega, vega-lite and KaTeX weigh ~30 MB, which no other command should carry.
+        const { writeReport } = await import('../report/write.js');
         const bytes = await writeReport(dir, out, {
           evalFiles: opts.eval,
           scalingFiles: opts.scaling,

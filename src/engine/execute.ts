@@ -13,6 +13,7 @@ import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { sha256Hex } from '../util/hash.js';
 import { SPARQ_VERSION } from '../version.js';
+import { limitHeapGrowth } from './heap-growth.js';
 import { createProgress } from './progress.js';
 import { type RunResult, SparqRun } from './runner.js';
 
@@ -40,6 +41,7 @@ export async function executeRun(
 ): Promise<RunResult> {
   mkdirSync(dir, { recursive: true });
   const lock = acquireRunLock(dir, `sparq run ${dir}`);
+  limitHeapGrowth();
   // Synchronous writes: a few lines per generation, and nothing is lost when the process is killed.
   const destination = pino.destination({ dest: join(dir, LOG_FILE), mkdir: true, sync: true });
   const logger = pino(

@@ -600,6 +600,7 @@ export class SparqRun {
         seconds: (Date.now() - this.generationStarted) / 1000,
         // Memory of the orchestrator, so long runs can be watched for growth.
         rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+        peakRssMb: Math.round(process.resourceUsage().maxRSS / 2 ** 10),
         heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
       },
       coreState: this.core.state(),

@@ -31,6 +31,7 @@ export function poolContent(dir: string): unknown {
         spend: _spend,
         seconds: _seconds,
         rssMb: _rss,
+        peakRssMb: _peak,
         heapUsedMb: _heap,
         ...metrics
       } = JSON.parse(g.metrics_json) as Record<string, unknown>;
