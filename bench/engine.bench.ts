@@ -1,10 +1,13 @@
 /**
  * The engine: (1) end-to-end solve attempts checked and stored per second against the raw
- * request ceiling x attempts per request; (2) RSS as the pool grows to 100,000 problems;
+ * request ceiling x attempts per request, for the run's whole request mix and for its solve
+ * requests alone; (2) RSS as the pool grows to 100,000 problems;
  * (3) solver calls per problem of adaptive versus fixed k at matched difficulty-band agreement.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -42,6 +45,49 @@ async function rawCeiling(url: string, bodies: string[], seconds: number): Promi
   );
   await pool.close();
   return done / ((performance.now() - started) / 1000);
+}
+
+/** A pass-through proxy to the model server that keeps every chat request body, in arrival order. */
+async function recordingProxy(
+  target: string,
+): Promise<{ url: string; bodies: string[]; close: () => Promise<void> }> {
+  const upstream = new Pool(new URL(target).origin, { connections: 64 });
+  const bodies: string[] = [];
+  const server = createServer(async (req, res) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of req) chunks.push(chunk as Buffer);
+    const body = req.method === 'POST' ? Buffer.concat(chunks).toString('utf8') : undefined;
+    if (body !== undefined && req.url?.endsWith('/chat/completions')) bodies.push(body);
+    const reply = await upstream.request({
+      method: req.method === 'POST' ? 'POST' : 'GET',
+      path: req.url ?? '/',
+      headers: { 'content-type': 'application/json' },
+      body,
+    });
+    const text = await reply.body.text();
+    res.writeHead(reply.statusCode, { 'content-type': 'application/json' }).end(text);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
+    bodies,
+    close: async () => {
+      server.close();
+      await upstream.close();
+    },
+  };
+}
+
+/** Runs the CLI without blocking this process's event loop (which may be serving a proxy). */
+function runCli(args: string[]): Promise<void> {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d) => {
+    stderr += d;
+  });
+  return new Promise((resolve, reject) =>
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sparq failed: ${stderr}`)))),
+  );
 }
 
 /**
@@ -85,11 +131,18 @@ async function endToEnd(): Promise<void> {
   try {
     rmSync(dir, { recursive: true, force: true });
     mkdirSync(dir, { recursive: true });
+    const configFor = (url: string) =>
+      `model:\n  base_urls: [${url}]\n  max_concurrency: 64\nseeds:\n  sample: 1500\ngeneration:\n  batch_size: 1500\nsolver:\n  k: ${K}\nbudget:\n  generations: 4\nlog_level: warn\n`;
+    // First the same run through a recording proxy, untimed: the simulated model is deterministic,
+    // so this records exactly the requests the timed run sends, of every purpose.
+    const proxy = await recordingProxy(server.url);
+    const recordConfig = join(dir, 'record.yaml');
+    writeFileSync(recordConfig, configFor(proxy.url));
+    await runCli(['run', join(dir, 'recorded'), '--config', recordConfig, '--quiet']);
+    await proxy.close();
+    const allBodies = proxy.bodies;
     const config = join(dir, 'sparq.yaml');
-    writeFileSync(
-      config,
-      `model:\n  base_urls: [${server.url}]\n  max_concurrency: 64\nseeds:\n  sample: 1500\ngeneration:\n  batch_size: 1500\nsolver:\n  k: ${K}\nbudget:\n  generations: 4\nlog_level: warn\n`,
-    );
+    writeFileSync(config, configFor(server.url));
     const runDir = join(dir, 'run');
     const command = [process.execPath, CLI, 'run', runDir, '--config', config, '--quiet'];
     if (pinned) command.unshift('taskset', '-c', '0');
@@ -100,19 +153,18 @@ async function endToEnd(): Promise<void> {
     const seconds = (
       db.prepare('SELECT metrics_json FROM generations').all() as { metrics_json: string }[]
     ).reduce((s, r) => s + (JSON.parse(r.metrics_json) as { seconds: number }).seconds, 0);
-    const requests = (
-      db.prepare('SELECT purpose, COUNT(*) AS n FROM requests GROUP BY purpose').all() as {
-        purpose: string;
-        n: number;
-      }[]
-    )
-      .map((r) => `${r.purpose} ${fmt(r.n)}`)
-      .join(', ');
+    const byPurpose = db.prepare('SELECT purpose, COUNT(*) AS n FROM requests GROUP BY purpose').all() as {
+      purpose: string;
+      n: number;
+    }[];
+    const requests = byPurpose.map((r) => `${r.purpose} ${fmt(r.n)}`).join(', ');
+    const sent = byPurpose.reduce((sum, r) => sum + r.n, 0);
     db.close();
     const bodies = solveBodies(join(runDir, 'sparq.db'));
     if (pinned) pinToCore(0);
     await rawCeiling(server.url, bodies, 2); // warm-up
     const ceiling = (await rawCeiling(server.url, bodies, 8)) * K;
+    const mixCeiling = await rawCeiling(server.url, allBodies, 8);
     if (pinned) spawnSync('taskset', ['-pc', '0-1', String(process.pid)]);
     const rate = attempts / seconds;
     console.log(
@@ -126,6 +178,17 @@ async function endToEnd(): Promise<void> {
     );
     console.log(
       `    ratio:       ${(rate / ceiling).toFixed(2)} of the ceiling (goal >= 0.30; each problem also costs a mutate and a label request)`,
+    );
+    if (allBodies.length !== sent)
+      console.log(
+        `    (the recorded run sent ${fmt(allBodies.length)} requests, the timed one ${fmt(sent)})`,
+      );
+    const perRequest = attempts / sent;
+    console.log(
+      `    same request mix: the run's ${fmt(allBodies.length)} requests of all purposes replayed by the raw loop: ${fmt(mixCeiling)} req/s x ${perRequest.toFixed(2)} attempts per request = ${fmt(mixCeiling * perRequest)} attempts/s`,
+    );
+    console.log(
+      `    ratio:       ${(rate / (mixCeiling * perRequest)).toFixed(2)} of the same-mix ceiling (sparq sent ${fmt(sent / seconds)} req/s: the engine's overhead over bare HTTP)`,
     );
   } finally {
     server.stop();
