@@ -197,8 +197,12 @@ function truncate(s: string): string {
 function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   const where = describeOrigin(issue.path as Path, origins);
-  // Secrets can hide in headers or in a mistyped environment variable: never echo those values.
-  const secret = issue.path.includes('headers') || fromEnv(issue.path as Path, origins);
+  // Secrets can hide in headers, in a URL's user info or in a mistyped environment variable:
+  // never echo those values.
+  const secret =
+    issue.path.includes('headers') ||
+    (issue.code === 'custom' && issue.path.includes('base_urls')) ||
+    fromEnv(issue.path as Path, origins);
   const found = secret ? '' : `, found ${describeValue(issue.input)}`;
   switch (issue.code) {
     case 'unrecognized_keys': {

@@ -17,7 +17,19 @@ export const BackendSchema = z
     /** `openai`: any OpenAI-compatible HTTP server. `sim`: the simulated model, in process (tests, dry runs). */
     kind: z.enum(['openai', 'sim']).default('openai'),
     base_urls: z
-      .array(z.url({ protocol: /^https?$/ }))
+      .array(
+        z.url({ protocol: /^https?$/ }).refine(
+          (u) => {
+            const url = new URL(u);
+            return url.username === '' && url.password === '';
+          },
+          {
+            // The config is stored with the run and copied into eval files, so a URL is no place for a secret.
+            message:
+              'credentials must not be written in a URL: set model.api_key_env to the name of an environment variable instead',
+          },
+        ),
+      )
       .min(1)
       .default(['http://127.0.0.1:8000/v1']),
     model: z.string().min(1).default('sim-1'),

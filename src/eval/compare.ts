@@ -15,12 +15,20 @@ export interface LoadedEval {
   data: EvalFile;
 }
 
-/** The binary per-item outcome McNemar's test uses: the one sample, or the majority vote of K. */
-function outcome(data: EvalFile): { name: string; of: (it: EvalItem) => boolean } {
-  const k = data.sampling.samples;
-  return k === 1
-    ? { name: 'the single sample', of: (it) => it.correct[0]! }
-    : { name: `maj@${k}`, of: (it) => it.majority.correct };
+/**
+ * The binary per-item outcome McNemar's test uses, the same kind on both sides: the single
+ * sample, or the majority vote when both drew the same K > 1. With different K (greedy against
+ * maj@8, say) a vote would be tested against a single answer and the verdict could contradict
+ * the paired pass@1 row, so each side contributes its first sample: one answer per item each.
+ */
+function outcomes(a: EvalFile, b: EvalFile): { name: string; of: (it: EvalItem) => boolean } {
+  const ka = a.sampling.samples;
+  const kb = b.sampling.samples;
+  if (ka === kb && ka > 1) return { name: `maj@${ka}`, of: (it) => it.majority.correct };
+  return {
+    name: ka === 1 && kb === 1 ? 'the single sample' : 'the first sample of each item',
+    of: (it) => it.correct[0]!,
+  };
 }
 
 /** Why two evals are not of one benchmark, or null when they are (same file, or same name). */
@@ -115,15 +123,14 @@ export function compareEvals(a: LoadedEval, b: LoadedEval, options: CompareOptio
     pairs.map(([, y]) => y.answers.filter((v) => v === null).length / kb),
   );
 
-  const oa = outcome(a.data);
-  const ob = outcome(b.data);
+  const outcome = outcomes(a.data, b.data);
   let bothCorrect = 0;
   let onlyA = 0;
   let onlyB = 0;
   let bothWrong = 0;
   for (const [x, y] of pairs) {
-    const ra = oa.of(x);
-    const rb = ob.of(y);
+    const ra = outcome.of(x);
+    const rb = outcome.of(y);
     if (ra && rb) bothCorrect++;
     else if (ra) onlyA++;
     else if (rb) onlyB++;
@@ -140,7 +147,7 @@ export function compareEvals(a: LoadedEval, b: LoadedEval, options: CompareOptio
     onlyInB: b.data.items.length - pairs.length,
     metrics,
     mcnemar: {
-      outcome: oa.name === ob.name ? oa.name : `A: ${oa.name}, B: ${ob.name}`,
+      outcome: outcome.name,
       bothCorrect,
       onlyA,
       onlyB,

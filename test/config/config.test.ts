@@ -126,6 +126,14 @@ describe('configuration', () => {
     expect(p).not.toContain('sk-live-123');
   });
 
+  it('credentials in a base URL are refused without echoing them', () => {
+    const [p] = problemsOf(() =>
+      loadConfig({ file: withFile('model:\n  base_urls: [http://me:sk-live-456@127.0.0.1:8000/v1]\n') }),
+    );
+    expect(p).toMatch(/model\.base_urls\.0: credentials must not be written in a URL.*api_key_env/);
+    expect(p).not.toContain('sk-live-456');
+  });
+
   it('an invalid api_key_env name', () => {
     expect(problemsOf(() => loadConfig({ file: withFile('model:\n  api_key_env: "my key"\n') }))[0]).toMatch(
       /model\.api_key_env: expected an environment variable name/,

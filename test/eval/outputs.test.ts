@@ -70,7 +70,9 @@ describe('compare', () => {
     expect(r.onlyInA).toBe(3);
     expect(r.onlyInB).toBe(1);
     expect(r.metrics.map((m) => m.name)).toEqual(['pass@1', 'pass@2', 'no_answer_rate']);
-    expect(r.mcnemar.outcome).toBe('A: maj@4, B: maj@2');
+    // Different K: one answer per item on each side, never a vote against a single answer.
+    expect(r.mcnemar.outcome).toBe('the first sample of each item');
+    expect(r.mcnemar).toMatchObject({ bothCorrect: 2, onlyA: 0, onlyB: 1, bothWrong: 0 });
     expect(r.warnings.join('\n')).toMatch(/different templates: eval-cot@1 vs other@1/);
     expect(r.warnings.join('\n')).toMatch(/different sampling samples: 4 vs 2/);
   });
