@@ -26,6 +26,8 @@ export interface FitResult {
   predict(x: number): number;
   r2: number;
   residuals: { x: number; residual: number }[];
+  /** Why the fit should not be trusted as it stands, if it should not (a parameter at its search bound). */
+  warning?: string;
 }
 
 /** Ordinary least squares y = intercept + slope · x. */
@@ -172,13 +174,18 @@ export function fitPowerLawOffset(points: readonly XY[]): FitResult {
   const b = bestB;
   const a = best.a * scale ** b;
   const c = best.c;
-  return finish(
+  const fit = finish(
     'power_law_offset',
     'error = a * x^(-b) + c',
     { a, b, c },
     (x) => 1 - (a * x ** -b + c),
     points,
   );
+  // At a bound the least-squares optimum lies outside the searched exponents: the data do not pin
+  // the curve down (flat or noisy points), and a, b are artefacts of where the search stopped.
+  if (b - B_MIN < 1e-6 || B_MAX - b < 1e-6)
+    fit.warning = `the exponent b stopped at the search bound ${b - B_MIN < 1e-6 ? B_MIN : B_MAX}: the points do not determine this fit, do not read its parameters`;
+  return fit;
 }
 
 /**

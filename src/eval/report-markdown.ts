@@ -218,6 +218,8 @@ export function scalingMarkdown(result: ScalingFile): string {
       [false, false, false, true, false],
     ),
   );
+  for (const f of result.fits)
+    if (f.warning) lines.push(`\n> warning: ${escapeMarkdown(f.name)}: ${escapeMarkdown(f.warning)}`);
   for (const s of result.skipped)
     lines.push(
       `\n> ${escapeMarkdown(s.series)} ${escapeMarkdown(s.model)} not fitted: ${escapeMarkdown(s.reason)}`,

@@ -106,6 +106,7 @@ export function buildScaling(
         r2: result.r2,
         residuals: result.residuals,
         curve: logGrid(lo, hi).map((x) => ({ x, y: result.predict(x) })),
+        ...(result.warning ? { warning: result.warning } : {}),
       });
     }
   }

@@ -192,6 +192,8 @@ export interface ScalingFit {
   residuals: { x: number; residual: number }[];
   /** The fitted curve sampled on a log grid over the x range, for plotting. */
   curve: { x: number; y: number }[];
+  /** Why this fit should not be trusted as it stands, when it should not. */
+  warning?: string;
 }
 
 export interface ScalingFile {

@@ -48,6 +48,14 @@ describe('scaling fits recover known parameters', () => {
     expect(fit.predict(5e6)).toBeCloseTo(1 - (0.9 * 5e6 ** -0.2 + 0.05), 5);
   });
 
+  it('power law with offset warns when the exponent stops at its search bound, and only then', () => {
+    // Error falls once, then stays flat: the steepest searchable curve is still not steep enough.
+    const step = [1e3, 1e4, 1e5, 1e6].map((x, i) => ({ x, y: i === 0 ? 0.3 : 0.4 }));
+    expect(fitPowerLawOffset(step).warning).toMatch(/search bound 5/);
+    const clean = sizes.map((x) => ({ x, y: 1 - (0.9 * x ** -0.2 + 0.05) }));
+    expect(fitPowerLawOffset(clean).warning).toBeUndefined();
+  });
+
   it('pure power law via log-log least squares: error = 3 x^-0.3 with 2% multiplicative noise', () => {
     const rng = new Rng(5);
     const points = sizes.map((x) => ({ x, y: 1 - 3 * x ** -0.3 * Math.exp(0.02 * gaussian(rng)) }));
