@@ -16,6 +16,7 @@ import { type ChatExample, DEFAULT_TEMPLATE } from '../../src/curation/export/ch
 import { OUTPUT_FILES } from '../../src/curation/export/dataset.js';
 import { type SelectOptions, selectAndExport } from '../../src/curation/select.js';
 import { DEFAULT_BAND } from '../../src/curation/strategies.js';
+import { loadTemplate as loadPromptTemplate, renderTemplate } from '../../src/prompts/templates.js';
 import { UserError } from '../../src/util/errors.js';
 import { SPARQ_VERSION } from '../../src/version.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -326,6 +327,14 @@ describe('README.md (dataset card)', () => {
 });
 
 describe('prompt templates', () => {
+  it("uses sparq eval's default prompt by default, so models are evaluated on what they trained on", () => {
+    const [user] = renderTemplate(loadPromptTemplate('eval-cot'), { problem: 'What is $1+1$?' });
+    expect(user).toEqual({
+      role: 'user',
+      content: DEFAULT_TEMPLATE.replace('{{problem}}', 'What is $1+1$?'),
+    });
+  });
+
   it('fills {{problem}} of a custom template and names it in the card', () => {
     const template = join(tempDir(), 'tmpl.txt');
     writeFileSync(template, 'Problem:\n{{problem}}\n\nThink, then answer in \\boxed{}.');

@@ -10,8 +10,12 @@ import { readUserFile, UserError } from '../../util/errors.js';
 
 export const PROBLEM_PLACEHOLDER = '{{problem}}';
 
-/** Zero-shot, in the style of the MATH / Qwen2.5-Math evaluation prompts, so the output format matches evaluation. */
-export const DEFAULT_TEMPLATE = `Solve the following math problem step by step. Put your final answer within \\boxed{}.\n\n${PROBLEM_PLACEHOLDER}`;
+/**
+ * The user message of `sparq eval`'s default prompt (prompts/eval-cot.md), word for word: a model
+ * fine-tuned on the export is then evaluated on the prompt it was trained on (a test keeps the two
+ * in step).
+ */
+export const DEFAULT_TEMPLATE = `Solve the following math problem. Reason step by step, and put your final answer within \\boxed{}.\n\nProblem:\n${PROBLEM_PLACEHOLDER}`;
 
 export interface PromptTemplate {
   text: string;
