@@ -49,6 +49,7 @@ function tablesSql(schema: Schema): string {
     similarity REAL,
     exact INTEGER NOT NULL
   ) WITHOUT ROWID;
+  CREATE INDEX IF NOT EXISTS ${schema}.curation_clusters_by_cluster ON curation_clusters (cluster);
   -- One row per contaminated problem and evaluation set: the best-matching item of that set.
   CREATE TABLE IF NOT EXISTS ${schema}.curation_contamination (
     uid TEXT NOT NULL,

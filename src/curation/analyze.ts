@@ -21,7 +21,7 @@ import { type EvalSet, loadEvalSets } from './eval-sets.js';
 import { loadSeedFileDocs } from './seed-docs.js';
 
 /** Bumped when a rule changes, so results computed by an older sparq are recomputed. */
-const DEDUP_VERSION = 2;
+const DEDUP_VERSION = 3;
 const DECONTAMINATION_VERSION = 1;
 
 export interface DedupSummary {

@@ -1,7 +1,7 @@
 /**
  * Which pool problems may be selected. By default a fine-tuning set holds only synthetic
- * (non-seed), verified, undisputed problems that are their duplicate cluster's representative
- * and overlap no evaluation set; each exclusion can be lifted by its flag. Everything is SQL
+ * (non-seed), verified, undisputed problems that overlap no evaluation set, one per duplicate
+ * cluster (none when the cluster holds a seed); each exclusion can be lifted by its flag. Everything is SQL
  * over the run database (plus the curation tables), so a pool of millions is filtered without
  * loading it into memory.
  */
@@ -40,7 +40,7 @@ export const REASON_TEXT: Record<ExclusionReason, string> = {
   seed: 'seeds (original data, not synthetic)',
   unverified: 'unverified (no attempt reproduced the reference answer)',
   disputed: 'disputed (a majority of attempts disagrees with the reference answer)',
-  duplicate: 'duplicates (not the representative of their duplicate cluster)',
+  duplicate: 'duplicates (their cluster keeps a seed or an earlier qualifying member)',
   contaminated: 'contaminated (n-gram overlap with an evaluation set)',
 };
 
@@ -57,14 +57,39 @@ function enabled(filters: SelectionFilters): ExclusionReason[] {
   );
 }
 
-const CONDITION: Record<ExclusionReason, string> = {
-  seed: "p.origin = 'seed'",
-  unverified: 'p.verified = 0',
-  disputed: 'p.disputed = 1',
+/** The SQL test of one exclusion reason, for problem alias `a` (`p`, or `q` in a subquery). */
+function condition(reason: Exclude<ExclusionReason, 'duplicate'>, a: string): string {
+  switch (reason) {
+    case 'seed':
+      return `${a}.origin = 'seed'`;
+    case 'unverified':
+      return `${a}.verified = 0`;
+    case 'disputed':
+      return `${a}.disputed = 1`;
+    case 'contaminated':
+      return `EXISTS (SELECT 1 FROM curation_contamination c WHERE c.uid = ${a}.uid)`;
+  }
+}
+
+/**
+ * A problem is a duplicate when its cluster keeps an earlier member instead: a seed (in the pool
+ * or in the seed file: a copy of the original data is not new data), or an earlier problem that
+ * passes the other filters. So a cluster whose first member is unverified, disputed or
+ * contaminated still contributes its first member that is not.
+ */
+function duplicateCondition(filters: SelectionFilters): string {
+  const quality = enabled(filters).filter(
+    (r): r is 'unverified' | 'disputed' | 'contaminated' => r !== 'seed' && r !== 'duplicate',
+  );
+  const keepable =
+    quality.length === 0
+      ? '1'
+      : `q.origin = 'seed' OR NOT (${quality.map((r) => condition(r, 'q')).join(' OR ')})`;
   // A problem the analysis has no row for (none exists when fresh) is not called a duplicate.
-  duplicate: '(d.cluster IS NOT NULL AND d.cluster <> p.uid)',
-  contaminated: 'EXISTS (SELECT 1 FROM curation_contamination c WHERE c.uid = p.uid)',
-};
+  return `(d.cluster IS NOT NULL AND d.cluster <> p.uid AND (d.cluster LIKE 'seedfile:%' OR EXISTS (
+    SELECT 1 FROM curation_clusters d2 JOIN problems q ON q.uid = d2.uid
+    WHERE d2.cluster = d.cluster AND q.id < p.id AND (${keepable}))))`;
+}
 
 /** The FROM clause: problems `p`, joined with their duplicate cluster `d` when that filter is on. */
 export function poolFrom(filters: SelectionFilters): string {
@@ -77,7 +102,8 @@ export function poolFrom(filters: SelectionFilters): string {
 export function exclusionCase(filters: SelectionFilters): string {
   const reasons = enabled(filters);
   if (reasons.length === 0) return 'NULL';
-  return `CASE ${reasons.map((r) => `WHEN ${CONDITION[r]} THEN '${r}'`).join(' ')} ELSE NULL END`;
+  const test = (r: ExclusionReason) => (r === 'duplicate' ? duplicateCondition(filters) : condition(r, 'p'));
+  return `CASE ${reasons.map((r) => `WHEN ${test(r)} THEN '${r}'`).join(' ')} ELSE NULL END`;
 }
 
 /** The cell a problem counts in for diversity; problems without one get their subject / skill. */

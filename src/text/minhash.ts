@@ -6,13 +6,34 @@
  */
 import { fmix32, hash32 } from '../util/hash.js';
 
-/** Lowercased words and numbers; LaTeX commands count as words, so `\frac` and `\sqrt` matter. */
-export function tokenize(text: string): string[] {
-  return text.toLowerCase().match(/\\?[a-z]+|\d+/g) ?? [];
+const WORDS = /\\?[a-z]+|\d+/g;
+const WORDS_AND_OPERATORS = /\\?[a-z]+|\d+|[-+*/=<>^_!|]/g;
+const OPERATOR = /^[-+*/=<>^_!|]$/;
+
+/**
+ * Lowercased words and numbers; LaTeX commands count as words, so `\frac` and `\sqrt` matter.
+ * With `operators`, the symbols that change a problem's meaning are glued to the word or number
+ * they precede (`+7`, `=25`, `^23`, `>-3`): `3x + 7 = 25 - 2x` and `3x - 7 = 25 + 2x` then differ,
+ * while a text keeps as many tokens as without them, so a one-number change weighs the same.
+ */
+export function tokenize(text: string, operators = false): string[] {
+  const lower = text.toLowerCase();
+  if (!operators) return lower.match(WORDS) ?? [];
+  const tokens: string[] = [];
+  let pending = '';
+  for (const [t] of lower.matchAll(WORDS_AND_OPERATORS)) {
+    if (OPERATOR.test(t)) pending += t;
+    else {
+      tokens.push(pending + t);
+      pending = '';
+    }
+  }
+  if (pending) tokens.push(pending);
+  return tokens;
 }
 
-export function shingles(text: string, size = 3): string[] {
-  const words = tokenize(text);
+export function shingles(text: string, size = 3, operators = false): string[] {
+  const words = tokenize(text, operators);
   if (words.length <= size) return words.length > 0 ? [words.join(' ')] : [];
   const out: string[] = [];
   for (let i = 0; i + size <= words.length; i++) out.push(words.slice(i, i + size).join(' '));
@@ -24,10 +45,10 @@ const MAX_HASHES = 256;
 const SEEDS = Uint32Array.from({ length: MAX_HASHES }, (_, i) => hash32(`minhash-${i}`));
 
 /** Signature: for each of `numHashes` seeded hash functions, the minimum over the text's shingles. */
-export function minhash(text: string, numHashes = 64, shingleSize = 3): Uint32Array {
+export function minhash(text: string, numHashes = 64, shingleSize = 3, operators = false): Uint32Array {
   if (numHashes > MAX_HASHES) throw new RangeError(`at most ${MAX_HASHES} hashes`);
   const signature = new Uint32Array(numHashes).fill(0xffffffff);
-  for (const shingle of new Set(shingles(text, shingleSize))) {
+  for (const shingle of new Set(shingles(text, shingleSize, operators))) {
     const x = hash32(shingle);
     for (let i = 0; i < numHashes; i++) {
       const v = fmix32(x ^ SEEDS[i]!);

@@ -127,6 +127,16 @@ describe('findDuplicates', () => {
     expect(short.root[1]).toBe(1);
   });
 
+  it('keeps apart problems that differ only in operators or relation signs', () => {
+    const r = dedup([
+      'Solve for $x$: $3x + 7 = 25 - 2x$. Express your answer as a common fraction in lowest terms.',
+      'Solve for $x$: $3x - 7 = 25 + 2x$. Express your answer as a common fraction in lowest terms.',
+      'How many integers $n$ satisfy both $n^2 < 50$ and $n > -3$? Count every such integer once.',
+      'How many integers $n$ satisfy both $n^2 > 50$ and $n < -3$? Count every such integer once.',
+    ]);
+    expect([...r.root]).toEqual([0, 1, 2, 3]);
+  });
+
   it('honours the threshold: a pair below 0.8 is merged at 0.5 only', () => {
     const a = long[5]!.problem;
     const words = a.split(' ');

@@ -209,6 +209,64 @@ describe('the default filters', () => {
   });
 });
 
+describe('duplicate clusters', () => {
+  it('contribute their earliest qualifying member when the first one does not qualify', () => {
+    const dir = join(tempDir('sparq-select-clusters-'), 'run');
+    const copy = (p: ProblemRecord) => ` ${p.problem.toUpperCase().replace(/ /g, '  ')}`;
+    const firstUnverified = makeProblem('g1-first', {
+      ...hard,
+      solveRate: 0,
+      verified: false,
+      problem: text(600),
+    });
+    const laterVerified = makeProblem('g2-later', {
+      ...hard,
+      generation: 2,
+      taskIndex: 1,
+      problem: copy(firstUnverified),
+    });
+    const evenLater = makeProblem('g3-copy', {
+      ...hard,
+      generation: 3,
+      taskIndex: 2,
+      problem: copy(firstUnverified),
+    });
+    const seed = makeProblem('seed:s9', {
+      ...hard,
+      generation: 0,
+      origin: 'seed',
+      seedId: 's9',
+      parentUids: [],
+      templateRef: null,
+      problem: text(601),
+    });
+    const seedCopy = makeProblem('g1-seedcopy', { ...hard, taskIndex: 3, problem: copy(seed) });
+    writePool(dir, [seed, firstUnverified, seedCopy, laterVerified, evenLater]);
+    const outDir = join(tempDir('sparq-select-clusters-out-'), 'dataset');
+    const outcome = selectAndExport({
+      runDir: dir,
+      plan: { strategy: 'quantity', n: 1, seed: 0, band: DEFAULT_BAND, mix: {} },
+      filters: DEFAULT_FILTERS,
+      dedup: DEFAULT_DEDUP_SETTINGS,
+      seeds: 'none',
+      decontamination: { ngram: 13, sets: ['math'] },
+      outDir,
+      force: false,
+      command: 'sparq select (test)',
+      log: () => {},
+    });
+    // The unverified original keeps its cluster's place only if it qualifies: the first verified
+    // copy takes it, the next copy is a duplicate; a copy of a seed is never new data.
+    expect(outcome.selection.counts).toEqual({
+      total: 5,
+      eligible: 1,
+      excluded: { seed: 1, unverified: 1, duplicate: 2 },
+    });
+    const line = readFileSync(join(outDir, 'train.jsonl'), 'utf8').trim();
+    expect((JSON.parse(line) as ChatExample).metadata.uid).toBe('g2-later');
+  });
+});
+
 describe('every strategy returns exactly N', () => {
   const cases: [Strategy, Partial<SelectionPlan>][] = [
     ['quantity', {}],

@@ -115,7 +115,7 @@ export function findDuplicates(
       if (hashes.length === 0) skip[i] = 1;
       else
         writeBandKeys(
-          minhash(doc.text, banding.bands * banding.rows, settings.shingleSize),
+          minhash(doc.text, banding.bands * banding.rows, settings.shingleSize, true),
           banding,
           columns,
           i,

@@ -7,9 +7,12 @@
 import { shingles } from '../../text/minhash.js';
 import { hash32 } from '../../util/hash.js';
 
-/** Sorted, unique hashes of the text's word shingles (same shingles as the MinHash signature). */
+/**
+ * Sorted, unique hashes of the text's shingles of words and operators (the same shingles as
+ * deduplication's MinHash signatures).
+ */
 export function shingleHashes(text: string, size: number): Uint32Array {
-  const list = shingles(text, size);
+  const list = shingles(text, size, true);
   const hashes = new Uint32Array(list.length);
   for (let i = 0; i < list.length; i++) hashes[i] = hash32(list[i]!);
   hashes.sort();
