@@ -1,5 +1,6 @@
 /** Parsers for numeric CLI flags: a bad value is rejected with the flag name, the range and what was given. */
-import { InvalidArgumentError } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import { DEFAULT_RESAMPLES } from '../eval/bootstrap.js';
 
 export function intArg(flag: string, min: number, max: number) {
   return (value: string): number => {
@@ -21,4 +22,11 @@ export function numArg(flag: string, min: number, max: number) {
 
 export function rateArg(flag: string) {
   return numArg(flag, 0, 1);
+}
+
+/** `--bootstrap N` and `--bootstrap-seed N`, shared by the commands that report bootstrap intervals. */
+export function addBootstrapOptions(command: Command, what: string): Command {
+  return command
+    .option('--bootstrap <n>', what, intArg('--bootstrap', 100, 1_000_000), DEFAULT_RESAMPLES)
+    .option('--bootstrap-seed <n>', 'seed of the bootstrap', intArg('--bootstrap-seed', 0, 2 ** 31 - 1), 0);
 }

@@ -9,14 +9,14 @@
 import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
-import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES } from '../eval/bootstrap.js';
+import { DEFAULT_CONFIDENCE } from '../eval/bootstrap.js';
 import { compareEvals, type LoadedEval, pairByBenchmark } from '../eval/compare.js';
 import { readEvalFile } from '../eval/read-eval.js';
 import { compareMarkdown } from '../eval/report-markdown.js';
 import type { CompareFile } from '../eval/types.js';
 import { UserError } from '../util/errors.js';
 import { SPARQ_VERSION } from '../version.js';
-import { intArg, numArg } from './args.js';
+import { addBootstrapOptions, numArg } from './args.js';
 
 interface CompareFlags {
   alpha: number;
@@ -43,19 +43,13 @@ function loadSide(path: string): { files: LoadedEval[]; isDir: boolean } {
 }
 
 export function register(program: Command): void {
-  program
+  const cmd = program
     .command('compare')
     .description('Compare two evals of the same benchmark(s): paired bootstrap and McNemar test (B vs A)')
     .argument('<a>', 'eval JSON of the reference model (A), or a directory of them')
     .argument('<b>', 'eval JSON of the model to test (B), or a directory of them')
-    .option('--alpha <a>', 'significance level of the verdict', numArg('--alpha', 1e-9, 0.5), 0.05)
-    .option(
-      '--bootstrap <n>',
-      'bootstrap resamples',
-      intArg('--bootstrap', 100, 1_000_000),
-      DEFAULT_RESAMPLES,
-    )
-    .option('--bootstrap-seed <n>', 'seed of the bootstrap', intArg('--bootstrap-seed', 0, 2 ** 31 - 1), 0)
+    .option('--alpha <a>', 'significance level of the verdict', numArg('--alpha', 1e-9, 0.5), 0.05);
+  addBootstrapOptions(cmd, 'bootstrap resamples')
     .option('--json <file>', 'write the comparison as JSON')
     .option('--out <file>', 'also write the markdown summary to this file')
     .action((a: string, b: string, flags: CompareFlags) => {

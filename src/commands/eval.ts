@@ -15,7 +15,7 @@ import { AnswerChecker } from '../answer/index.js';
 import { createBackend } from '../backends/create.js';
 import type { CachedResponse } from '../domain/records.js';
 import { loadBenchmark } from '../eval/benchmarks.js';
-import { DEFAULT_CONFIDENCE, DEFAULT_RESAMPLES } from '../eval/bootstrap.js';
+import { DEFAULT_CONFIDENCE } from '../eval/bootstrap.js';
 import { computeBreakdowns, computeMetrics } from '../eval/metrics.js';
 import { buildEvalPrompt } from '../eval/prompt.js';
 import { evalMarkdown } from '../eval/report-markdown.js';
@@ -28,7 +28,7 @@ import { CachingClient, type ResponseStore } from '../storage/request-cache.js';
 import { SqliteRunStore } from '../storage/sqlite-store.js';
 import { errorMessage, UserError } from '../util/errors.js';
 import { SPARQ_VERSION } from '../version.js';
-import { intArg, numArg } from './args.js';
+import { addBootstrapOptions, intArg, numArg } from './args.js';
 import { addBackendOptions, addConfigOptions, type ConfigFlags, resolveConfig } from './config-options.js';
 
 interface EvalFlags extends ConfigFlags {
@@ -125,14 +125,8 @@ export function register(program: Command): void {
       'model size, stored for `sparq scaling --x model_size` (9e9, 9B)',
       sizeArg('--model-size'),
     )
-    .option('--label <text>', 'a name for this model in compare and scaling output (e.g. "quality-8k")')
-    .option(
-      '--bootstrap <n>',
-      'bootstrap resamples for the intervals',
-      intArg('--bootstrap', 100, 1_000_000),
-      DEFAULT_RESAMPLES,
-    )
-    .option('--bootstrap-seed <n>', 'seed of the bootstrap', intArg('--bootstrap-seed', 0, 2 ** 31 - 1), 0)
+    .option('--label <text>', 'a name for this model in compare and scaling output (e.g. "quality-8k")');
+  addBootstrapOptions(cmd, 'bootstrap resamples for the intervals')
     .option('--cache-dir <dir>', 'request cache directory (default <out without .json>.cache)')
     .option('--no-cache', 'do not cache requests (an interrupted eval then starts over)')
     .option('--save-outputs', 'keep every raw model output in the result JSON')

@@ -262,7 +262,8 @@ describe('README.md (dataset card)', () => {
       'seeds (original data, not synthetic)': counts.excluded.seed ?? 0,
       'unverified (no attempt reproduced the reference answer)': counts.excluded.unverified ?? 0,
       'disputed (a majority of attempts disagrees with the reference answer)': counts.excluded.disputed ?? 0,
-      'duplicates (their cluster keeps a seed or an earlier qualifying member)': counts.excluded.duplicate ?? 0,
+      'duplicates (their cluster keeps a seed or an earlier qualifying member)':
+        counts.excluded.duplicate ?? 0,
       'contaminated (n-gram overlap with an evaluation set)': counts.excluded.contaminated ?? 0,
     });
     expect(counts.excluded.seed).toBe(300);
