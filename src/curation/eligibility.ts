@@ -2,8 +2,8 @@
  * Which pool problems may be selected. By default a fine-tuning set holds only synthetic
  * (non-seed), verified, undisputed problems that overlap no evaluation set, one per duplicate
  * cluster (none when the cluster holds a seed); each exclusion can be lifted by its flag.
- * Everything is SQL over the run database (plus the curation tables), so a pool of millions is filtered without
- * loading it into memory.
+ * Everything is SQL over the run database (plus the curation tables), so a pool of millions is
+ * filtered without loading it into memory.
  */
 import type Database from 'better-sqlite3';
 import type { PoolSnapshot } from './analysis-store.js';
