@@ -186,8 +186,13 @@ function describeValue(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return `a list ${truncate(JSON.stringify(value))}`;
   if (typeof value === 'object') return 'a mapping';
-  if (typeof value === 'string') return `the text ${truncate(JSON.stringify(value))}`;
+  if (typeof value === 'string') return `the text ${truncate(JSON.stringify(withoutUserInfo(value)))}`;
   return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
+}
+
+/** A URL's `user:password@` may be a secret: echoed values never show it. */
+function withoutUserInfo(s: string): string {
+  return s.replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
 }
 
 function truncate(s: string): string {
@@ -197,12 +202,8 @@ function truncate(s: string): string {
 function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   const where = describeOrigin(issue.path as Path, origins);
-  // Secrets can hide in headers, in a URL's user info or in a mistyped environment variable:
-  // never echo those values.
-  const secret =
-    issue.path.includes('headers') ||
-    (issue.code === 'custom' && issue.path.includes('base_urls')) ||
-    fromEnv(issue.path as Path, origins);
+  // Secrets can hide in headers or in a mistyped environment variable: never echo those values.
+  const secret = issue.path.includes('headers') || fromEnv(issue.path as Path, origins);
   const found = secret ? '' : `, found ${describeValue(issue.input)}`;
   switch (issue.code) {
     case 'unrecognized_keys': {

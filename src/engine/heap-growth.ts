@@ -10,8 +10,9 @@ export const RUN_HEAP_GROWING_PERCENT = 100;
 
 /**
  * Applies the run's heap growth factor unless the user chose their own (`--heap-growing-percent`
- * in NODE_OPTIONS or node's own flags; 0 restores V8's adaptive sizing), which always wins. V8 reads this flag each time it sizes
- * the heap after a major collection, so setting it once the process is running takes effect.
+ * in NODE_OPTIONS or node's own flags; 0 restores V8's adaptive sizing), which always wins. V8
+ * reads this flag each time it sizes the heap after a major collection, so setting it once the
+ * process is running takes effect.
  */
 export function limitHeapGrowth(env: NodeJS.ProcessEnv = process.env): boolean {
   const chosen = [...process.execArgv, env.NODE_OPTIONS ?? ''].join(' ');

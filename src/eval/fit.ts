@@ -183,8 +183,9 @@ export function fitPowerLawOffset(points: readonly XY[]): FitResult {
   );
   // At a bound the least-squares optimum lies outside the searched exponents: the data do not pin
   // the curve down (flat or noisy points), and a, b are artefacts of where the search stopped.
-  if (b - B_MIN < 1e-6 || B_MAX - b < 1e-6)
-    fit.warning = `the exponent b stopped at the search bound ${b - B_MIN < 1e-6 ? B_MIN : B_MAX}: the points do not determine this fit, do not read its parameters`;
+  const bound = b - B_MIN < 1e-6 ? B_MIN : B_MAX - b < 1e-6 ? B_MAX : null;
+  if (bound !== null)
+    fit.warning = `the exponent b stopped at the search bound ${bound}: the points do not determine this fit, do not read its parameters`;
   return fit;
 }
 
