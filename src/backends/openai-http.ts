@@ -2,24 +2,18 @@
  * OpenAI-compatible chat completions over HTTP (vLLM, SGLang, llama.cpp server, Ollama, hosted
  * APIs), written on undici's Pool because the official SDK measured ~8x slower here.
  *
- * Retries 429/5xx/network errors/timeouts/garbled bodies with backoff that honours Retry-After;
- * fails fast on 400/401/403/404 with a message saying what to fix; spreads requests over several
- * base URLs by least outstanding requests; caps in-flight requests across all of them.
+ * One attempt per `send`: the gateway above retries, limits concurrency and counts spend. This
+ * file only turns what the server did into a response or a `ModelCallError`: 429/5xx, network
+ * errors, timeouts and garbled bodies are retryable (with the server's Retry-After); 400/401/403/
+ * 404 are not, and their message says what to fix. Requests spread over several base URLs by
+ * least outstanding requests.
  */
 import { Pool } from 'undici';
 import type { BackendConfig } from '../config/schema.js';
-import { FatalBackendError, UserError } from '../util/errors.js';
+import { UserError } from '../util/errors.js';
 import { serializedFormat } from './request-key.js';
-import { classifyStatus, isRetryableNetworkError, nextDelay, parseRetryAfter } from './retry.js';
-import { Semaphore } from './semaphore.js';
-import {
-  type BackendStats,
-  type ChatChoice,
-  type ChatRequest,
-  type ChatResponse,
-  emptyStats,
-  type ModelBackend,
-} from './types.js';
+import { classifyStatus, isRetryableNetworkError, parseRetryAfter } from './retry.js';
+import { type ChatChoice, type ChatRequest, type ChatResponse, ModelCallError, type ModelBackend } from './types.js';
 
 interface Endpoint {
   url: string;
@@ -29,46 +23,21 @@ interface Endpoint {
   outstanding: number;
 }
 
-export interface HttpBackendOptions {
-  /** Randomness for backoff jitter; injectable for tests. */
-  random?: () => number;
-  /** Called before each retry wait, for logging. */
-  onRetry?: (info: { attempt: number; delayMs: number; reason: string; url: string }) => void;
-}
-
-/** A failure worth retrying, with the server's Retry-After if it sent one. */
-class RetryableFailure extends Error {
-  constructor(
-    readonly fault: string,
-    message: string,
-    readonly retryAfterMs: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
 export class OpenAIHttpBackend implements ModelBackend {
   readonly model: string;
   readonly description: string;
   readonly supportsN: boolean;
   private readonly endpoints: Endpoint[];
-  private readonly semaphore: Semaphore;
   private readonly headers: Record<string, string>;
-  private readonly counters: BackendStats = emptyStats();
-  private readonly random: () => number;
-  private readonly onRetry: HttpBackendOptions['onRetry'];
   private roundRobin = 0;
   private closed = false;
 
   constructor(
     private readonly config: BackendConfig,
     env: NodeJS.ProcessEnv = process.env,
-    options: HttpBackendOptions = {},
   ) {
     this.model = config.model;
     this.supportsN = config.supports_n;
-    this.random = options.random ?? Math.random;
-    this.onRetry = options.onRetry;
     this.headers = { 'content-type': 'application/json', ...config.headers };
     if (config.api_key_env) {
       const key = env[config.api_key_env];
@@ -79,7 +48,6 @@ export class OpenAIHttpBackend implements ModelBackend {
       }
       this.headers.authorization = `Bearer ${key}`;
     }
-    this.semaphore = new Semaphore(config.max_concurrency);
     this.endpoints = config.base_urls.map((raw) => {
       const url = new URL(raw);
       return {
@@ -98,77 +66,50 @@ export class OpenAIHttpBackend implements ModelBackend {
     this.description = `openai-compatible ${config.model} @ ${config.base_urls.join(', ')}`;
   }
 
-  stats(): BackendStats {
-    return { ...this.counters, faults: { ...this.counters.faults } };
-  }
-
-  /** n>1 is sent as is; callers split requests for servers without it (see `supportsN`). */
-  complete(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
-    return this.completeOnce(request, request.n, request.seed, signal);
-  }
-
-  private async completeOnce(
-    request: ChatRequest,
-    n: number,
-    seed: number | undefined,
-    signal?: AbortSignal,
-  ): Promise<ChatResponse> {
-    const body = this.buildBody(request, n, seed);
-    for (let attempt = 0; ; attempt++) {
-      if (this.closed) throw new Error('backend closed');
-      signal?.throwIfAborted();
-      const wait = this.semaphore.acquire();
-      if (wait) await wait;
-      const endpoint = this.pickEndpoint();
-      endpoint.outstanding++;
-      this.counters.requests++;
-      let failure: Error;
+  async send(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
+    if (this.closed) throw new ModelCallError('backend closed', { retryable: false, fault: 'internal' });
+    const body = this.buildBody(request);
+    const endpoint = this.pickEndpoint();
+    endpoint.outstanding++;
+    try {
+      // The pool's headersTimeout and bodyTimeout end hung requests; no per-request timer is needed.
+      const res = await endpoint.pool.request({
+        method: 'POST',
+        path: `${endpoint.prefix}/chat/completions`,
+        headers: this.headers,
+        body,
+        signal,
+      });
+      const text = await res.body.text();
+      if (res.statusCode !== 200)
+        throw this.httpFailure(endpoint, res.statusCode, res.headers['retry-after'], text);
       try {
-        const response = await this.send(endpoint, body, n, signal);
-        this.counters.promptTokens += response.usage.promptTokens;
-        this.counters.completionTokens += response.usage.completionTokens;
-        return response;
+        return parseCompletion(text, request.n);
       } catch (err) {
-        failure = this.classify(err, signal);
-      } finally {
-        // Released before any backoff wait, so a sleeping retry never holds a concurrency slot.
-        endpoint.outstanding--;
-        this.semaphore.release();
+        if (err instanceof MalformedResponseError)
+          throw new ModelCallError(`${err.message} (from ${endpoint.url})`, {
+            retryable: true,
+            fault: 'malformed_response',
+          });
+        throw err;
       }
-      if (!(failure instanceof RetryableFailure)) {
-        this.counters.failures++;
-        throw failure;
-      }
-      this.counters.faults[failure.fault] = (this.counters.faults[failure.fault] ?? 0) + 1;
-      if (attempt >= this.config.max_retries) {
-        this.counters.failures++;
-        throw new Error(
-          `request to ${endpoint.url} failed after ${attempt + 1} attempts; last error: ${failure.message}`,
-        );
-      }
-      this.counters.retries++;
-      const delayMs = nextDelay(
-        attempt,
-        failure.retryAfterMs,
-        this.config.retry_base_ms,
-        this.config.retry_max_ms,
-        this.random,
-      );
-      this.onRetry?.({ attempt: attempt + 1, delayMs, reason: failure.message, url: endpoint.url });
-      await sleep(delayMs, signal);
+    } catch (err) {
+      throw this.classify(err, endpoint, signal);
+    } finally {
+      endpoint.outstanding--;
     }
   }
 
-  private buildBody(request: ChatRequest, n: number, seed: number | undefined): string {
+  private buildBody(request: ChatRequest): string {
     const body: Record<string, unknown> = {
       model: this.config.model,
       messages: request.messages,
       temperature: request.temperature,
     };
-    if (n !== 1) body.n = n;
+    if (request.n !== 1) body.n = request.n;
     if (request.topP !== undefined) body.top_p = request.topP;
     if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
-    if (seed !== undefined) body.seed = seed;
+    if (request.seed !== undefined) body.seed = request.seed;
     if (request.stop && request.stop.length > 0) body.stop = request.stop;
     const json = JSON.stringify(body);
     if (!request.responseFormat || !this.config.json_schema) return json;
@@ -186,39 +127,20 @@ export class OpenAIHttpBackend implements ModelBackend {
     return best!;
   }
 
-  private async send(
-    endpoint: Endpoint,
-    body: string,
-    n: number,
-    signal?: AbortSignal,
-  ): Promise<ChatResponse> {
-    // The pool's headersTimeout and bodyTimeout end hung requests; no per-request timer is needed.
-    const res = await endpoint.pool.request({
-      method: 'POST',
-      path: `${endpoint.prefix}/chat/completions`,
-      headers: this.headers,
-      body,
-      signal,
-    });
-    const text = await res.body.text();
-    if (res.statusCode !== 200)
-      throw this.httpFailure(endpoint, res.statusCode, res.headers['retry-after'], text);
-    return parseCompletion(text, n);
-  }
-
   private httpFailure(
     endpoint: Endpoint,
     status: number,
     retryAfter: string | string[] | undefined,
     body: string,
-  ): Error {
+  ): ModelCallError {
     const detail = serverMessage(body);
     if (classifyStatus(status) === 'retry') {
-      return new RetryableFailure(
-        status === 429 ? 'http_429' : `http_${status >= 500 ? '5xx' : status}`,
-        `HTTP ${status} from ${endpoint.url}${detail ? `: ${detail}` : ''}`,
-        parseRetryAfter(retryAfter, Date.now()),
-      );
+      return new ModelCallError(`HTTP ${status} from ${endpoint.url}${detail ? `: ${detail}` : ''}`, {
+        retryable: true,
+        fault: status === 429 ? 'http_429' : status >= 500 ? 'http_5xx' : 'http_4xx',
+        retryAfterMs: parseRetryAfter(retryAfter, Date.now()),
+        status,
+      });
     }
     const hint =
       status === 401 || status === 403
@@ -230,28 +152,38 @@ export class OpenAIHttpBackend implements ModelBackend {
           : status === 400 || status === 422
             ? `the server rejected the request: check model.model, the sampling settings, and set model.supports_n or model.json_schema to false if the server does not support n>1 or JSON-schema outputs`
             : 'check the endpoint configuration';
-    return new FatalBackendError(
-      `HTTP ${status} from ${endpoint.url}${detail ? ` (${detail})` : ''}: ${hint}`,
+    return new ModelCallError(`HTTP ${status} from ${endpoint.url}${detail ? ` (${detail})` : ''}: ${hint}`, {
+      retryable: false,
+      fault: 'http_4xx',
       status,
-    );
+    });
   }
 
-  private classify(err: unknown, signal?: AbortSignal): Error {
-    if (err instanceof RetryableFailure || err instanceof FatalBackendError) return err;
-    if (signal?.aborted) return err instanceof Error ? err : new Error(String(err));
-    if (err instanceof MalformedResponseError) return new RetryableFailure('malformed_response', err.message);
+  private classify(err: unknown, endpoint: Endpoint, signal?: AbortSignal): unknown {
+    if (err instanceof ModelCallError) return err;
+    // An abort is the caller's decision, not the server's failure: passed through untouched.
+    if (signal?.aborted) return err;
     if (isRetryableNetworkError(err)) {
       const code = (err as { code?: string }).code ?? '';
       if (code === 'UND_ERR_HEADERS_TIMEOUT')
-        return new RetryableFailure('timeout', `no response within ${this.config.timeout_ms} ms`);
+        return new ModelCallError(`no response from ${endpoint.url} within ${this.config.timeout_ms} ms`, {
+          retryable: true,
+          fault: 'timeout',
+        });
       if (code === 'UND_ERR_BODY_TIMEOUT')
-        return new RetryableFailure('timeout', `response body stalled for ${this.config.timeout_ms} ms`);
-      return new RetryableFailure(
-        code.includes('TIMEOUT') ? 'timeout' : 'network',
-        `${code}: ${(err as Error).message}`,
-      );
+        return new ModelCallError(
+          `response body from ${endpoint.url} stalled for ${this.config.timeout_ms} ms`,
+          { retryable: true, fault: 'timeout' },
+        );
+      return new ModelCallError(`${code} from ${endpoint.url}: ${(err as Error).message}`, {
+        retryable: true,
+        fault: code.includes('TIMEOUT') ? 'timeout' : 'network',
+      });
     }
-    return err instanceof Error ? err : new Error(String(err));
+    return new ModelCallError(
+      `request to ${endpoint.url} failed: ${err instanceof Error ? err.message : String(err)}`,
+      { retryable: false, fault: 'internal' },
+    );
   }
 
   async close(): Promise<void> {
@@ -319,19 +251,4 @@ function serverMessage(body: string): string {
     // not JSON: fall through to the raw text
   }
   return body.trim().slice(0, 200);
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (ms <= 0) return resolve();
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }

@@ -1,6 +1,9 @@
 /**
- * The one small interface every model backend implements (OpenAI-compatible HTTP, the simulated
- * model, later embedded llama.cpp). Everything else in sparq is written against it.
+ * The whole provider contract: send one chat request once, and on failure throw one
+ * `ModelCallError` that says whether retrying can help and after how long. Retry, concurrency
+ * limits, caching and spend accounting are written once, above every backend, in the model
+ * gateway (src/engine/gateway/). Implemented by the OpenAI-compatible HTTP client and the
+ * simulated model.
  */
 
 export interface ChatMessage {
@@ -16,7 +19,7 @@ export interface JsonSchemaFormat {
 
 export interface ChatRequest {
   messages: ChatMessage[];
-  /** Number of independent choices wanted. Backends without native n>1 issue n requests. */
+  /** Number of independent choices wanted; the gateway splits it for backends without n>1. */
   n: number;
   temperature: number;
   topP?: number;
@@ -27,6 +30,7 @@ export interface ChatRequest {
   responseFormat?: JsonSchemaFormat;
 }
 
+/** Why a choice ended: `length` means it was cut at max_tokens. */
 export type FinishReason = 'stop' | 'length' | 'content_filter' | 'error' | (string & {});
 
 export interface ChatChoice {
@@ -46,29 +50,47 @@ export interface ChatResponse {
   model: string;
 }
 
-export interface BackendStats {
-  requests: number;
-  /** Attempts that were retried (429, 5xx, network errors, timeouts). */
-  retries: number;
-  /** Requests that failed for good. */
-  failures: number;
-  promptTokens: number;
-  completionTokens: number;
-  /** Counts by fault kind: http_429, http_5xx, timeout, network, malformed_response. */
-  faults: Record<string, number>;
-}
-
 export interface ModelBackend {
   /** Human-readable identity for provenance: kind, model, endpoints (never credentials). */
   readonly description: string;
   readonly model: string;
-  /** Whether one request may ask for n>1 choices; otherwise callers send n requests with seeds seed+i. */
+  /** Whether one request may ask for n>1 choices; otherwise the gateway sends n requests with seeds seed+i. */
   readonly supportsN: boolean;
-  complete(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
-  stats(): BackendStats;
+  /** One attempt at one request. Failures are thrown as `ModelCallError`. */
+  send(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse>;
   close(): Promise<void>;
 }
 
-export function emptyStats(): BackendStats {
-  return { requests: 0, retries: 0, failures: 0, promptTokens: 0, completionTokens: 0, faults: {} };
+/** Kinds of failure, as counted in a run's faults. */
+export type FaultKind =
+  | 'http_429'
+  | 'http_5xx'
+  | 'http_4xx'
+  | 'timeout'
+  | 'network'
+  | 'malformed_response'
+  | 'internal';
+
+/**
+ * The one error type of every backend. `retryable` says whether the same request may succeed
+ * later; `retryAfterMs` is the server's own wait when it gave one. The message says what failed
+ * and, for failures the user must fix, what to do.
+ */
+export class ModelCallError extends Error {
+  readonly retryable: boolean;
+  readonly retryAfterMs: number | null;
+  readonly fault: FaultKind;
+  readonly status: number | null;
+
+  constructor(
+    message: string,
+    options: { retryable: boolean; fault: FaultKind; retryAfterMs?: number | null; status?: number | null },
+  ) {
+    super(message);
+    this.name = 'ModelCallError';
+    this.retryable = options.retryable;
+    this.fault = options.fault;
+    this.retryAfterMs = options.retryAfterMs ?? null;
+    this.status = options.status ?? null;
+  }
 }

@@ -99,6 +99,11 @@ export const SolverSchema = z
     max_tokens: positiveInt.default(2048),
     /** A majority at least this large that disagrees with the reference marks the reference disputed. */
     disputed_majority: z.number().gt(0.5).max(1).default(0.6),
+    /**
+     * Attempts cut at max_tokens: `exclude` leaves them out of the solve-rate and the vote (a
+     * problem all of whose attempts were cut is unverified); `wrong` counts them as wrong answers.
+     */
+    truncated: z.enum(['exclude', 'wrong']).default('exclude'),
     adaptive: z
       .strictObject({
         enabled: z.boolean().default(false),
@@ -155,6 +160,23 @@ export const BudgetSchema = z
   })
   .prefault({});
 
+export const SchedulerSchema = z.preprocess(
+  // `scheduler: generations` is shorthand for `scheduler: { kind: generations }`.
+  (v) => (typeof v === 'string' ? { kind: v } : v),
+  z
+    .strictObject({
+      /** `steady`: a window of live tasks, no barriers. `generations`: one epoch at a time (a barrier after each). */
+      kind: z.enum(['steady', 'generations']).default('steady'),
+      /** Live tasks (asked, not yet told); null derives it from model.max_concurrency, solver.k and model.supports_n. */
+      window: positiveInt.max(1_000_000).nullable().default(null),
+      /** Commit the told prefix every this many tasks ... */
+      commit_tasks: positiveInt.default(256),
+      /** ... or every this many seconds, whichever comes first. */
+      commit_seconds: z.number().positive().max(3600).default(2),
+    })
+    .prefault({}),
+);
+
 export const ConfigSchema = z.strictObject({
   /** Master seed: parent selection, operator choice, seed sampling and sampling seeds derive from it. */
   seed: z.number().int().min(0).default(0),
@@ -166,6 +188,7 @@ export const ConfigSchema = z.strictObject({
   archive: ArchiveSchema,
   selection: SelectionSchema,
   budget: BudgetSchema,
+  scheduler: SchedulerSchema,
   /** Skill taxonomy file (YAML), or `bundled:v1`. */
   taxonomy: z.string().min(1).default('bundled:v1'),
   /** Folder with prompt templates that override the bundled ones (same file names). */

@@ -9,6 +9,7 @@
  */
 import type { InsertStatus } from '../domain/records.js';
 import { similarity } from '../text/minhash.js';
+import { type Cell, type CellKey, cellKey } from './cells.js';
 
 export interface Elite {
   uid: string;
@@ -19,7 +20,7 @@ export interface Elite {
 }
 
 export interface Candidate extends Elite {
-  cell: string;
+  cell: Cell;
 }
 
 export interface InsertResult {
@@ -43,11 +44,17 @@ export interface ArchiveStats {
 export interface ArchiveState {
   capacity: number;
   totalCells: number;
-  cells: [string, Elite[]][];
+  /** Occupied cells in insertion order (which selection depends on). */
+  cells: { cell: Cell; elites: Elite[] }[];
+}
+
+interface Slot {
+  cell: Cell;
+  elites: Elite[];
 }
 
 export class Archive {
-  private readonly cells = new Map<string, Elite[]>();
+  private readonly cells = new Map<CellKey, Slot>();
 
   /**
    * @param capacity top-c problems kept per cell (c >= 1)
@@ -73,9 +80,10 @@ export class Archive {
       solveRate: candidate.solveRate,
       fingerprint: candidate.fingerprint,
     };
-    const cell = this.cells.get(candidate.cell);
+    const key = cellKey(candidate.cell);
+    const cell = this.cells.get(key)?.elites;
     if (!cell) {
-      this.cells.set(candidate.cell, [elite]);
+      this.cells.set(key, { cell: { ...candidate.cell }, elites: [elite] });
       return { status: 'NEW', replaced: null };
     }
     if (cell.some((e) => e.uid === elite.uid)) return { status: 'NOT_ADDED', replaced: null };
@@ -105,24 +113,29 @@ export class Archive {
     return worst;
   }
 
-  get(cell: string): readonly Elite[] {
-    return this.cells.get(cell) ?? [];
+  get(cell: Cell): readonly Elite[] {
+    return this.cells.get(cellKey(cell))?.elites ?? [];
   }
 
   /** Occupied cells in a stable order (insertion order), which keeps selection deterministic. */
-  occupiedCells(): string[] {
-    return [...this.cells.keys()];
+  occupiedCells(): Cell[] {
+    return [...this.cells.values()].map((s) => s.cell);
   }
 
-  *elites(): Generator<Elite & { cell: string }> {
-    for (const [cell, list] of this.cells) for (const e of list) yield { ...e, cell };
+  /** Occupied cells with their elites, in the same order as `occupiedCells`. */
+  slots(): readonly { readonly cell: Cell; readonly elites: readonly Elite[] }[] {
+    return [...this.cells.values()];
+  }
+
+  *elites(): Generator<Elite & { cell: Cell }> {
+    for (const { cell, elites } of this.cells.values()) for (const e of elites) yield { ...e, cell };
   }
 
   stats(): ArchiveStats {
     let elites = 0;
     let qd = 0;
     let max = 0;
-    for (const list of this.cells.values()) {
+    for (const { elites: list } of this.cells.values()) {
       for (const e of list) {
         elites++;
         qd += e.quality;
@@ -145,17 +158,17 @@ export class Archive {
     return {
       capacity: this.capacity,
       totalCells: this.totalCells,
-      cells: [...this.cells.entries()].map(([k, v]) => [k, v.map((e) => ({ ...e }))]),
+      cells: [...this.cells.values()].map((s) => ({
+        cell: { ...s.cell },
+        elites: s.elites.map((e) => ({ ...e })),
+      })),
     };
   }
 
   static fromState(state: ArchiveState): Archive {
     const archive = new Archive(state.capacity, state.totalCells);
-    for (const [cell, list] of state.cells)
-      archive.cells.set(
-        cell,
-        list.map((e) => ({ ...e })),
-      );
+    for (const { cell, elites } of state.cells)
+      archive.cells.set(cellKey(cell), { cell: { ...cell }, elites: elites.map((e) => ({ ...e })) });
     return archive;
   }
 }

@@ -1,6 +1,9 @@
 /**
- * Cell descriptors: subject x skill, optionally x difficulty band. Each subject also has an
- * "other" skill for labels outside the taxonomy, so that no verified problem is left without a cell.
+ * The archive's cell space: subject x skill, optionally x difficulty band. Each subject also has
+ * an "other" skill for labels outside the taxonomy, so that no verified problem is left without a
+ * cell. A cell is a value (`Cell`); `cellKey` is the one function that turns it into the string
+ * stored with problems and used as a map key. Nothing parses a key back: code that needs the
+ * subject or skill of a cell carries the `Cell`.
  */
 import { bandOf } from './solve-rate.js';
 
@@ -11,7 +14,22 @@ export interface CellSpace {
   bands: readonly number[] | null;
 }
 
+export interface Cell {
+  subject: string;
+  skill: string;
+  /** Index of the difficulty band (0..cuts.length) when bands are a dimension, else null. */
+  band: number | null;
+}
+
+/** A cell's identity as a string: the same cell always has the same key. */
+export type CellKey = string;
+
 export const OTHER = 'other';
+
+export function cellKey(cell: Cell): CellKey {
+  const base = `${cell.subject} / ${cell.skill}`;
+  return cell.band === null ? base : `${base} / band ${cell.band}`;
+}
 
 export function totalCells(space: CellSpace): number {
   let cells = 0;
@@ -19,7 +37,25 @@ export function totalCells(space: CellSpace): number {
   return cells * (space.bands ? space.bands.length + 1 : 1);
 }
 
-export function cellOf(space: CellSpace, subject: string, skill: string, solveRate: number): string {
-  const base = `${subject} / ${skill}`;
-  return space.bands ? `${base} / band ${bandOf(solveRate, space.bands)}` : base;
+/** The measures of an evaluated problem, from which the core places it. */
+export interface Measures {
+  subject: string | null;
+  skill: string | null;
+  solveRate: number;
+  verified: boolean;
+}
+
+/** The cell a problem with these measures belongs to; null when it has no subject. */
+export function cellOf(space: CellSpace, m: Measures): Cell | null {
+  if (m.subject === null) return null;
+  const known = space.skills.get(m.subject);
+  const skill = m.skill !== null && known?.includes(m.skill) ? m.skill : OTHER;
+  return { subject: m.subject, skill, band: space.bands ? bandOf(m.solveRate, space.bands) : null };
+}
+
+/** Distinct (subject, skill) pairs among cells, ignoring the band. */
+export function distinctSkills(cells: Iterable<Cell>): number {
+  const seen = new Set<string>();
+  for (const c of cells) seen.add(cellKey({ subject: c.subject, skill: c.skill, band: null }));
+  return seen.size;
 }

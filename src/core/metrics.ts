@@ -1,12 +1,37 @@
 /**
- * Per-generation metrics of a run, computed from what the generation evaluated and the archive.
+ * Per-epoch metrics of a run ("generation" in status, the report and the progress line): what
+ * the epoch's tasks evaluated, tallied as they are told, together with the archive's statistics
+ * when the epoch's last task was told. Pure.
  */
+import type { InsertStatus } from '../domain/records.js';
 import type { ArchiveStats } from './archive.js';
 
 export interface EvaluatedSummary {
-  solveRate: number;
+  /** Null when no attempt counted (all were cut at max_tokens). */
+  solveRate: number | null;
   verified: boolean;
   disputed: boolean;
+  /** Attempts cut at max_tokens. */
+  truncated: number;
+}
+
+/** Running counts of one epoch; serializable, so an epoch can span a resume. */
+export interface EpochTally {
+  generation: number;
+  startedAt: string;
+  evaluated: number;
+  rejected: number;
+  verified: number;
+  disputed: number;
+  solveRateZero: number;
+  solveRateOne: number;
+  /** Problems none of whose attempts counted. */
+  allTruncated: number;
+  truncatedAttempts: number;
+  histogram: number[];
+  inserted: Record<InsertStatus, number>;
+  /** What the epoch's tasks cost: requests and tokens, whether answered by the model or the cache. */
+  usage: { requests: number; promptTokens: number; completionTokens: number };
 }
 
 export interface GenerationMetrics extends ArchiveStats {
@@ -21,10 +46,13 @@ export interface GenerationMetrics extends ArchiveStats {
   /** Share of evaluated problems with solve-rate exactly 0, and exactly 1. */
   solveRateZeroShare: number;
   solveRateOneShare: number;
-  /** Counts per solve-rate bin: [0], (0, 0.1], (0.1, 0.2], ..., (0.9, 1]. */
+  /** Counts per solve-rate bin: [0], (0, 0.1], (0.1, 0.2], ..., (0.9, 1]; problems with no counted attempt are left out. */
   solveRateHistogram: number[];
+  /** Attempts cut at max_tokens, and problems all of whose attempts were cut. */
+  truncatedAttempts: number;
+  allTruncated: number;
   distinctSkills: number;
-  inserted: { NEW: number; IMPROVED: number; NOT_ADDED: number };
+  inserted: Record<InsertStatus, number>;
 }
 
 export const HISTOGRAM_LABELS = [
@@ -37,30 +65,64 @@ export function histogramBin(solveRate: number): number {
   return Math.min(10, Math.ceil(solveRate * 10 - 1e-9));
 }
 
-export function generationMetrics(
-  generation: number,
-  evaluated: readonly EvaluatedSummary[],
-  rejected: number,
-  archive: ArchiveStats,
-  distinctSkills: number,
-  inserted: GenerationMetrics['inserted'],
-): GenerationMetrics {
-  const n = evaluated.length;
-  const share = (pred: (e: EvaluatedSummary) => boolean) => (n === 0 ? 0 : evaluated.filter(pred).length / n);
-  const histogram = new Array<number>(11).fill(0);
-  for (const e of evaluated) histogram[histogramBin(e.solveRate)]!++;
+export function newTally(generation: number, startedAt: string): EpochTally {
   return {
     generation,
+    startedAt,
+    evaluated: 0,
+    rejected: 0,
+    verified: 0,
+    disputed: 0,
+    solveRateZero: 0,
+    solveRateOne: 0,
+    allTruncated: 0,
+    truncatedAttempts: 0,
+    histogram: new Array<number>(11).fill(0),
+    inserted: { NEW: 0, IMPROVED: 0, NOT_ADDED: 0 },
+    usage: { requests: 0, promptTokens: 0, completionTokens: 0 },
+  };
+}
+
+/** Adds one told problem (or, with `null`, one rejection) to the tally. */
+export function tallyOutcome(t: EpochTally, e: EvaluatedSummary | null, status: InsertStatus | null): void {
+  if (e === null) {
+    t.rejected++;
+    return;
+  }
+  t.evaluated++;
+  if (e.verified) t.verified++;
+  if (e.disputed) t.disputed++;
+  t.truncatedAttempts += e.truncated;
+  if (e.solveRate === null) t.allTruncated++;
+  else {
+    if (e.solveRate === 0) t.solveRateZero++;
+    if (e.solveRate === 1) t.solveRateOne++;
+    t.histogram[histogramBin(e.solveRate)]!++;
+  }
+  if (status) t.inserted[status]++;
+}
+
+export function generationMetrics(
+  t: EpochTally,
+  archive: ArchiveStats,
+  distinctSkills: number,
+): GenerationMetrics {
+  const n = t.evaluated;
+  const share = (x: number) => (n === 0 ? 0 : x / n);
+  return {
+    generation: t.generation,
     ...archive,
     evaluated: n,
-    rejected,
-    parseValidRate: n + rejected === 0 ? 0 : n / (n + rejected),
-    verifiedShare: share((e) => e.verified),
-    disputedShare: share((e) => e.disputed),
-    solveRateZeroShare: share((e) => e.solveRate === 0),
-    solveRateOneShare: share((e) => e.solveRate === 1),
-    solveRateHistogram: histogram,
+    rejected: t.rejected,
+    parseValidRate: n + t.rejected === 0 ? 0 : n / (n + t.rejected),
+    verifiedShare: share(t.verified),
+    disputedShare: share(t.disputed),
+    solveRateZeroShare: share(t.solveRateZero),
+    solveRateOneShare: share(t.solveRateOne),
+    solveRateHistogram: [...t.histogram],
+    truncatedAttempts: t.truncatedAttempts,
+    allTruncated: t.allTruncated,
     distinctSkills,
-    inserted,
+    inserted: { ...t.inserted },
   };
 }

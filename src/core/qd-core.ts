@@ -1,13 +1,21 @@
 /**
- * The pure quality-diversity core, driven ask/tell. `ask` proposes the work of a generation
- * (operator and parents per task); the caller does the model calls and storage, then `tell`s the
- * core what came of each task, in task order. No I/O; every random choice comes from a stream
- * seeded by (run seed, generation), so the same history always gives the same proposals, which
- * is what makes resumed runs identical to uninterrupted ones.
+ * The pure quality-diversity core, driven ask/tell one task at a time. `ask(seq)` proposes task
+ * `seq` (operator and parents); the caller does the model calls and storage, then `tell`s the core
+ * what came of each task, strictly in task order (the core refuses anything else). The core owns
+ * the cell space: from a problem's measures (subject, skill, solve-rate, verified) it decides the
+ * cell, the quality and whether the problem may compete for a cell at all.
+ *
+ * Guarantee: no I/O, and every random choice of task `seq` comes from a stream seeded by
+ * (run seed, seq). So a proposal depends only on the archive it is asked against and its number,
+ * which is what lets a scheduler with many tasks in flight (and a resumed run) propose exactly
+ * what an uninterrupted run proposes, as long as it asks each task against the same told prefix.
  */
-import type { Operator } from '../domain/records.js';
+import { z } from 'zod';
+import type { InsertStatus, Operator } from '../domain/records.js';
+import { minhash } from '../text/minhash.js';
 import { Rng } from '../util/hash.js';
-import { Archive, type ArchiveState, type ArchiveStats, type InsertResult } from './archive.js';
+import { Archive, type ArchiveState, type ArchiveStats } from './archive.js';
+import { type Cell, type CellKey, type CellSpace, cellKey, cellOf, distinctSkills, type Measures, totalCells } from './cells.js';
 import {
   CURIOSITY_PENALTY,
   CURIOSITY_REWARD,
@@ -16,101 +24,134 @@ import {
   selectParent,
 } from './selection.js';
 
+/** MinHash signature length of the problem texts the archive compares for novelty. */
+export const FINGERPRINT_HASHES = 32;
+
 export interface CoreConfig {
   seed: number;
   capacity: number;
-  totalCells: number;
+  space: CellSpace;
   strategy: SelectionStrategy;
   frontier: readonly [number, number];
   operators: Readonly<Record<Operator, number>>;
 }
 
 export interface MutationTask {
-  taskIndex: number;
+  /** The task's number in the run's task sequence. */
+  seq: number;
   operator: Operator;
   parents: ParentRef[];
 }
 
-/** What became of one evaluated problem, as the core needs to know it. */
+/** What came of one task, as the core needs to know it. */
 export interface Outcome {
   uid: string;
-  /** Cells of the parents (empty for seeds), credited or debited by curiosity. */
-  parentCells: string[];
-  /** The problem's cell; null when it is not eligible (unverified). */
-  cell: string | null;
+  parents: readonly ParentRef[];
+  /** The evaluated problem, or null when the task produced none (a rejected mutation). */
+  problem: { text: string; measures: Measures } | null;
+}
+
+/** Where the core put a told problem. */
+export interface Placement {
+  /** The problem's cell (null without a subject), whether or not it was eligible for it. */
+  cell: Cell | null;
+  /** 1 - solve-rate for a verified problem, else null. */
   quality: number | null;
-  solveRate: number;
-  fingerprint: number[];
+  /** Archive status; null when the problem was not eligible (unverified, no cell) or none was told. */
+  status: InsertStatus | null;
 }
 
 export interface CoreState {
+  version: 2;
+  /** Outcomes told so far: the next tell must be for task `told`. */
+  told: number;
   archive: ArchiveState;
-  curiosity: [string, number][];
+  curiosity: { cell: Cell; score: number }[];
 }
 
 const OPERATORS: Operator[] = ['vary', 'harder', 'combine'];
 
 export class QDCore {
   readonly archive: Archive;
-  private readonly curiosity = new Map<string, number>();
+  private readonly curiosity = new Map<CellKey, { cell: Cell; score: number }>();
+  private toldCount = 0;
 
   constructor(
     readonly config: CoreConfig,
     state?: CoreState,
   ) {
-    this.archive = state ? Archive.fromState(state.archive) : new Archive(config.capacity, config.totalCells);
-    if (state) for (const [cell, score] of state.curiosity) this.curiosity.set(cell, score);
+    this.archive = state
+      ? Archive.fromState(state.archive)
+      : new Archive(config.capacity, totalCells(config.space));
+    if (state) {
+      this.toldCount = state.told;
+      for (const c of state.curiosity) this.curiosity.set(cellKey(c.cell), { cell: { ...c.cell }, score: c.score });
+    }
+  }
+
+  /** Outcomes told so far. */
+  get told(): number {
+    return this.toldCount;
   }
 
   /**
-   * The tasks of one generation. `fallback` supplies parents while the archive is empty (no seed
-   * verified yet); combine needs two occupied cells and otherwise falls back to harder.
+   * Proposes task `seq` against the archive as it stands. `fallback` supplies parents while the
+   * archive is empty (no problem verified yet); combine needs two occupied cells and otherwise
+   * falls back to harder (or vary). Null when there is no parent to take at all.
    */
-  ask(generation: number, batchSize: number, fallback: readonly ParentRef[] = []): MutationTask[] {
-    const rng = Rng.from(this.config.seed, 'ask', generation);
+  ask(seq: number, fallback: readonly string[] = []): MutationTask | null {
+    const rng = Rng.from(this.config.seed, 'ask', seq);
     const weights = OPERATORS.map((op) => this.config.operators[op]);
-    const ctx = { archive: this.archive, rng, curiosity: this.curiosity, frontier: this.config.frontier };
-    const tasks: MutationTask[] = [];
-    for (let taskIndex = 0; taskIndex < batchSize; taskIndex++) {
-      let operator = OPERATORS[rng.weighted(weights)]!;
-      const first =
-        selectParent(this.config.strategy, ctx) ?? (fallback.length > 0 ? rng.pick(fallback) : null);
-      if (!first) break;
-      const parents = [first];
-      if (operator === 'combine') {
-        const second = selectParent(this.config.strategy, ctx, first.cell);
-        if (second) parents.push(second);
-        else
-          operator = this.config.operators.harder > 0 || this.config.operators.vary === 0 ? 'harder' : 'vary';
-      }
-      tasks.push({ taskIndex, operator, parents });
+    const scores = new Map<CellKey, number>();
+    for (const [k, v] of this.curiosity) scores.set(k, v.score);
+    const ctx = { archive: this.archive, rng, curiosity: scores, frontier: this.config.frontier };
+    let operator = OPERATORS[rng.weighted(weights)]!;
+    const first: ParentRef | null =
+      selectParent(this.config.strategy, ctx) ??
+      (fallback.length > 0 ? { uid: rng.pick(fallback), source: 'fallback' } : null);
+    if (!first) return null;
+    const parents = [first];
+    if (operator === 'combine') {
+      const second = first.source === 'archive' ? selectParent(this.config.strategy, ctx, first.cell) : null;
+      if (second) parents.push(second);
+      else operator = this.config.operators.harder > 0 || this.config.operators.vary === 0 ? 'harder' : 'vary';
     }
-    return tasks;
+    return { seq, operator, parents };
   }
 
-  /** Inserts the outcomes in the order given; returns each one's status (null when not eligible). */
-  tell(outcomes: readonly Outcome[]): (InsertResult | null)[] {
-    return outcomes.map((o) => {
-      const result =
-        o.cell !== null && o.quality !== null
-          ? this.archive.add({
-              uid: o.uid,
-              cell: o.cell,
-              quality: o.quality,
-              solveRate: o.solveRate,
-              fingerprint: o.fingerprint,
-            })
-          : null;
-      const accepted = result !== null && result.status !== 'NOT_ADDED';
-      for (const cell of o.parentCells) {
-        const score = this.curiosity.get(cell) ?? 0;
-        this.curiosity.set(
+  /** Tells the outcome of task `seq`, which must be the next one in order. */
+  tell(seq: number, outcome: Outcome): Placement {
+    if (seq !== this.toldCount)
+      throw new RangeError(`outcomes are told in task order: expected task ${this.toldCount}, got ${seq}`);
+    this.toldCount++;
+    let placement: Placement = { cell: null, quality: null, status: null };
+    if (outcome.problem) {
+      const m = outcome.problem.measures;
+      const cell = cellOf(this.config.space, m);
+      const quality = m.verified ? 1 - m.solveRate : null;
+      placement = { cell, quality, status: null };
+      // Only verified problems compete for a cell: solve-rate 0 may mean a wrong reference.
+      if (cell !== null && quality !== null) {
+        placement.status = this.archive.add({
+          uid: outcome.uid,
           cell,
-          accepted ? score + CURIOSITY_REWARD : Math.max(0, score - CURIOSITY_PENALTY),
-        );
+          quality,
+          solveRate: m.solveRate,
+          fingerprint: [...minhash(outcome.problem.text, FINGERPRINT_HASHES)],
+        }).status;
       }
-      return result;
-    });
+    }
+    const accepted = placement.status === 'NEW' || placement.status === 'IMPROVED';
+    for (const parent of outcome.parents) {
+      if (parent.source !== 'archive') continue;
+      const key = cellKey(parent.cell);
+      const score = this.curiosity.get(key)?.score ?? 0;
+      this.curiosity.set(key, {
+        cell: parent.cell,
+        score: accepted ? score + CURIOSITY_REWARD : Math.max(0, score - CURIOSITY_PENALTY),
+      });
+    }
+    return placement;
   }
 
   stats(): ArchiveStats {
@@ -118,12 +159,51 @@ export class QDCore {
   }
 
   distinctSkills(): number {
-    const skills = new Set<string>();
-    for (const cell of this.archive.occupiedCells()) skills.add(cell.split(' / ').slice(0, 2).join(' / '));
-    return skills.size;
+    return distinctSkills(this.archive.occupiedCells());
   }
 
   state(): CoreState {
-    return { archive: this.archive.toState(), curiosity: [...this.curiosity.entries()] };
+    return {
+      version: 2,
+      told: this.toldCount,
+      archive: this.archive.toState(),
+      curiosity: [...this.curiosity.values()].map((c) => ({ cell: { ...c.cell }, score: c.score })),
+    };
   }
+}
+
+const cellSchema = z.object({ subject: z.string(), skill: z.string(), band: z.number().int().nullable() });
+const coreStateSchema = z.object({
+  version: z.literal(2),
+  told: z.number().int().min(0),
+  archive: z.object({
+    capacity: z.number().int().positive(),
+    totalCells: z.number().int().positive(),
+    cells: z.array(
+      z.object({
+        cell: cellSchema,
+        elites: z.array(
+          z.object({
+            uid: z.string(),
+            quality: z.number(),
+            solveRate: z.number(),
+            fingerprint: z.array(z.number()),
+          }),
+        ),
+      }),
+    ),
+  }),
+  curiosity: z.array(z.object({ cell: cellSchema, score: z.number() })),
+});
+
+/** Reads a stored core state; throws with what is wrong when it is not one this core can resume. */
+export function parseCoreState(value: unknown): CoreState {
+  const parsed = coreStateSchema.safeParse(value);
+  if (parsed.success) return parsed.data;
+  const version = (value as { version?: unknown } | null)?.version;
+  if (version === undefined)
+    throw new Error(
+      'the archive state was written by sparq 0.1 (generation scheduler, before cell types): finish or read this run with sparq 0.1, or start a new run directory',
+    );
+  throw new Error(`the stored archive state is not valid: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
 }

@@ -4,19 +4,21 @@
  */
 import type { Rng } from '../util/hash.js';
 import type { Archive } from './archive.js';
+import { type Cell, type CellKey, cellKey } from './cells.js';
 
 export type SelectionStrategy = 'uniform' | 'curiosity' | 'frontier';
 
-export interface ParentRef {
-  uid: string;
-  cell: string;
-}
+/**
+ * A parent of a mutation task: an elite of an archive cell, or (while no problem is verified
+ * yet) a fallback problem, which belongs to no cell and earns no curiosity credit.
+ */
+export type ParentRef = { uid: string; source: 'archive'; cell: Cell } | { uid: string; source: 'fallback' };
 
 export interface SelectionContext {
   archive: Archive;
   rng: Rng;
   /** Curiosity score per cell: rises when its children are accepted, falls when they are not. */
-  curiosity: ReadonlyMap<string, number>;
+  curiosity: ReadonlyMap<CellKey, number>;
   /** Solve-rate band [lo, hi] the frontier strategy prefers. */
   frontier: readonly [number, number];
 }
@@ -25,24 +27,25 @@ export interface SelectionContext {
 export function selectParent(
   strategy: SelectionStrategy,
   ctx: SelectionContext,
-  excludeCell?: string,
+  excludeCell?: Cell,
 ): ParentRef | null {
-  const cells = ctx.archive.occupiedCells().filter((c) => c !== excludeCell);
-  if (cells.length === 0) return null;
+  const excluded = excludeCell ? cellKey(excludeCell) : null;
+  const slots = ctx.archive.slots().filter((s) => excluded === null || cellKey(s.cell) !== excluded);
+  if (slots.length === 0) return null;
   if (strategy === 'frontier') {
     const [lo, hi] = ctx.frontier;
     const inBand: ParentRef[] = [];
-    for (const cell of cells) {
-      for (const e of ctx.archive.get(cell))
-        if (e.solveRate >= lo && e.solveRate <= hi) inBand.push({ uid: e.uid, cell });
+    for (const { cell, elites } of slots) {
+      for (const e of elites)
+        if (e.solveRate >= lo && e.solveRate <= hi) inBand.push({ uid: e.uid, source: 'archive', cell });
     }
     if (inBand.length > 0) return ctx.rng.pick(inBand);
   }
-  const cell =
+  const slot =
     strategy === 'curiosity'
-      ? cells[ctx.rng.weighted(cells.map((c) => Math.max(0, ctx.curiosity.get(c) ?? 0) + 1))]!
-      : ctx.rng.pick(cells);
-  return { uid: ctx.rng.pick(ctx.archive.get(cell)).uid, cell };
+      ? slots[ctx.rng.weighted(slots.map((s) => Math.max(0, ctx.curiosity.get(cellKey(s.cell)) ?? 0) + 1))]!
+      : ctx.rng.pick(slots);
+  return { uid: ctx.rng.pick(slot.elites).uid, source: 'archive', cell: slot.cell };
 }
 
 /** Curiosity update (Cully and Demiris 2018): reward a parent's cell for accepted children. */

@@ -26,11 +26,21 @@ export interface AttemptRecord {
   correct: boolean;
   /** The answer-checking rule that decided, for audits. */
   rule: string;
+  /** Why the model stopped writing this attempt; `length` means it was cut at max_tokens. */
+  finishReason: string;
+  /** Whether the attempt counts in the solve-rate (a cut attempt does not, by default). */
+  counted: boolean;
 }
+
+/** Why a problem with attempts is unverified although it was evaluated. */
+export type UnverifiedReason = 'no_correct_attempt' | 'all_truncated';
 
 export interface ProblemRecord {
   /** Deterministic identity: `seed:<id>` or `g<generation>-t<task>`; the same after a resume. */
   uid: string;
+  /** The task's number in the run's task sequence (seeds first): the order outcomes were told in. */
+  seq: number;
+  /** Reporting epoch: 0 for the seeds, then one per `generation.batch_size` mutation tasks. */
   generation: number;
   taskIndex: number;
   origin: Origin;
@@ -55,6 +65,9 @@ export interface ProblemRecord {
   level: string | null;
   attempts: AttemptRecord[];
   correct: number;
+  /** Attempts cut at max_tokens. */
+  truncated: number;
+  /** correct / counted attempts; null when no attempt counted (all were cut). */
   solveRate: number | null;
   majorityAnswer: string | null;
   majorityShare: number | null;
@@ -62,6 +75,8 @@ export interface ProblemRecord {
   disputed: boolean;
   /** At least one attempt reproduced the reference answer. */
   verified: boolean;
+  /** Null for a verified problem. */
+  unverifiedReason: UnverifiedReason | null;
   /** 1 - solve-rate for verified problems, else null. */
   quality: number | null;
   solveKeys: string[];
@@ -77,10 +92,12 @@ export type RejectionReason =
   | 'too_long'
   | 'identical_to_parent'
   | 'duplicate'
+  | 'truncated'
   | 'request_failed';
 
 export interface RejectionRecord {
   uid: string;
+  seq: number;
   generation: number;
   taskIndex: number;
   operator: Operator;

@@ -1,21 +1,33 @@
 /**
  * Running SPARQ in a run directory: lock it, open or create its database, record the
- * configuration and sparq version, run, and always release what was taken. Shared by
- * `sparq run` and `sparq demo`.
+ * configuration and sparq version, wire the run together (backend -> gateway -> pipeline ->
+ * scheduler -> core and store), run, and always release what was taken. Shared by `sparq run`
+ * and `sparq demo`.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
+import { AnswerChecker } from '../answer/index.js';
 import { createBackend } from '../backends/create.js';
+import type { ModelBackend } from '../backends/types.js';
 import type { SparqConfig } from '../config/schema.js';
+import { QDCore } from '../core/qd-core.js';
+import { formatTaxonomy, loadTaxonomy } from '../domain/taxonomy.js';
+import { loadTemplate } from '../prompts/templates.js';
+import { loadSeeds, type SeedProblem } from '../seeds/load.js';
 import { acquireRunLock } from '../storage/lock.js';
 import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
-import { sha256Hex } from '../util/hash.js';
+import { Rng, sha256Hex } from '../util/hash.js';
 import { SPARQ_VERSION } from '../version.js';
+import { ModelGateway } from './gateway/gateway.js';
+import { SpendLedger } from './gateway/ledger.js';
+import { OnlineDispatcher } from './gateway/online.js';
 import { limitHeapGrowth } from './heap-growth.js';
-import { createProgress } from './progress.js';
-import { type RunResult, SparqRun } from './runner.js';
+import { TaskPipeline } from './pipeline.js';
+import { createProgress, type ProgressReporter } from './progress.js';
+import { coreConfig, pipelineSettings, schedulerSettings } from './run-settings.js';
+import { type RunResult, Scheduler } from './scheduler.js';
 
 export const LOG_FILE = join('logs', 'run.jsonl');
 
@@ -29,9 +41,12 @@ export function configHash(config: SparqConfig): string {
 
 export interface ExecuteOptions {
   quiet?: boolean;
-  /** Aborts the run cleanly (Ctrl-C): the committed generations stay, the rest resumes later. */
+  /** Aborts the run cleanly (Ctrl-C): the committed prefix stays, the rest resumes later. */
   signal?: AbortSignal;
   env?: NodeJS.ProcessEnv;
+  /** A backend to use instead of the configured one (tests drive runs in process this way). */
+  backend?: ModelBackend;
+  progress?: ProgressReporter;
 }
 
 export async function executeRun(
@@ -42,7 +57,7 @@ export async function executeRun(
   mkdirSync(dir, { recursive: true });
   const lock = acquireRunLock(dir, `sparq run ${dir}`);
   limitHeapGrowth();
-  // Synchronous writes: a few lines per generation, and nothing is lost when the process is killed.
+  // Synchronous writes: a few lines per epoch, and nothing is lost when the process is killed.
   const destination = pino.destination({ dest: join(dir, LOG_FILE), mkdir: true, sync: true });
   const logger = pino(
     {
@@ -56,12 +71,11 @@ export async function executeRun(
     },
     destination,
   );
-  const progress = createProgress(process.stderr, options.quiet);
+  const progress = options.progress ?? createProgress(process.stderr, options.quiet);
   let store: SqliteRunStore | null = null;
-  const backend = createBackend(config.model, options.env ?? process.env, {
-    onRetry: (info) => logger.warn({ event: 'retry', ...info }, 'model request retried'),
-  });
+  let backend: ModelBackend | null = null;
   try {
+    backend = options.backend ?? createBackend(config.model, options.env ?? process.env);
     store = SqliteRunStore.open(dir);
     if (!store.getMeta('run_id')) {
       store.setMeta('run_id', sha256Hex(`${dir}|${Date.now()}|${process.pid}`).slice(0, 12));
@@ -69,18 +83,61 @@ export async function executeRun(
       store.setMeta('created_by', `sparq ${SPARQ_VERSION}`);
     }
     store.saveConfigSnapshot(JSON.stringify(config), configHash(config), SPARQ_VERSION);
+    const resumeFrom = store.loadProgress();
+    const taxonomy = loadTaxonomy(config.taxonomy);
+    const template = (id: 'vary' | 'harder' | 'combine' | 'solve' | 'label') => loadTemplate(id, config.prompts_dir);
+    const ledger = new SpendLedger();
+    const dispatcher = new OnlineDispatcher(
+      backend,
+      {
+        maxRetries: config.model.max_retries,
+        baseMs: config.model.retry_base_ms,
+        maxMs: config.model.retry_max_ms,
+        onRetry: (info) => logger.warn({ event: 'retry', ...info }, 'model request retried'),
+      },
+      config.model.max_concurrency,
+      ledger,
+    );
+    const pipeline = new TaskPipeline({
+      gateway: new ModelGateway(dispatcher, store, ledger),
+      checker: new AnswerChecker(),
+      templates: {
+        vary: template('vary'),
+        harder: template('harder'),
+        combine: template('combine'),
+        solve: template('solve'),
+        label: template('label'),
+      },
+      taxonomy,
+      taxonomyText: formatTaxonomy(taxonomy),
+      settings: pipelineSettings(config, taxonomy),
+    });
+    const scheduler = new Scheduler({
+      store,
+      core: new QDCore(coreConfig(config, taxonomy), resumeFrom?.core),
+      pipeline,
+      seeds: runSeeds(config, progress, logger),
+      ledger,
+      settings: schedulerSettings(config),
+      progress,
+      logger,
+      resumeFrom,
+      inFlight: () => dispatcher.limiter.inFlight,
+      signal: options.signal,
+    });
     logger.info(
       {
         event: 'start',
         dir,
         configHash: configHash(config),
         backend: backend.description,
+        scheduler: config.scheduler.kind,
+        window: scheduler.windowSize,
         sparq: SPARQ_VERSION,
       },
       'run started',
     );
-    const run = new SparqRun({ store, config, backend, logger, progress, signal: options.signal });
-    return await run.run();
+    return await scheduler.run();
   } catch (err) {
     logger.error(
       { event: 'error', message: err instanceof Error ? err.message : String(err) },
@@ -88,21 +145,46 @@ export async function executeRun(
     );
     if (options.signal?.aborted)
       throw new UserError(
-        `interrupted; the committed generations are kept: resume with \`sparq run ${dir}\``,
+        `interrupted; everything told so far is committed: resume with \`sparq run ${dir}\``,
         130,
       );
     if (err instanceof UserError) throw err;
     throw new UserError(
-      `${err instanceof Error ? err.message : String(err)}\nThe run stopped; committed generations are kept and finished requests are cached. Fix the cause and resume with \`sparq run ${dir}\`.`,
+      `${err instanceof Error ? err.message : String(err)}\nThe run stopped; what was told is committed and finished requests are cached. Fix the cause and resume with \`sparq run ${dir}\`.`,
       1,
     );
   } finally {
     progress.close();
-    await backend.close();
+    await backend?.close();
     store?.close();
     destination.end();
     lock.release();
   }
+}
+
+/** The run's seeds in task order: the seed file, or the sample of it the configuration asks for. */
+function runSeeds(
+  config: SparqConfig,
+  progress: ProgressReporter,
+  logger: pino.Logger,
+): SeedProblem[] {
+  const loaded = loadSeeds(config.seeds.path, { skipInvalid: config.seeds.skip_invalid });
+  if (loaded.skipped.length > 0) {
+    progress.line(
+      `seeds: skipped ${loaded.skipped.length} invalid line(s) of ${loaded.file} (first: line ${loaded.skipped[0]!.line}: ${loaded.skipped[0]!.reason})`,
+    );
+    logger.warn({ file: loaded.file, skipped: loaded.skipped }, 'invalid seed lines skipped');
+  }
+  const seeds = loaded.seeds;
+  if (config.seeds.sample === null || config.seeds.sample >= seeds.length) return seeds;
+  const rng = Rng.from(config.seed, 'seed-sample');
+  const order = seeds.map((_, i) => i);
+  for (let i = order.length - 1; i > 0; i--) {
+    const j = rng.int(0, i);
+    [order[i], order[j]] = [order[j]!, order[i]!];
+  }
+  const keep = new Set(order.slice(0, config.seeds.sample));
+  return seeds.filter((_, i) => keep.has(i));
 }
 
 /**

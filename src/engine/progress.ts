@@ -12,6 +12,10 @@ export interface ProgressSnapshot {
   requestsSent: number;
   verifiedShare: number;
   coverage: number;
+  /** Tasks asked and not yet told (the scheduler's window in use). */
+  liveTasks: number;
+  /** Model requests in flight, when known. */
+  inFlight: number | null;
   etaSeconds: number | null;
 }
 
@@ -36,6 +40,7 @@ export function describeProgress(s: ProgressSnapshot, rate: number): string {
     `tasks ${s.tasksDone}/${s.tasksTotal}`,
     `problems ${s.problems.toLocaleString('en-US')}`,
     `${rate.toFixed(0)} req/s`,
+    `live ${s.liveTasks} tasks${s.inFlight === null ? '' : `, ${s.inFlight} requests`}`,
     `verified ${(s.verifiedShare * 100).toFixed(0)}%`,
     `coverage ${(s.coverage * 100).toFixed(1)}%`,
     `ETA ${formatDuration(s.etaSeconds)}`,

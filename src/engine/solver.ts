@@ -1,16 +1,22 @@
 /**
  * Solve-rate estimation: the solver model attempts a problem k times (one request with n=k, or k
- * requests where the backend lacks n), each final answer is checked against the reference with
- * the answer checker, and the attempts are summarised: solve-rate, majority answer and its
+ * requests where the backend lacks n), each attempt is graded against the reference with the
+ * answer checker's one entry point for model text (`checkOutput`), and the attempts are
+ * summarised with the one majority vote (`majorityVote`): solve-rate, majority answer and its
  * share, disputed (a strong majority against the reference), verified (any attempt right).
- * The adaptive mode samples in rounds and stops once the difficulty band is decided.
+ *
+ * An attempt cut at max_tokens (finish_reason "length") is truncated, not wrong: by default it
+ * is left out of the solve-rate's denominator and out of the vote, since counting it as wrong
+ * would make the archive reward problems whose solutions are merely long. A problem all of whose
+ * attempts were cut is unverified, with that reason. The adaptive mode samples in rounds and
+ * stops once the difficulty band is decided.
  */
-import { type AnswerChecker, extractAnswer, groupAnswers } from '../answer/index.js';
+import { type AnswerChecker, majorityVote } from '../answer/index.js';
 import { bandDecided } from '../core/solve-rate.js';
-import type { AttemptRecord, SamplingParams } from '../domain/records.js';
+import type { AttemptRecord, SamplingParams, UnverifiedReason } from '../domain/records.js';
 import type { PromptTemplate } from '../prompts/templates.js';
 import { renderTemplate } from '../prompts/templates.js';
-import type { CachingClient } from '../storage/request-cache.js';
+import type { CallUsage, ModelGateway } from './gateway/gateway.js';
 
 export interface SolveSettings {
   k: number;
@@ -18,6 +24,8 @@ export interface SolveSettings {
   topP: number;
   maxTokens: number;
   disputedMajority: number;
+  /** `exclude`: cut attempts do not count; `wrong`: they count as wrong answers. */
+  truncated: 'exclude' | 'wrong';
   adaptive: { enabled: boolean; roundSize: number; maxK: number; confidence: number };
   bands: readonly number[];
 }
@@ -25,39 +33,41 @@ export interface SolveSettings {
 export interface SolveSummary {
   attempts: AttemptRecord[];
   correct: number;
-  solveRate: number;
+  truncated: number;
+  solveRate: number | null;
   majorityAnswer: string | null;
   majorityShare: number | null;
   disputed: boolean;
   verified: boolean;
+  unverifiedReason: UnverifiedReason | null;
   keys: string[];
   params: SamplingParams;
+  usage: CallUsage;
 }
-
-const NO_ANSWER = { equivalent: false, rule: 'no-answer' } as const;
 
 /** Seeds of successive adaptive rounds are this far apart, so rounds never share a sample. */
 const ROUND_SEED_STRIDE = 1_000;
 
 export async function solve(
-  client: CachingClient,
+  gateway: ModelGateway,
   template: PromptTemplate,
   checker: AnswerChecker,
   problem: string,
   reference: string,
   seed: number,
   settings: SolveSettings,
-  signal?: AbortSignal,
+  call: { priority: number; signal?: AbortSignal },
 ): Promise<SolveSummary> {
   const messages = renderTemplate(template, { problem });
   const attempts: AttemptRecord[] = [];
   const keys: string[] = [];
+  const usage: CallUsage = { requests: 0, promptTokens: 0, completionTokens: 0 };
   const roundSize = settings.adaptive.enabled ? settings.adaptive.roundSize : settings.k;
   const limit = settings.adaptive.enabled ? settings.adaptive.maxK : settings.k;
   for (let round = 0; attempts.length < limit; round++) {
     const n = Math.min(roundSize, limit - attempts.length);
-    const call = await client.call(
-      {
+    const response = await gateway.call({
+      request: {
         messages,
         n,
         temperature: settings.temperature,
@@ -65,76 +75,78 @@ export async function solve(
         maxTokens: settings.maxTokens,
         seed: seed + round * ROUND_SEED_STRIDE,
       },
-      'solve',
-      template.ref,
-      signal,
-    );
-    keys.push(...call.keys);
-    call.choices.forEach((choice, i) => {
-      const extracted = extractAnswer(choice.text);
-      const verdict = extracted.found ? checker.check(reference, extracted.answer) : NO_ANSWER;
-      const origin = call.origin(i);
+      purpose: 'solve',
+      templateRef: template.ref,
+      priority: call.priority,
+      signal: call.signal,
+    });
+    addUsage(usage, response.usage);
+    keys.push(...response.keys);
+    response.choices.forEach((choice, i) => {
+      const verdict = checker.checkOutput(reference, choice.text);
+      const origin = response.origin(i);
+      const cut = choice.finishReason === 'length';
       attempts.push({
         idx: attempts.length,
         requestKey: origin.key,
         choice: origin.choice,
-        answer: extracted.found ? extracted.answer : null,
+        answer: verdict.extracted.found ? verdict.extracted.answer : null,
         correct: verdict.equivalent,
         rule: verdict.rule,
+        finishReason: choice.finishReason,
+        counted: !(cut && settings.truncated === 'exclude'),
       });
     });
     if (!settings.adaptive.enabled) break;
-    const correct = attempts.filter((a) => a.correct).length;
-    if (bandDecided(correct, attempts.length, settings.bands, settings.adaptive.confidence)) break;
+    const counted = attempts.filter((a) => a.counted);
+    const correct = counted.filter((a) => a.correct).length;
+    if (bandDecided(correct, counted.length, settings.bands, settings.adaptive.confidence)) break;
   }
-  return summarize(attempts, reference, checker, settings.disputedMajority, keys, {
-    n: attempts.length,
-    temperature: settings.temperature,
-    topP: settings.topP,
-    maxTokens: settings.maxTokens,
-    seed,
-  });
+  return {
+    ...summarize(attempts, checker, settings.disputedMajority),
+    keys,
+    usage,
+    params: {
+      n: attempts.length,
+      temperature: settings.temperature,
+      topP: settings.topP,
+      maxTokens: settings.maxTokens,
+      seed,
+    },
+  };
 }
 
+/** The solve-rate and vote of a set of graded attempts; only counted attempts take part. */
 export function summarize(
-  attempts: AttemptRecord[],
-  reference: string,
+  attempts: readonly AttemptRecord[],
   checker: AnswerChecker,
   disputedMajority: number,
-  keys: string[],
-  params: SamplingParams,
-): SolveSummary {
-  const correct = attempts.filter((a) => a.correct).length;
-  const answered = attempts.filter((a) => a.answer !== null).map((a) => a.answer!);
-  let majorityAnswer: string | null = null;
-  let majorityShare: number | null = null;
-  if (answered.length > 0) {
-    // Identical strings first, so equivalence is only decided between distinct answers.
-    const counts = new Map<string, number>();
-    for (const a of answered) counts.set(a, (counts.get(a) ?? 0) + 1);
-    const distinct = [...counts.keys()];
-    let best = { answer: '', count: -1 };
-    for (const group of groupAnswers(distinct, checker)) {
-      const count = group.members.reduce((s, i) => s + counts.get(distinct[i]!)!, 0);
-      if (count > best.count) best = { answer: group.representative, count };
-    }
-    majorityAnswer = best.answer;
-    majorityShare = best.count / attempts.length;
-  }
-  const disputed =
-    majorityAnswer !== null &&
-    majorityShare !== null &&
-    majorityShare >= disputedMajority &&
-    !checker.check(reference, majorityAnswer).equivalent;
+): Omit<SolveSummary, 'keys' | 'params' | 'usage'> {
+  const counted = attempts.filter((a) => a.counted);
+  const correct = counted.filter((a) => a.correct).length;
+  const truncated = attempts.filter((a) => a.finishReason === 'length').length;
+  const vote = majorityVote(
+    counted.map((a) => a.answer),
+    counted.map((a) => a.correct),
+    checker,
+  );
+  const majorityShare = vote.answer === null ? null : vote.votes / counted.length;
+  const verified = correct > 0;
   return {
-    attempts,
+    attempts: [...attempts],
     correct,
-    solveRate: attempts.length === 0 ? 0 : correct / attempts.length,
-    majorityAnswer,
+    truncated,
+    solveRate: counted.length === 0 ? null : correct / counted.length,
+    majorityAnswer: vote.answer,
     majorityShare,
-    disputed,
-    verified: correct > 0,
-    keys,
-    params,
+    disputed: majorityShare !== null && majorityShare >= disputedMajority && !vote.correct,
+    verified,
+    unverifiedReason: verified ? null : counted.length === 0 ? 'all_truncated' : 'no_correct_attempt',
   };
+}
+
+export function addUsage(into: CallUsage, more: CallUsage): void {
+  into.requests += more.requests;
+  into.promptTokens += more.promptTokens;
+  into.completionTokens += more.completionTokens;
 }

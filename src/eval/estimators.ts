@@ -3,8 +3,6 @@
  * [0, 1]; a benchmark's metric is the mean of these over items, which is also what the bootstrap
  * resamples. Keeping them per item is what lets breakdowns sum exactly to the totals.
  */
-import { type AnswerChecker, groupAnswers } from '../answer/index.js';
-
 /**
  * The unbiased pass@k estimator of Chen et al. (2021), for n samples of which c are correct:
  * 1 - C(n-c, k) / C(n, k), the chance that k samples drawn without replacement from the n
@@ -31,45 +29,6 @@ export function meanCorrect(correct: readonly boolean[]): number {
   let c = 0;
   for (const x of correct) if (x) c++;
   return c / correct.length;
-}
-
-export interface MajorityVote {
-  /** The winning answer, or null when no sample produced an answer. */
-  answer: string | null;
-  votes: number;
-  /** Whether the winning class is right: the verdict of the sample that represents it. */
-  correct: boolean;
-}
-
-/**
- * Majority voting (maj@k, "self-consistency"): samples are pooled into classes of equivalent
- * answers with the same checker that grades them, samples without an answer do not vote, and
- * the largest class wins (ties: the class whose first member came first, as `Counter.most_common`
- * would). The class is correct when its representative sample (its first member) was graded
- * correct: reusing that verdict keeps maj@k consistent with pass@1 on the very same strings.
- *
- * @param answers one per sample, null when nothing was extracted
- * @param correct one verdict per sample, against the reference answer
- */
-export function majorityVote(
-  answers: readonly (string | null)[],
-  correct: readonly boolean[],
-  checker?: AnswerChecker,
-): MajorityVote {
-  if (answers.length !== correct.length)
-    throw new RangeError('majorityVote: answers and verdicts differ in length');
-  const voting: number[] = [];
-  answers.forEach((a, i) => {
-    if (a !== null && a.trim() !== '') voting.push(i);
-  });
-  if (voting.length === 0) return { answer: null, votes: 0, correct: false };
-  const groups = groupAnswers(
-    voting.map((i) => answers[i]!),
-    checker,
-  );
-  const top = groups[0]!;
-  const representative = voting[top.members[0]!]!;
-  return { answer: answers[representative]!, votes: top.count, correct: correct[representative]! };
 }
 
 /** The k values pass@k is reported for with K samples: 2, 4, 8, ... below K, and K itself. */

@@ -104,6 +104,23 @@ export const MIGRATIONS: string[] = [
 
   CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
   `,
+  // 2: the steady-state scheduler. Every task has a number in the run's task sequence (seq), the
+  // order its outcome was told in; a commit covers a told prefix and records the scheduler's
+  // state (proposals asked but not yet told, the current epoch's tallies) so a resume continues
+  // exactly. Truncated attempts are data: counted per problem, with the reason a problem is unverified.
+  `
+  ALTER TABLE problems ADD COLUMN seq INTEGER;
+  ALTER TABLE problems ADD COLUMN truncated INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE problems ADD COLUMN unverified_reason TEXT;
+  ALTER TABLE rejections ADD COLUMN seq INTEGER;
+  CREATE INDEX problems_text_hash_seq ON problems (text_hash, seq);
+  DROP INDEX problems_text_hash;
+  CREATE TABLE scheduler_state (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    told INTEGER NOT NULL,
+    state_json TEXT NOT NULL
+  );
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,39 +1,24 @@
 /**
- * The run database: one SQLite file per run directory (WAL), the source of truth of a run.
- * Model responses are buffered and written in batches (a lost batch is only re-requested on
- * resume); a generation's problems, rejections, metrics and core state commit in one
+ * The run database: one SQLite file per run directory (WAL), the source of truth of a run and
+ * the implementation of the `RunStore` port. Model responses are buffered and written in small
+ * batches (a lost batch is only re-requested on resume); each commit of a told prefix is one
  * transaction, so a run killed at any moment resumes from a consistent state.
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { parseCoreState } from '../core/qd-core.js';
 import type { AttemptRecord, CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
+import { parseSchedulerState } from '../domain/tasks.js';
 import { UserError } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import type { ConfigSnapshot, EpochMetrics, EpochRow, PrefixCommit, RunStore, StoredProgress } from './run-store.js';
 
 export const DB_FILE = 'sparq.db';
 
-export interface GenerationCommit {
-  generation: number;
-  startedAt: string;
-  problems: ProblemRecord[];
-  rejections: RejectionRecord[];
-  metrics: Record<string, unknown>;
-  coreState: unknown;
-  /** Counter increments (faults, requests...) to add atomically with the generation. */
-  counters: Record<string, number>;
-}
-
-export interface GenerationRow {
-  generation: number;
-  startedAt: string;
-  finishedAt: string;
-  metrics: Record<string, unknown>;
-}
-
 type Row = Record<string, unknown>;
 
-export class SqliteRunStore {
+export class SqliteRunStore implements RunStore {
   readonly db: Database.Database;
   private readonly pending = new Map<string, CachedResponse>();
   private flushTimer: NodeJS.Timeout | null = null;
@@ -51,19 +36,23 @@ export class SqliteRunStore {
          VALUES (@key, @purpose, @model, @templateRef, @params, @response, @promptTokens, @completionTokens, @latencyMs, @createdAt)`,
       ),
       insertProblem: db.prepare(
-        `INSERT INTO problems (uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
+        `INSERT INTO problems (uid, seq, truncated, unverified_reason, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
            problem, solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, attempts_json, correct, solve_rate, majority_answer,
            majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, created_at)
-         VALUES (@uid, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
+         VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
            @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
            @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @createdAt)`,
       ),
       insertRejection: db.prepare(
         `INSERT INTO rejections (uid, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
-         VALUES (@uid, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
+         VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
       ),
-      insertGeneration: db.prepare(
-        'INSERT INTO generations (generation, started_at, finished_at, metrics_json) VALUES (?, ?, ?, ?)',
+      putGeneration: db.prepare(
+        `INSERT INTO generations (generation, started_at, finished_at, metrics_json) VALUES (?, ?, ?, ?)
+         ON CONFLICT(generation) DO UPDATE SET finished_at = excluded.finished_at, metrics_json = excluded.metrics_json`,
+      ),
+      saveSchedulerState: db.prepare(
+        'INSERT INTO scheduler_state (id, told, state_json) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET told = excluded.told, state_json = excluded.state_json',
       ),
       saveCoreState: db.prepare(
         'INSERT INTO core_state (id, generation, state_json) VALUES (1, ?, ?) ON CONFLICT(id) DO UPDATE SET generation = excluded.generation, state_json = excluded.state_json',
@@ -71,7 +60,8 @@ export class SqliteRunStore {
       addCounter: db.prepare(
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
-      hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash = ? LIMIT 1'),
+      hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash = ? AND seq < ? LIMIT 1'),
+      getProblem: db.prepare('SELECT * FROM problems WHERE uid = ?'),
     };
   }
 
@@ -118,9 +108,7 @@ export class SqliteRunStore {
       .run(new Date().toISOString(), sparqVersion, configHash, configJson);
   }
 
-  latestConfig():
-    | { configJson: string; configHash: string; sparqVersion: string; createdAt: string }
-    | undefined {
+  latestConfig(): ConfigSnapshot | undefined {
     const row = this.db.prepare('SELECT * FROM config_snapshots ORDER BY id DESC LIMIT 1').get() as
       | Row
       | undefined;
@@ -189,16 +177,14 @@ export class SqliteRunStore {
     for (const r of batch) this.pending.delete(r.key);
   }
 
-  // --- generations -------------------------------------------------------------------------------
+  // --- commits of a told prefix ------------------------------------------------------------------
 
-  /** Writes everything a generation produced, atomically: after a crash it is all there or none. */
-  commitGeneration(commit: GenerationCommit): void {
+  /** Writes a told prefix, atomically: after a crash it is all there or none of it. */
+  commit(commit: PrefixCommit): void {
     this.flush();
     const now = new Date().toISOString();
     this.db.transaction(() => {
-      for (const p of commit.problems) {
-        this.stmt.insertProblem!.run(problemRow(p, now));
-      }
+      for (const p of commit.problems) this.stmt.insertProblem!.run(problemRow(p, now));
       for (const r of commit.rejections) {
         this.stmt.insertRejection!.run({
           ...r,
@@ -208,27 +194,49 @@ export class SqliteRunStore {
       }
       for (const [name, value] of Object.entries(commit.counters))
         if (value !== 0) this.stmt.addCounter!.run(name, value);
-      this.stmt.insertGeneration!.run(
-        commit.generation,
-        commit.startedAt,
-        now,
-        JSON.stringify(commit.metrics),
+      for (const e of commit.epochs)
+        this.stmt.putGeneration!.run(e.generation, e.startedAt, now, JSON.stringify(e.metrics));
+      const complete = commit.epochs.filter((e) => !e.metrics.partial).map((e) => e.generation);
+      const last = this.lastCompleteEpoch();
+      this.stmt.saveCoreState!.run(
+        Math.max(last ?? -1, ...complete),
+        JSON.stringify(commit.coreState),
       );
-      this.stmt.saveCoreState!.run(commit.generation, JSON.stringify(commit.coreState));
+      this.stmt.saveSchedulerState!.run(commit.scheduler.told, JSON.stringify(commit.scheduler));
     })();
   }
 
-  /** The last committed generation, or null for a run that has not finished generation 0. */
-  lastGeneration(): { generation: number; coreState: unknown } | null {
-    const row = this.db.prepare('SELECT generation, state_json FROM core_state WHERE id = 1').get() as
-      | Row
+  private lastCompleteEpoch(): number | null {
+    const row = this.db.prepare('SELECT generation FROM core_state WHERE id = 1').get() as
+      | { generation: number }
       | undefined;
-    return row
-      ? { generation: row.generation as number, coreState: JSON.parse(row.state_json as string) }
-      : null;
+    return row ? row.generation : null;
   }
 
-  generations(): GenerationRow[] {
+  loadProgress(): StoredProgress | null {
+    const core = this.db.prepare('SELECT state_json FROM core_state WHERE id = 1').get() as
+      | { state_json: string }
+      | undefined;
+    if (!core) return null;
+    const scheduler = this.db.prepare('SELECT state_json FROM scheduler_state WHERE id = 1').get() as
+      | { state_json: string }
+      | undefined;
+    try {
+      if (!scheduler)
+        throw new Error(
+          'the run was written by sparq 0.1 (generation scheduler, no scheduler state): finish or read it with sparq 0.1, or start a new run directory',
+        );
+      return {
+        core: parseCoreState(JSON.parse(core.state_json)),
+        scheduler: parseSchedulerState(JSON.parse(scheduler.state_json)),
+      };
+    } catch (err) {
+      throw new UserError(`cannot resume ${this.dir}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Epoch rows in order; the last may be partial (the run stopped inside it). */
+  generations(): EpochRow[] {
     return (
       this.db
         .prepare(
@@ -239,7 +247,7 @@ export class SqliteRunStore {
       generation: row.generation as number,
       startedAt: row.started_at as string,
       finishedAt: row.finished_at as string,
-      metrics: JSON.parse(row.metrics_json as string),
+      metrics: readMetrics(row.metrics_json as string),
     }));
   }
 
@@ -253,13 +261,13 @@ export class SqliteRunStore {
     return out;
   }
 
-  hasProblemText(textHash: string): boolean {
-    return this.stmt.hasTextHash!.get(textHash) !== undefined;
+  hasProblemText(textHash: string, beforeSeq: number): boolean {
+    return this.stmt.hasTextHash!.get(textHash, beforeSeq) !== undefined;
   }
 
-  getProblems(uids: string[]): ProblemRecord[] {
+  getProblems(uids: readonly string[]): ProblemRecord[] {
     if (uids.length === 0) return [];
-    const stmt = this.db.prepare('SELECT * FROM problems WHERE uid = ?');
+    const stmt = this.stmt.getProblem!;
     return uids
       .map((uid) => stmt.get(uid) as Row | undefined)
       .filter((r): r is Row => r !== undefined)
@@ -302,6 +310,9 @@ function migrate(db: Database.Database, dir: string): void {
 function problemRow(p: ProblemRecord, now: string): Row {
   return {
     uid: p.uid,
+    seq: p.seq,
+    truncated: p.truncated,
+    unverifiedReason: p.unverifiedReason,
     generation: p.generation,
     taskIndex: p.taskIndex,
     origin: p.origin,
@@ -342,6 +353,7 @@ export function rowToProblem(r: Row): ProblemRecord {
   const solveKeys = JSON.parse(r.solve_keys as string) as string[];
   return {
     uid: r.uid as string,
+    seq: (r.seq as number | null) ?? -1,
     generation: r.generation as number,
     taskIndex: r.task_index as number,
     origin: r.origin as ProblemRecord['origin'],
@@ -363,11 +375,13 @@ export function rowToProblem(r: Row): ProblemRecord {
     level: (r.level as string | null) ?? null,
     attempts: decodeAttempts(r.attempts_json as string, solveKeys),
     correct: r.correct as number,
+    truncated: (r.truncated as number | null) ?? 0,
     solveRate: (r.solve_rate as number | null) ?? null,
     majorityAnswer: (r.majority_answer as string | null) ?? null,
     majorityShare: (r.majority_share as number | null) ?? null,
     disputed: r.disputed === 1,
     verified: r.verified === 1,
+    unverifiedReason: (r.unverified_reason as ProblemRecord['unverifiedReason']) ?? null,
     quality: (r.quality as number | null) ?? null,
     solveKeys,
     solveParams: r.solve_params ? JSON.parse(r.solve_params as string) : null,
@@ -376,24 +390,50 @@ export function rowToProblem(r: Row): ProblemRecord {
   };
 }
 
-type PackedAttempt = [answer: string | null, correct: 0 | 1, rule: string, key: number, choice: number];
+/** [answer, correct, rule, index into solve_keys, choice, finish reason when not "stop", 0 when not counted]. */
+type PackedAttempt = [
+  answer: string | null,
+  correct: 0 | 1,
+  rule: string,
+  key: number,
+  choice: number,
+  finish?: string | null,
+  counted?: 0 | 1,
+];
 
 /** Attempts are stored inline with their problem: one row per attempt would mean 10^8 rows at paper scale. */
 function encodeAttempts(attempts: AttemptRecord[], keys: string[]): string {
   return JSON.stringify(
-    attempts.map(
-      (a): PackedAttempt => [a.answer, a.correct ? 1 : 0, a.rule, keys.indexOf(a.requestKey), a.choice],
-    ),
+    attempts.map((a): PackedAttempt => {
+      const packed: PackedAttempt = [a.answer, a.correct ? 1 : 0, a.rule, keys.indexOf(a.requestKey), a.choice];
+      if (a.finishReason !== 'stop' || !a.counted) packed.push(a.finishReason === 'stop' ? null : a.finishReason);
+      if (!a.counted) packed.push(0);
+      return packed;
+    }),
   );
 }
 
 function decodeAttempts(json: string, keys: string[]): AttemptRecord[] {
-  return (JSON.parse(json) as PackedAttempt[]).map(([answer, correct, rule, key, choice], idx) => ({
+  return (JSON.parse(json) as PackedAttempt[]).map(([answer, correct, rule, key, choice, finish, counted], idx) => ({
     idx,
     requestKey: keys[key] ?? '',
     choice,
     answer,
     correct: correct === 1,
     rule,
+    finishReason: finish ?? 'stop',
+    counted: counted !== 0,
   }));
+}
+
+/** Epoch metrics as written by `commit` (rows of sparq 0.1 lack the newer fields; they read as zero). */
+function readMetrics(json: string): EpochMetrics {
+  const m = JSON.parse(json) as Partial<EpochMetrics>;
+  return {
+    ...(m as EpochMetrics),
+    partial: m.partial ?? false,
+    truncatedAttempts: m.truncatedAttempts ?? 0,
+    allTruncated: m.allTruncated ?? 0,
+    spend: m.spend ?? {},
+  };
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { majorityVote, meanCorrect, passAtK, passKs } from '../../src/eval/estimators.js';
+import { majorityVote } from '../../src/answer/index.js';
+import { meanCorrect, passAtK, passKs } from '../../src/eval/estimators.js';
 import { computeBreakdowns, computeMetrics, metricColumns } from '../../src/eval/metrics.js';
 import type { EvalItem } from '../../src/eval/types.js';
 

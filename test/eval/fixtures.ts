@@ -1,6 +1,6 @@
 /** Eval files built from constructed verdicts, for compare, scaling and report tests. */
 import { writeFileSync } from 'node:fs';
-import { majorityVote } from '../../src/eval/estimators.js';
+import { majorityVote } from '../../src/answer/index.js';
 import { computeBreakdowns, computeMetrics } from '../../src/eval/metrics.js';
 import { serializeEvalFile } from '../../src/eval/serialize.js';
 import type { EvalFile, EvalItem } from '../../src/eval/types.js';

@@ -1,0 +1,146 @@
+/**
+ * The model gateway: the only way from sparq to a model. Every call goes through the request
+ * cache first (a request's key is a pure function of model, prompt and sampling parameters, so a
+ * stored response stands in for a repeat); on a miss it hands the request to a dispatcher, which
+ * sends it now (`OnlineDispatcher`: retry policy, concurrency limit, spend) or, in batch-file
+ * mode, defers it. A call asking for n choices of a backend without n>1 becomes n single-choice
+ * requests with seeds seed+i and the sample index in their keys.
+ *
+ * @example
+ * const gateway = new ModelGateway(new OnlineDispatcher(backend, retry, 64, ledger), store, ledger);
+ * const call = await gateway.call({ request, purpose: 'solve', templateRef: 'solve@1', priority: 17 });
+ * call.choices; // the choices, from the cache or the model
+ */
+import { requestKey } from '../../backends/request-key.js';
+import type { ChatChoice, ChatRequest, ChatResponse } from '../../backends/types.js';
+import type { CachedResponse } from '../../domain/records.js';
+import type { SpendLedger } from './ledger.js';
+
+/** Where responses are kept by key: the run store, or memory for a throwaway eval. */
+export interface ResponseCache {
+  getResponse(key: string): CachedResponse | undefined;
+  putResponse(response: CachedResponse): void;
+}
+
+/** Turns a request the cache could not answer into a response. */
+export interface Dispatcher {
+  readonly model: string;
+  readonly supportsN: boolean;
+  /** `priority`: lower goes first when requests wait for a slot (the scheduler passes the task number). */
+  dispatch(request: ChatRequest, priority: number, signal?: AbortSignal): Promise<ChatResponse>;
+}
+
+export interface CallSpec {
+  request: ChatRequest;
+  /** What the call is for (`mutate`, `label`, `solve`, `eval`), stored with the response. */
+  purpose: string;
+  templateRef: string | null;
+  priority?: number;
+  signal?: AbortSignal;
+}
+
+/** What one call cost, whether its responses came from the model now or from the cache. */
+export interface CallUsage {
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface ModelCall {
+  /** One key per request: one for n choices, or one per sample when split. */
+  keys: string[];
+  choices: ChatChoice[];
+  /** Where choice `i` came from: its request's key and its index in that response. */
+  origin(i: number): { key: string; choice: number };
+  usage: CallUsage;
+  fromCache: boolean;
+}
+
+interface OneResponse {
+  key: string;
+  choices: ChatChoice[];
+  promptTokens: number;
+  completionTokens: number;
+  fromCache: boolean;
+}
+
+export class ModelGateway {
+  constructor(
+    private readonly dispatcher: Dispatcher,
+    private readonly cache: ResponseCache,
+    private readonly ledger: SpendLedger,
+  ) {}
+
+  get model(): string {
+    return this.dispatcher.model;
+  }
+
+  async call(spec: CallSpec): Promise<ModelCall> {
+    const { request } = spec;
+    if (request.n <= 1 || this.dispatcher.supportsN) {
+      const one = await this.one(spec, request, null);
+      const key = one.key;
+      return {
+        keys: [key],
+        choices: one.choices,
+        origin: (i) => ({ key, choice: i }),
+        usage: { requests: 1, promptTokens: one.promptTokens, completionTokens: one.completionTokens },
+        fromCache: one.fromCache,
+      };
+    }
+    const parts = await Promise.all(
+      Array.from({ length: request.n }, (_, i) =>
+        this.one(spec, { ...request, n: 1, seed: (request.seed ?? 0) + i }, i),
+      ),
+    );
+    const keys = parts.map((p) => p.key);
+    return {
+      keys,
+      choices: parts.map((p) => p.choices[0]!),
+      origin: (i) => ({ key: keys[i]!, choice: 0 }),
+      usage: {
+        requests: parts.length,
+        promptTokens: parts.reduce((s, p) => s + p.promptTokens, 0),
+        completionTokens: parts.reduce((s, p) => s + p.completionTokens, 0),
+      },
+      fromCache: parts.every((p) => p.fromCache),
+    };
+  }
+
+  private async one(spec: CallSpec, request: ChatRequest, sample: number | null): Promise<OneResponse> {
+    const key = requestKey(this.dispatcher.model, request, sample);
+    const cached = this.cache.getResponse(key);
+    if (cached) {
+      this.ledger.cacheHit();
+      return {
+        key,
+        choices: cached.choices,
+        promptTokens: cached.promptTokens,
+        completionTokens: cached.completionTokens,
+        fromCache: true,
+      };
+    }
+    const started = performance.now();
+    const response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal);
+    const { promptTokens, completionTokens } = response.usage;
+    this.cache.putResponse({
+      key,
+      purpose: spec.purpose,
+      model: this.dispatcher.model,
+      templateRef: spec.templateRef,
+      params: {
+        n: request.n,
+        temperature: request.temperature,
+        topP: request.topP,
+        maxTokens: request.maxTokens,
+        seed: request.seed,
+        sample,
+      },
+      choices: response.choices,
+      promptTokens,
+      completionTokens,
+      latencyMs: Math.round(performance.now() - started),
+    });
+    return { key, choices: response.choices, promptTokens, completionTokens, fromCache: false };
+  }
+}

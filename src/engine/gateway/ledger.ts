@@ -1,0 +1,71 @@
+/**
+ * What a process spent on the model, counted from each call as it happens (never by
+ * subtracting a backend's cumulative counters). The scheduler drains it into every commit, so
+ * the totals in the run store grow with the work they paid for.
+ */
+import type { FaultKind } from '../../backends/types.js';
+
+export interface Spend {
+  /** Requests that reached the backend and came back with a response. */
+  requestsSent: number;
+  /** Requests answered from the run's cache instead. */
+  cacheHits: number;
+  /** Attempts that failed and were tried again. */
+  retries: number;
+  /** Requests that failed for good. */
+  failures: number;
+  promptTokens: number;
+  completionTokens: number;
+  /** Failed attempts by kind. */
+  faults: Partial<Record<FaultKind, number>>;
+}
+
+export function emptySpend(): Spend {
+  return {
+    requestsSent: 0,
+    cacheHits: 0,
+    retries: 0,
+    failures: 0,
+    promptTokens: 0,
+    completionTokens: 0,
+    faults: {},
+  };
+}
+
+export class SpendLedger {
+  private pending = emptySpend();
+  private readonly total = emptySpend();
+
+  sent(promptTokens: number, completionTokens: number): void {
+    for (const s of [this.pending, this.total]) {
+      s.requestsSent++;
+      s.promptTokens += promptTokens;
+      s.completionTokens += completionTokens;
+    }
+  }
+
+  cacheHit(): void {
+    this.pending.cacheHits++;
+    this.total.cacheHits++;
+  }
+
+  fault(kind: FaultKind, retried: boolean): void {
+    for (const s of [this.pending, this.total]) {
+      s.faults[kind] = (s.faults[kind] ?? 0) + 1;
+      if (retried) s.retries++;
+      else s.failures++;
+    }
+  }
+
+  /** Everything since the last drain. */
+  drain(): Spend {
+    const out = this.pending;
+    this.pending = emptySpend();
+    return out;
+  }
+
+  /** Everything this process spent. */
+  totals(): Spend {
+    return { ...this.total, faults: { ...this.total.faults } };
+  }
+}

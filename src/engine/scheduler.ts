@@ -1,0 +1,520 @@
+/**
+ * The scheduler keeps the model busy and the run exact. It decides when to ask the QD core for a
+ * task, when to tell it an outcome and when to commit.
+ *
+ * - A window of at most W live tasks (asked, not yet told). Task i is asked against the archive
+ *   as it stood once tasks 0..i-W were told (`askAt(i)`), so a proposal never depends on timing.
+ *   As soon as a task's turn comes it is asked and started; its requests wait for a slot in the
+ *   gateway by task number, oldest first.
+ * - Outcomes are told to the core strictly in task order: a task that finishes early waits for
+ *   the ones before it. Its duplicate check and archive placement happen then.
+ * - The told prefix is committed in small transactions (every N tasks or T seconds, and at the
+ *   end of every epoch) together with the core state and the proposals already asked but not yet
+ *   told. A run killed at any moment resumes at its last commit, re-asks nothing, replays
+ *   finished requests from the cache, and ends with the same pool as an uninterrupted run.
+ * - `steady` asks each task as soon as the window allows; `generations` asks a whole epoch at
+ *   once, when the previous epoch has been told (the barrier scheduler of sparq 0.1).
+ * - Budgets are decided on the told prefix (plus what is asked and still open), so they also
+ *   stop at the same task whatever the timing; the run stops asking and finishes what is open.
+ */
+import { setMaxListeners } from 'node:events';
+import type { Logger } from 'pino';
+import { generationMetrics, newTally, tallyOutcome } from '../core/metrics.js';
+import type { QDCore } from '../core/qd-core.js';
+import { cellKey } from '../core/cells.js';
+import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
+import { type MutationTaskSpec, mutationPlace, type SchedulerState, type TaskSpec } from '../domain/tasks.js';
+import type { SeedProblem } from '../seeds/load.js';
+import type { EpochMetrics, PrefixCommit, RunStore, StoredProgress } from '../storage/run-store.js';
+import type { SpendLedger } from './gateway/ledger.js';
+import { DUPLICATE_DETAIL, rejection, type TaskPipeline, type TaskResult } from './pipeline.js';
+import type { ProgressReporter } from './progress.js';
+
+export type SchedulerKind = 'steady' | 'generations';
+
+export interface SchedulerSettings {
+  kind: SchedulerKind;
+  window: number;
+  /** Set by the user: it overrides the window a resumed run started with. */
+  windowExplicit: boolean;
+  commitTasks: number;
+  commitMs: number;
+  batchSize: number;
+  budget: { generations: number | null; problems: number | null; requests: number | null; tokens: number | null };
+}
+
+export interface SchedulerDeps {
+  store: RunStore;
+  core: QDCore;
+  pipeline: TaskPipeline;
+  /** The run's seeds, in task order (task i < seeds.length evaluates seed i). */
+  seeds: readonly SeedProblem[];
+  ledger: SpendLedger;
+  settings: SchedulerSettings;
+  progress: ProgressReporter;
+  logger: Logger;
+  /** Where the last commit left the run; null for a new run. */
+  resumeFrom: StoredProgress | null;
+  /** Requests in flight right now, for the progress line. */
+  inFlight?: () => number;
+  signal?: AbortSignal;
+}
+
+export interface RunResult {
+  /** Epochs completed by this process. */
+  generationsRun: number;
+  lastGeneration: number | null;
+  stoppedBy: string;
+  told: number;
+}
+
+/** Totals of the told prefix that budgets are decided on (requests and tokens as the tasks used them). */
+interface ToldTotals {
+  generated: number;
+  requests: number;
+  tokens: number;
+}
+
+export class Scheduler {
+  private readonly s: SchedulerSettings;
+  private readonly seedTasks: number;
+  private readonly window: number;
+  private told: number;
+  /** Next task number to ask. */
+  private next: number;
+  /** Asked and not yet told, by task number. */
+  private readonly open = new Map<number, TaskSpec>();
+  /** Finished and waiting for their turn to be told. */
+  private readonly finished = new Map<number, TaskResult>();
+  /** Told and not yet committed. */
+  private buffer: { problems: ProblemRecord[]; rejections: RejectionRecord[]; epochs: PrefixCommit['epochs'] } = {
+    problems: [],
+    rejections: [],
+    epochs: [],
+  };
+  private readonly bufferedByUid = new Map<string, ProblemRecord>();
+  /** Text hash -> first task number among told problems not yet committed. */
+  private readonly bufferedHashes = new Map<string, number>();
+  private counters: Record<string, number> = {};
+  private committedTold: number;
+  private lastCommitAt = Date.now();
+  private epoch: SchedulerState['epoch'];
+  private lastEpochEnd = Date.now();
+  private readonly totals: ToldTotals;
+  private asking = true;
+  private stoppedBy: string | null = null;
+  private failure: unknown = null;
+  private generationsRun = 0;
+  private lastGeneration: number | null;
+  private lastVerifiedShare = 0;
+  private readonly controller = new AbortController();
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly deps: SchedulerDeps) {
+    this.s = deps.settings;
+    this.seedTasks = deps.seeds.length;
+    const resume = deps.resumeFrom?.scheduler;
+    if (resume && resume.seedTasks !== this.seedTasks)
+      throw new Error(
+        `the run started with ${resume.seedTasks} seed tasks but its seed settings now give ${this.seedTasks}: resume with the seed file and seeds.sample it started with`,
+      );
+    this.window = resume && !this.s.windowExplicit ? resume.window : this.s.window;
+    this.told = deps.core.told;
+    if (resume && resume.told !== this.told)
+      throw new Error(`the stored core state (${this.told} told) and scheduler state (${resume.told}) disagree`);
+    this.committedTold = this.told;
+    for (const spec of resume?.open ?? []) this.open.set(spec.seq, spec);
+    this.next = Math.max(this.told, ...[...this.open.keys()].map((k) => k + 1));
+    this.epoch = resume?.epoch ?? newTally(0, new Date().toISOString());
+    const c = deps.store.counters();
+    this.totals = {
+      generated: c.generated_problems ?? 0,
+      requests: c.task_requests ?? 0,
+      tokens: (c.task_prompt_tokens ?? 0) + (c.task_completion_tokens ?? 0),
+    };
+    const epochs = deps.store.generations();
+    const lastComplete = epochs.filter((e) => !e.metrics.partial).at(-1);
+    this.lastGeneration = lastComplete?.generation ?? null;
+    setMaxListeners(0, this.controller.signal);
+  }
+
+  /** The live window this run asks with (fixed when the run started). */
+  get windowSize(): number {
+    return this.window;
+  }
+
+  async run(): Promise<RunResult> {
+    const outer = this.deps.signal;
+    const onAbort = () => this.fail(outer?.reason ?? new Error('interrupted'));
+    outer?.addEventListener('abort', onAbort, { once: true });
+    if (outer?.aborted) onAbort();
+    const ticker = setInterval(() => this.tick(), 250);
+    try {
+      // Tasks asked before the last commit and not yet told are started again, in order.
+      for (const spec of [...this.open.values()].sort((a, b) => a.seq - b.seq)) this.start(spec);
+      this.askMore();
+      while (this.failure === null && (this.open.size > 0 || this.asking)) {
+        if (this.open.size === 0 && this.asking) {
+          // Nothing live and nothing could be asked: no parent exists and none will.
+          this.stop('no parents to mutate (no seed was evaluated)');
+          break;
+        }
+        await new Promise<void>((resolve) => {
+          this.wake = resolve;
+        });
+        this.wake = null;
+        this.tellReady();
+        this.maybeCommit();
+      }
+    } finally {
+      clearInterval(ticker);
+      outer?.removeEventListener('abort', onAbort);
+    }
+    // Everything told is complete and safe to keep, whether the run ended or failed.
+    this.flushEpoch();
+    this.commit();
+    if (this.failure !== null) throw this.failure;
+    const stoppedBy = this.stoppedBy ?? 'done';
+    this.deps.logger.info({ stoppedBy, told: this.told }, 'run finished');
+    return { generationsRun: this.generationsRun, lastGeneration: this.lastGeneration, stoppedBy, told: this.told };
+  }
+
+  // --- asking ------------------------------------------------------------------------------------
+
+  /** The told count at which task `seq` is asked. */
+  private askAt(seq: number): number {
+    if (this.s.kind === 'generations') {
+      if (seq < this.seedTasks) return 0;
+      const { generation } = mutationPlace(seq, this.seedTasks, this.s.batchSize);
+      return this.seedTasks + (generation - 1) * this.s.batchSize;
+    }
+    return Math.max(0, seq - this.window + 1);
+  }
+
+  private askMore(): void {
+    while (this.asking && this.failure === null && this.askAt(this.next) <= this.told) {
+      const seq = this.next;
+      if (seq < this.seedTasks) {
+        this.next++;
+        this.start({ kind: 'seed', seq, seedIndex: seq });
+        continue;
+      }
+      const stop = this.budgetReached(seq);
+      if (stop) {
+        // Problem, request and token budgets count what is still open; once it is told, asking may resume.
+        if (stop.final) this.stop(stop.reason);
+        else if (this.open.size === 0) this.stop(stop.reason);
+        return;
+      }
+      // While no seed is told, a mutation has no parent: it waits for the first one.
+      const fallback = this.deps.seeds.slice(0, Math.min(this.told, this.seedTasks)).map((s) => `seed:${s.id}`);
+      const task = this.deps.core.ask(seq, fallback);
+      if (!task) return;
+      this.next++;
+      this.start({
+        kind: 'mutate',
+        ...task,
+        ...mutationPlace(seq, this.seedTasks, this.s.batchSize),
+        askedAt: this.told,
+      });
+    }
+  }
+
+  private budgetReached(seq: number): { reason: string; final: boolean } | null {
+    const { budget } = this.s;
+    const { generation } = mutationPlace(seq, this.seedTasks, this.s.batchSize);
+    if (budget.generations !== null && generation > budget.generations)
+      return { reason: `budget.generations (${budget.generations})`, final: true };
+    const openMutations = [...this.open.values()].filter((t) => t.kind === 'mutate').length;
+    if (budget.problems !== null && this.totals.generated + openMutations >= budget.problems)
+      return { reason: `budget.problems (${budget.problems})`, final: false };
+    // Open tasks are expected to cost what told tasks cost on average.
+    const perTask = this.told > 0 ? 1 / this.told : 0;
+    const expect = (spent: number) => spent + this.open.size * spent * perTask;
+    if (budget.requests !== null && expect(this.totals.requests) >= budget.requests)
+      return { reason: `budget.requests (${budget.requests})`, final: false };
+    if (budget.tokens !== null && expect(this.totals.tokens) >= budget.tokens)
+      return { reason: `budget.tokens (${budget.tokens})`, final: false };
+    return null;
+  }
+
+  private stop(reason: string): void {
+    this.asking = false;
+    this.stoppedBy ??= reason;
+  }
+
+  private start(spec: TaskSpec): void {
+    this.open.set(spec.seq, spec);
+    const signal = this.controller.signal;
+    const run =
+      spec.kind === 'seed'
+        ? this.deps.pipeline.runSeed(spec, this.deps.seeds[spec.seedIndex]!, signal)
+        : this.runMutation(spec, signal);
+    run.then(
+      (result) => {
+        this.finished.set(spec.seq, result);
+        if (spec.seq === this.told) this.wake?.();
+      },
+      (err: unknown) => this.fail(err),
+    );
+  }
+
+  private runMutation(spec: MutationTaskSpec, signal: AbortSignal): Promise<TaskResult> {
+    // The duplicate check sees the pool as it stood when the task was asked: told tasks < askedAt.
+    const before = spec.askedAt;
+    return this.deps.pipeline.runMutation(
+      spec,
+      this.parentRecords(spec),
+      (hash) =>
+        (this.bufferedHashes.get(hash) ?? Number.POSITIVE_INFINITY) < before ||
+        this.deps.store.hasProblemText(hash, before),
+      signal,
+    );
+  }
+
+  private parentRecords(spec: MutationTaskSpec): ProblemRecord[] {
+    const missing = spec.parents.filter((p) => !this.bufferedByUid.has(p.uid)).map((p) => p.uid);
+    const stored = new Map(this.deps.store.getProblems(missing).map((p) => [p.uid, p]));
+    return spec.parents.map((p) => {
+      const record = this.bufferedByUid.get(p.uid) ?? stored.get(p.uid);
+      if (!record) throw new Error(`parent ${p.uid} of task ${spec.seq} is not in the pool: the run database is inconsistent`);
+      return record;
+    });
+  }
+
+  private fail(err: unknown): void {
+    if (this.failure !== null) return;
+    this.failure = err;
+    this.asking = false;
+    this.controller.abort(err);
+    this.wake?.();
+  }
+
+  // --- telling -----------------------------------------------------------------------------------
+
+  /**
+   * Tells every finished task whose turn has come. Asking follows each single tell, so a task is
+   * always asked at the first told count its rule allows, whatever else has finished meanwhile.
+   */
+  private tellReady(): void {
+    for (;;) {
+      const result = this.finished.get(this.told);
+      if (!result) return;
+      this.finished.delete(this.told);
+      const spec = this.open.get(this.told)!;
+      this.open.delete(this.told);
+      this.tell(spec, result);
+      this.askMore();
+    }
+  }
+
+  private tell(spec: TaskSpec, result: TaskResult): void {
+    const seq = spec.seq;
+    let outcome = result;
+    if (outcome.kind === 'problem' && spec.kind === 'mutate') {
+      const hash = outcome.record.textHash;
+      // Written by an earlier task still open when this one was asked: the later one is the duplicate.
+      if (this.bufferedHashes.has(hash) || this.deps.store.hasProblemText(hash, seq)) {
+        outcome = {
+          kind: 'rejection',
+          usage: outcome.usage,
+          record: rejection(
+            spec,
+            outcome.record.uid,
+            this.parentRecords(spec),
+            'duplicate',
+            DUPLICATE_DETAIL,
+            outcome.rawOutput,
+            outcome.record.mutateKey,
+          ),
+        };
+      }
+    }
+    const parents = spec.kind === 'mutate' ? spec.parents : [];
+    const usage = outcome.usage;
+    this.add('task_requests', usage.requests);
+    this.add('task_prompt_tokens', usage.promptTokens);
+    this.add('task_completion_tokens', usage.completionTokens);
+    this.totals.requests += usage.requests;
+    this.totals.tokens += usage.promptTokens + usage.completionTokens;
+    const u = this.epoch.usage;
+    u.requests += usage.requests;
+    u.promptTokens += usage.promptTokens;
+    u.completionTokens += usage.completionTokens;
+
+    if (outcome.kind === 'rejection') {
+      this.deps.core.tell(seq, { uid: outcome.record.uid, parents, problem: null });
+      this.buffer.rejections.push(outcome.record);
+      this.add(`rejected_${outcome.record.reason}`, 1);
+      tallyOutcome(this.epoch, null, null);
+    } else {
+      const p = outcome.record;
+      const placement = this.deps.core.tell(seq, {
+        uid: p.uid,
+        parents,
+        problem: {
+          text: p.problem,
+          measures: { subject: p.subject, skill: p.skill, solveRate: p.solveRate ?? 0, verified: p.verified },
+        },
+      });
+      p.cell = placement.cell ? cellKey(placement.cell) : null;
+      p.quality = placement.quality;
+      p.archiveStatus = placement.status;
+      this.buffer.problems.push(p);
+      this.bufferedByUid.set(p.uid, p);
+      if (!this.bufferedHashes.has(p.textHash)) this.bufferedHashes.set(p.textHash, seq);
+      if (p.skill === 'other') this.add('unknown_labels', 1);
+      this.add('truncated_attempts', p.truncated);
+      if (p.unverifiedReason === 'all_truncated') this.add('all_truncated', 1);
+      if (p.origin !== 'seed') {
+        this.totals.generated++;
+        this.add('generated_problems', 1);
+      }
+      tallyOutcome(
+        this.epoch,
+        { solveRate: p.solveRate, verified: p.verified, disputed: p.disputed, truncated: p.truncated },
+        placement.status,
+      );
+    }
+    this.told = seq + 1;
+    if (this.told === this.epochEnd(this.epoch.generation)) this.closeEpoch();
+  }
+
+  private add(name: string, value: number): void {
+    if (value !== 0) this.counters[name] = (this.counters[name] ?? 0) + value;
+  }
+
+  // --- epochs ------------------------------------------------------------------------------------
+
+  /** The task number just after epoch `generation`. */
+  private epochEnd(generation: number): number {
+    return this.seedTasks + generation * this.s.batchSize;
+  }
+
+  private epochMetrics(partial: boolean): EpochMetrics {
+    const m = generationMetrics(this.epoch, this.deps.core.stats(), this.deps.core.distinctSkills());
+    return {
+      ...m,
+      partial,
+      spend: {
+        requests: this.epoch.usage.requests,
+        prompt_tokens: this.epoch.usage.promptTokens,
+        completion_tokens: this.epoch.usage.completionTokens,
+      },
+      seconds: (Date.now() - this.lastEpochEnd) / 1000,
+      // Memory of the orchestrator, so long runs can be watched for growth.
+      rssMb: Math.round(process.memoryUsage().rss / 2 ** 20),
+      peakRssMb: Math.round(process.resourceUsage().maxRSS / 2 ** 10),
+      heapUsedMb: Math.round(process.memoryUsage().heapUsed / 2 ** 20),
+    };
+  }
+
+  private closeEpoch(): void {
+    const metrics = this.epochMetrics(false);
+    this.buffer.epochs.push({ generation: this.epoch.generation, startedAt: this.epoch.startedAt, metrics });
+    this.lastGeneration = this.epoch.generation;
+    this.lastVerifiedShare = metrics.verifiedShare;
+    this.generationsRun++;
+    this.lastEpochEnd = Date.now();
+    this.epoch = newTally(this.epoch.generation + 1, new Date().toISOString());
+    this.commit();
+    this.deps.progress.line(
+      `generation ${metrics.generation}: ${metrics.evaluated} problems (${(metrics.verifiedShare * 100).toFixed(0)}% verified), ${metrics.rejected} rejected, ` +
+        `coverage ${(metrics.coverage * 100).toFixed(1)}%, QD-score ${metrics.qdScore.toFixed(2)}, mean elite quality ${metrics.meanQuality.toFixed(3)}`,
+    );
+    this.deps.logger.info({ event: 'generation', ...metrics }, 'generation committed');
+  }
+
+  /** A run that stops inside an epoch records what it has so far; a resume rewrites the row. */
+  private flushEpoch(): void {
+    if (this.epoch.evaluated + this.epoch.rejected === 0) return;
+    this.buffer.epochs.push({
+      generation: this.epoch.generation,
+      startedAt: this.epoch.startedAt,
+      metrics: this.epochMetrics(true),
+    });
+  }
+
+  // --- commits -----------------------------------------------------------------------------------
+
+  private maybeCommit(): void {
+    const due =
+      this.told - this.committedTold >= this.s.commitTasks ||
+      (this.told > this.committedTold && Date.now() - this.lastCommitAt >= this.s.commitMs);
+    if (due) this.commit();
+  }
+
+  private commit(): void {
+    const spend = this.deps.ledger.drain();
+    const counters = { ...this.counters };
+    const add = (k: string, v: number) => {
+      if (v !== 0) counters[k] = (counters[k] ?? 0) + v;
+    };
+    add('requests_sent', spend.requestsSent);
+    add('cache_hits', spend.cacheHits);
+    add('retries', spend.retries);
+    add('failures', spend.failures);
+    add('prompt_tokens', spend.promptTokens);
+    add('completion_tokens', spend.completionTokens);
+    for (const [kind, n] of Object.entries(spend.faults)) add(`fault_${kind}`, n ?? 0);
+    const open = [...this.open.values()]
+      .filter((t): t is MutationTaskSpec => t.kind === 'mutate')
+      .sort((a, b) => a.seq - b.seq);
+    this.deps.store.commit({
+      ...this.buffer,
+      coreState: this.deps.core.state(),
+      scheduler: {
+        version: 1,
+        told: this.told,
+        seedTasks: this.seedTasks,
+        window: this.window,
+        open,
+        epoch: this.epoch,
+      },
+      counters,
+    });
+    this.buffer = { problems: [], rejections: [], epochs: [] };
+    this.bufferedByUid.clear();
+    this.bufferedHashes.clear();
+    this.counters = {};
+    this.committedTold = this.told;
+    this.lastCommitAt = Date.now();
+  }
+
+  // --- progress ----------------------------------------------------------------------------------
+
+  private readonly rate: { t: number; told: number }[] = [];
+
+  private tick(): void {
+    this.maybeCommitFromTimer();
+    const now = Date.now();
+    this.rate.push({ t: now, told: this.told });
+    while (this.rate.length > 2 && now - this.rate[0]!.t > 60_000) this.rate.shift();
+    const first = this.rate[0]!;
+    const perSecond = now > first.t ? ((this.told - first.told) * 1000) / (now - first.t) : 0;
+    const budget = this.s.budget.generations;
+    const remaining = budget === null ? null : Math.max(0, this.epochEnd(budget) - this.told);
+    const stats = this.deps.core.stats();
+    const generation = this.epoch.generation;
+    const start = generation === 0 ? 0 : this.epochEnd(generation - 1);
+    const end = this.epochEnd(generation);
+    this.deps.progress.update({
+      generation,
+      lastGeneration: this.s.budget.generations,
+      tasksDone: this.told - start,
+      tasksTotal: end - start,
+      problems: this.totals.generated + Math.min(this.told, this.seedTasks),
+      requestsSent: this.deps.ledger.totals().requestsSent,
+      verifiedShare: this.lastVerifiedShare,
+      coverage: stats.coverage,
+      liveTasks: this.open.size,
+      inFlight: this.deps.inFlight?.() ?? null,
+      etaSeconds: remaining === null || perSecond <= 0 ? null : remaining / perSecond,
+    });
+  }
+
+  private maybeCommitFromTimer(): void {
+    // Commits happen on the main loop; the timer only wakes it when one is due.
+    if (this.told > this.committedTold && Date.now() - this.lastCommitAt >= this.s.commitMs) this.wake?.();
+  }
+}

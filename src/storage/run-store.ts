@@ -1,0 +1,74 @@
+/**
+ * The run store port: everything the scheduler writes and reads, typed. SQLite
+ * (`SqliteRunStore`) is the implementation; nothing outside src/storage/ writes SQL against a
+ * run (curation's analysis queries use their own read-only connection).
+ *
+ * Write side: responses by request key (the resume cache), and commits of a told prefix of the
+ * task sequence, each atomic: its problems and rejections, rewritten epoch rows, the core state,
+ * the scheduler state and counter increments. After a crash a run is exactly at its last commit.
+ */
+import type { CoreState } from '../core/qd-core.js';
+import type { GenerationMetrics } from '../core/metrics.js';
+import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
+import type { SchedulerState } from '../domain/tasks.js';
+import type { ResponseCache } from '../engine/gateway/gateway.js';
+
+/** An epoch's metrics as stored: the archive metrics plus what the epoch cost and took. */
+export interface EpochMetrics extends GenerationMetrics {
+  /** The run stopped inside this epoch; the row is rewritten when a resume completes it. */
+  partial: boolean;
+  /** Spend of the requests this process sent while the epoch was open (see `counters`). */
+  spend: Record<string, number>;
+  seconds: number;
+  rssMb: number;
+  peakRssMb: number;
+  heapUsedMb: number;
+}
+
+export interface EpochRow {
+  generation: number;
+  startedAt: string;
+  finishedAt: string;
+  metrics: EpochMetrics;
+}
+
+export interface PrefixCommit {
+  problems: ProblemRecord[];
+  rejections: RejectionRecord[];
+  epochs: Omit<EpochRow, 'finishedAt'>[];
+  coreState: CoreState;
+  scheduler: SchedulerState;
+  /** Counter increments (spend, faults, rejection reasons) to add atomically with the prefix. */
+  counters: Record<string, number>;
+}
+
+/** Where a run resumes from: the state of its last commit. */
+export interface StoredProgress {
+  core: CoreState;
+  scheduler: SchedulerState;
+}
+
+export interface ConfigSnapshot {
+  configJson: string;
+  configHash: string;
+  sparqVersion: string;
+  createdAt: string;
+}
+
+export interface RunStore extends ResponseCache {
+  getMeta(key: string): string | undefined;
+  setMeta(key: string, value: string): void;
+  saveConfigSnapshot(configJson: string, configHash: string, sparqVersion: string): void;
+  latestConfig(): ConfigSnapshot | undefined;
+  /** Writes buffered responses now. */
+  flush(): void;
+  commit(commit: PrefixCommit): void;
+  /** Null for a run that has committed nothing yet. */
+  loadProgress(): StoredProgress | null;
+  getProblems(uids: readonly string[]): ProblemRecord[];
+  /** Whether a problem with this text hash was told before task `beforeSeq`. */
+  hasProblemText(textHash: string, beforeSeq: number): boolean;
+  generations(): EpochRow[];
+  counters(): Record<string, number>;
+  close(): void;
+}
