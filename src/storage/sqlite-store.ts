@@ -10,6 +10,7 @@ import Database from 'better-sqlite3';
 import type { AttemptRecord, CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
 import { UserError } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { RunQueries } from './run-queries.js';
 
 export const DB_FILE = 'sparq.db';
 
@@ -35,6 +36,8 @@ type Row = Record<string, unknown>;
 
 export class SqliteRunStore {
   readonly db: Database.Database;
+  /** The read-side queries of status and report. */
+  readonly queries: RunQueries;
   private readonly pending = new Map<string, CachedResponse>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly stmt: Record<string, Database.Statement>;
@@ -44,6 +47,7 @@ export class SqliteRunStore {
     db: Database.Database,
   ) {
     this.db = db;
+    this.queries = new RunQueries(db);
     this.stmt = {
       getResponse: db.prepare('SELECT * FROM requests WHERE key = ?'),
       putResponse: db.prepare(
