@@ -35,23 +35,36 @@ export interface RunStatus {
   failures: number;
 }
 
-function groupCount(store: SqliteRunStore, sql: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const row of store.db.prepare(sql).all() as { k: string; n: number }[]) out[row.k] = row.n;
-  return out;
+/**
+ * The metrics of the last committed generation. Untyped in the store today (JSON of
+ * `GenerationMetrics`): the one place status reads them, to type when the store does.
+ */
+function lastGenerationMetrics(store: SqliteRunStore): {
+  generation: number;
+  finishedAt: string;
+  metrics: GenerationMetrics;
+} | null {
+  const generations = store.generations();
+  const last = generations[generations.length - 1];
+  return last
+    ? {
+        generation: last.generation,
+        finishedAt: last.finishedAt,
+        metrics: last.metrics as GenerationMetrics & Record<string, unknown>,
+      }
+    : null;
 }
 
 export function readRunStatus(store: SqliteRunStore): RunStatus {
-  const generations = store.generations();
-  const last = generations[generations.length - 1];
-  const m = last?.metrics as (GenerationMetrics & Record<string, unknown>) | undefined;
+  const last = lastGenerationMetrics(store);
+  const m = last?.metrics;
   const counters = store.counters();
   const config = store.latestConfig();
-  const flags = store.db
-    .prepare(
-      'SELECT COUNT(*) AS total, COALESCE(SUM(verified), 0) AS verified, COALESCE(SUM(disputed), 0) AS disputed FROM problems',
-    )
-    .get() as { total: number; verified: number; disputed: number };
+  const flags = store.queries.problemTotals();
+  const byOrigin: Record<string, number> = {};
+  for (const { origin, count } of store.queries.problemsByOrigin()) byOrigin[origin] = count;
+  const byReason: Record<string, number> = {};
+  for (const { reason, count } of store.queries.rejectionsByReason()) byReason[reason] = count;
   const faults: Record<string, number> = {};
   for (const [k, v] of Object.entries(counters))
     if (k.startsWith('fault_')) faults[k.slice('fault_'.length)] = v;
@@ -66,20 +79,14 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
     lastCommittedAt: last?.finishedAt ?? null,
     problems: {
       total: flags.total,
-      byOrigin: groupCount(
-        store,
-        'SELECT origin AS k, COUNT(*) AS n FROM problems GROUP BY origin ORDER BY origin',
-      ),
+      byOrigin,
       verified: flags.verified,
       disputed: flags.disputed,
       unverified: flags.total - flags.verified,
     },
     rejections: {
       total: store.count('rejections'),
-      byReason: groupCount(
-        store,
-        'SELECT reason AS k, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC',
-      ),
+      byReason,
     },
     archive: m
       ? {

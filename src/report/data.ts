@@ -95,20 +95,9 @@ export function collectReportData(
   const maxSamples = options.maxSamples ?? 60;
   const snapshot = store.latestConfig();
   const config = snapshot ? (JSON.parse(snapshot.configJson) as SparqConfig) : null;
-  const allGenerations = store
-    .generations()
-    .map((g) => ({ ...(g.metrics as unknown as GenerationPoint), generation: g.generation }));
-  const coreRow = store.db.prepare('SELECT state_json FROM core_state WHERE id = 1').get() as
-    | { state_json: string }
-    | undefined;
-  const archive = coreRow ? (JSON.parse(coreRow.state_json) as { archive: ArchiveState }).archive : null;
-
-  const totals = store.db
-    .prepare(
-      `SELECT COUNT(*) AS problems, COALESCE(SUM(origin = 'seed'), 0) AS seeds, COALESCE(SUM(verified), 0) AS verified,
-              COALESCE(SUM(disputed), 0) AS disputed FROM problems`,
-    )
-    .get() as { problems: number; seeds: number; verified: number; disputed: number };
+  const allGenerations = generationPoints(store);
+  const archive = archiveState(store);
+  const totals = store.queries.problemTotals();
 
   return {
     dir,
@@ -120,15 +109,38 @@ export function collectReportData(
     generationsTotal: allGenerations.length,
     cells: cellSummaries(archive, config),
     operators: operatorSummaries(store),
-    rejectionReasons: store.db
-      .prepare('SELECT reason, COUNT(*) AS count FROM rejections GROUP BY reason ORDER BY count DESC')
-      .all() as { reason: string; count: number }[],
-    totals: { ...totals, rejected: store.count('rejections') },
+    rejectionReasons: store.queries.rejectionsByReason(),
+    totals: {
+      problems: totals.total,
+      seeds: totals.seeds,
+      verified: totals.verified,
+      disputed: totals.disputed,
+      rejected: store.count('rejections'),
+    },
     counters: store.counters(),
     samples: archive ? samples(store, archive, maxSamples, options.lineageDepth ?? 6) : [],
     evals: readJsonFiles([...(options.evalFiles ?? []), ...jsonFilesIn(join(dir, 'evals'))]),
     scaling: readJsonFiles([...(options.scalingFiles ?? []), ...jsonFilesIn(join(dir, 'scaling'))]),
   };
+}
+
+/**
+ * The metrics of every committed generation. Untyped in the store today (JSON of
+ * `GenerationMetrics`): the one place the report reads them, to type when the store does.
+ */
+function generationPoints(store: SqliteRunStore): GenerationPoint[] {
+  return store
+    .generations()
+    .map((g) => ({ ...(g.metrics as unknown as GenerationPoint), generation: g.generation }));
+}
+
+/**
+ * The archive in the core state of the last committed generation (null before generation 0).
+ * Untyped in the store today: the one place the report reads it, to type when the store does.
+ */
+function archiveState(store: SqliteRunStore): ArchiveState | null {
+  const last = store.lastGeneration();
+  return last ? (last.coreState as { archive: ArchiveState }).archive : null;
 }
 
 function cellSummaries(archive: ArchiveState | null, config: SparqConfig | null): CellSummary[] {
@@ -170,27 +182,16 @@ function operatorSummaries(store: SqliteRunStore): OperatorSummary[] {
     }
     return o;
   };
-  for (const row of store.db
-    .prepare(
-      `SELECT origin, archive_status AS status, verified, COUNT(*) AS n FROM problems WHERE origin != 'seed' GROUP BY origin, archive_status, verified`,
-    )
-    .all() as {
-    origin: string;
-    status: 'NEW' | 'IMPROVED' | 'NOT_ADDED' | null;
-    verified: number;
-    n: number;
-  }[]) {
-    const o = get(row.origin);
-    o.tasks += row.n;
-    if (row.status) o[row.status] += row.n;
-    else if (row.verified === 0) o.unverified += row.n;
-  }
-  for (const row of store.db
-    .prepare('SELECT operator, COUNT(*) AS n FROM rejections GROUP BY operator')
-    .all() as { operator: string; n: number }[]) {
+  for (const row of store.queries.operatorOutcomes()) {
     const o = get(row.operator);
-    o.tasks += row.n;
-    o.rejected += row.n;
+    o.tasks += row.count;
+    if (row.status) o[row.status] += row.count;
+    else if (!row.verified) o.unverified += row.count;
+  }
+  for (const row of store.queries.rejectionsByOperator()) {
+    const o = get(row.operator);
+    o.tasks += row.count;
+    o.rejected += row.count;
   }
   return [...ops.values()].sort((a, b) => a.operator.localeCompare(b.operator));
 }
@@ -205,35 +206,16 @@ function samples(store: SqliteRunStore, archive: ArchiveState, max: number, dept
     .sort((a, b) => b.elite.quality - a.elite.quality || a.cell.localeCompare(b.cell))
     .slice(0, max);
   const records = new Map(store.getProblems(best.map((b) => b.elite.uid)).map((p) => [p.uid, p]));
-  const byUid = store.db.prepare(
-    'SELECT uid, origin, generation, solve_rate, problem, parent_uids FROM problems WHERE uid = ?',
-  );
   return best.flatMap(({ cell, elite }) => {
     const record = records.get(elite.uid);
     if (!record) return [];
-    const lineage: LineageStep[] = [];
-    let parent = record.parentUids[0];
-    while (parent && lineage.length < depth) {
-      const row = byUid.get(parent) as
-        | {
-            uid: string;
-            origin: string;
-            generation: number;
-            solve_rate: number | null;
-            problem: string;
-            parent_uids: string;
-          }
-        | undefined;
-      if (!row) break;
-      lineage.push({
-        uid: row.uid,
-        origin: row.origin,
-        generation: row.generation,
-        solveRate: row.solve_rate,
-        problem: row.problem.slice(0, 400),
-      });
-      parent = (JSON.parse(row.parent_uids) as string[])[0];
-    }
+    const lineage: LineageStep[] = store.queries.lineage(record.parentUids[0], depth).map((row) => ({
+      uid: row.uid,
+      origin: row.origin,
+      generation: row.generation,
+      solveRate: row.solveRate,
+      problem: row.problem.slice(0, 400),
+    }));
     return [{ cell, record, lineage }];
   });
 }

@@ -12,6 +12,7 @@ import type { AttemptRecord, CachedResponse, ProblemRecord, RejectionRecord } fr
 import { parseSchedulerState } from '../domain/tasks.js';
 import { UserError } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { RunQueries } from './run-queries.js';
 import type { ConfigSnapshot, EpochMetrics, EpochRow, PrefixCommit, RunStore, StoredProgress } from './run-store.js';
 
 export const DB_FILE = 'sparq.db';
@@ -20,6 +21,8 @@ type Row = Record<string, unknown>;
 
 export class SqliteRunStore implements RunStore {
   readonly db: Database.Database;
+  /** The read-side queries of status and report. */
+  readonly queries: RunQueries;
   private readonly pending = new Map<string, CachedResponse>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly stmt: Record<string, Database.Statement>;
@@ -29,6 +32,7 @@ export class SqliteRunStore implements RunStore {
     db: Database.Database,
   ) {
     this.db = db;
+    this.queries = new RunQueries(db);
     this.stmt = {
       getResponse: db.prepare('SELECT * FROM requests WHERE key = ?'),
       putResponse: db.prepare(
