@@ -13,7 +13,6 @@ import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AnswerChecker } from '../answer/index.js';
 import { createBackend } from '../backends/create.js';
-import type { CachedResponse } from '../domain/records.js';
 import { loadBenchmark } from '../eval/benchmarks.js';
 import { DEFAULT_CONFIDENCE } from '../eval/bootstrap.js';
 import { computeBreakdowns, computeMetrics } from '../eval/metrics.js';
@@ -23,8 +22,8 @@ import { runEval } from '../eval/runner.js';
 import { parseSize } from '../eval/scaling.js';
 import { serializeEvalFile } from '../eval/serialize.js';
 import type { EvalFile } from '../eval/types.js';
+import { createGateway, MemoryCache } from '../engine/gateway/index.js';
 import { acquireRunLock, type RunLock } from '../storage/lock.js';
-import { CachingClient, type ResponseStore } from '../storage/request-cache.js';
 import { SqliteRunStore } from '../storage/sqlite-store.js';
 import { errorMessage, UserError } from '../util/errors.js';
 import { SPARQ_VERSION } from '../version.js';
@@ -72,16 +71,6 @@ const safeName = (s: string) => s.replace(/[^A-Za-z0-9._-]+/g, '_').replace(/^_+
 const stem = (file: string) => file.replace(/\.json$/i, '');
 
 /** A response store that lives as long as the process: for --no-cache. */
-class MemoryStore implements ResponseStore {
-  private readonly map = new Map<string, CachedResponse>();
-  getResponse(key: string) {
-    return this.map.get(key);
-  }
-  putResponse(response: CachedResponse) {
-    this.map.set(response.key, response);
-  }
-}
-
 export function register(program: Command): void {
   const cmd = program
     .command('eval')
@@ -171,7 +160,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       lock = acquireRunLock(cacheDir, `sparq eval --benchmark ${flags.benchmark} --out ${out}`);
       store = SqliteRunStore.open(cacheDir);
     }
-    const client = new CachingClient(backend, store ?? new MemoryStore());
+    const { gateway, ledger } = createGateway(config.model, backend, store ?? new MemoryCache());
     const checker = new AnswerChecker();
     const sampling = {
       samples: flags.samples,
@@ -187,7 +176,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
     let verdicts: Awaited<ReturnType<typeof runEval>>;
     try {
       verdicts = await runEval({
-        client,
+        gateway,
         prompt,
         checker,
         items,
@@ -215,7 +204,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       seed: flags.bootstrapSeed,
       confidence: DEFAULT_CONFIDENCE,
     };
-    const usage = backend.stats();
+    const usage = ledger.totals();
     const result: EvalFile = {
       kind: 'sparq-eval',
       schemaVersion: 1,
@@ -256,8 +245,8 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       breakdowns: computeBreakdowns(verdicts, flags.samples, bootstrap),
       bootstrap: { ...bootstrap, method: 'percentile' },
       usage: {
-        requestsSent: client.counters.sent,
-        cacheHits: client.counters.cacheHits,
+        requestsSent: usage.requestsSent,
+        cacheHits: usage.cacheHits,
         promptTokens: usage.promptTokens,
         completionTokens: usage.completionTokens,
         cacheDir,
@@ -274,7 +263,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
     if (!flags.quiet) {
       process.stdout.write(`\n${markdown}`);
       process.stderr.write(
-        `wrote ${out} and ${stem(out)}.md (${client.counters.sent} requests sent, ${client.counters.cacheHits} from the cache)\n`,
+        `wrote ${out} and ${stem(out)}.md (${usage.requestsSent} requests sent, ${usage.cacheHits} from the cache)\n`,
       );
     }
   } finally {

@@ -20,9 +20,7 @@ import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { Rng, sha256Hex } from '../util/hash.js';
 import { SPARQ_VERSION } from '../version.js';
-import { ModelGateway } from './gateway/gateway.js';
-import { SpendLedger } from './gateway/ledger.js';
-import { OnlineDispatcher } from './gateway/online.js';
+import { createGateway } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { TaskPipeline } from './pipeline.js';
 import { createProgress, type ProgressReporter } from './progress.js';
@@ -86,20 +84,11 @@ export async function executeRun(
     const resumeFrom = store.loadProgress();
     const taxonomy = loadTaxonomy(config.taxonomy);
     const template = (id: 'vary' | 'harder' | 'combine' | 'solve' | 'label') => loadTemplate(id, config.prompts_dir);
-    const ledger = new SpendLedger();
-    const dispatcher = new OnlineDispatcher(
-      backend,
-      {
-        maxRetries: config.model.max_retries,
-        baseMs: config.model.retry_base_ms,
-        maxMs: config.model.retry_max_ms,
-        onRetry: (info) => logger.warn({ event: 'retry', ...info }, 'model request retried'),
-      },
-      config.model.max_concurrency,
-      ledger,
+    const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, (info) =>
+      logger.warn({ event: 'retry', ...info }, 'model request retried'),
     );
     const pipeline = new TaskPipeline({
-      gateway: new ModelGateway(dispatcher, store, ledger),
+      gateway,
       checker: new AnswerChecker(),
       templates: {
         vary: template('vary'),
@@ -122,7 +111,7 @@ export async function executeRun(
       progress,
       logger,
       resumeFrom,
-      inFlight: () => dispatcher.limiter.inFlight,
+      inFlight,
       signal: options.signal,
     });
     logger.info(

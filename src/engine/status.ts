@@ -1,14 +1,20 @@
 /** What `sparq status` shows: a read-only summary of a run directory. */
+import { Archive } from '../core/archive.js';
+import { distinctSkills } from '../core/cells.js';
 import type { GenerationMetrics } from '../core/metrics.js';
-import type { SqliteRunStore } from '../storage/sqlite-store.js';
+import type { EpochRow } from '../storage/run-store.js';
+import type { SchedulerProgress, SqliteRunStore } from '../storage/sqlite-store.js';
 
 export interface RunStatus {
   runId: string | null;
   createdAt: string | null;
   sparqVersion: string | null;
   model: string | null;
+  /** The last epoch ("generation") with a metrics row. */
   generation: number | null;
+  generationPartial: boolean;
   lastCommittedAt: string | null;
+  scheduler: SchedulerProgress | null;
   problems: {
     total: number;
     byOrigin: Record<string, number>;
@@ -33,31 +39,21 @@ export interface RunStatus {
   faults: Record<string, number>;
   retries: number;
   failures: number;
+  truncation: { attempts: number; problemsAllCut: number; mutationsCut: number };
 }
 
-/**
- * The metrics of the last committed generation. Untyped in the store today (JSON of
- * `GenerationMetrics`): the one place status reads them, to type when the store does.
- */
-function lastGenerationMetrics(store: SqliteRunStore): {
-  generation: number;
-  finishedAt: string;
-  metrics: GenerationMetrics;
-} | null {
-  const generations = store.generations();
-  const last = generations[generations.length - 1];
-  return last
-    ? {
-        generation: last.generation,
-        finishedAt: last.finishedAt,
-        metrics: last.metrics as GenerationMetrics & Record<string, unknown>,
-      }
-    : null;
+/** The last epoch row; it is partial when the run stopped inside that epoch. */
+function lastEpoch(store: SqliteRunStore): EpochRow | null {
+  return store.generations().at(-1) ?? null;
 }
 
 export function readRunStatus(store: SqliteRunStore): RunStatus {
-  const last = lastGenerationMetrics(store);
-  const m = last?.metrics;
+  const last = lastEpoch(store);
+  const progress = store.schedulerProgress();
+  // The archive as of the last commit, which in a steady-state run is ahead of the last epoch row.
+  const core = store.coreState();
+  const archive = core ? Archive.fromState(core.archive) : null;
+  const a = archive?.stats();
   const counters = store.counters();
   const config = store.latestConfig();
   const flags = store.queries.problemTotals();
@@ -76,7 +72,9 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
       ? ((JSON.parse(config.configJson) as { model?: { model?: string } }).model?.model ?? null)
       : null,
     generation: last?.generation ?? null,
+    generationPartial: last?.metrics.partial ?? false,
     lastCommittedAt: last?.finishedAt ?? null,
+    scheduler: progress,
     problems: {
       total: flags.total,
       byOrigin,
@@ -88,19 +86,20 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
       total: store.count('rejections'),
       byReason,
     },
-    archive: m
-      ? {
-          coverage: m.coverage,
-          occupied: m.occupied,
-          cells: m.cells,
-          elites: m.elites,
-          qdScore: m.qdScore,
-          normalizedQdScore: m.normalizedQdScore,
-          meanQuality: m.meanQuality,
-          maxQuality: m.maxQuality,
-          distinctSkills: m.distinctSkills,
-        }
-      : null,
+    archive:
+      archive && a
+        ? {
+            coverage: a.coverage,
+            occupied: a.occupied,
+            cells: a.cells,
+            elites: a.elites,
+            qdScore: a.qdScore,
+            normalizedQdScore: a.normalizedQdScore,
+            meanQuality: a.meanQuality,
+            maxQuality: a.maxQuality,
+            distinctSkills: distinctSkills(archive.occupiedCells()),
+          }
+        : null,
     spend: {
       requestsSent: counters.requests_sent ?? 0,
       cacheHits: counters.cache_hits ?? 0,
@@ -110,6 +109,11 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
     faults,
     retries: counters.retries ?? 0,
     failures: counters.failures ?? 0,
+    truncation: {
+      attempts: counters.truncated_attempts ?? 0,
+      problemsAllCut: counters.all_truncated ?? 0,
+      mutationsCut: counters.rejected_truncated ?? 0,
+    },
   };
 }
 
@@ -123,7 +127,12 @@ const list = (r: Record<string, number>) =>
 export function formatRunStatus(dir: string, s: RunStatus): string {
   const lines = [
     `run:         ${dir} (id ${s.runId ?? '?'}, created ${s.createdAt ?? '?'}, sparq ${s.sparqVersion ?? '?'}, model ${s.model ?? '?'})`,
-    `generation:  ${s.generation ?? 'none committed yet'}${s.lastCommittedAt ? ` (committed ${s.lastCommittedAt})` : ''}`,
+    `generation:  ${s.generation ?? 'none committed yet'}${s.generationPartial ? ' (partial: the run stopped inside it)' : ''}${s.lastCommittedAt ? ` (committed ${s.lastCommittedAt})` : ''}`,
+    ...(s.scheduler
+      ? [
+          `tasks:       ${num(s.scheduler.told)} told and committed; window ${num(s.scheduler.window)}, ${num(s.scheduler.open)} asked and open`,
+        ]
+      : []),
     `problems:    ${num(s.problems.total)} (${list(s.problems.byOrigin)})`,
     `             verified ${pct(s.problems.verified, s.problems.total)}, disputed ${pct(s.problems.disputed, s.problems.total)}, unverified ${pct(s.problems.unverified, s.problems.total)}`,
     `rejected:    ${num(s.rejections.total)} (${list(s.rejections.byReason)})`,
@@ -138,6 +147,7 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
   lines.push(
     `spend:       ${num(s.spend.requestsSent)} requests sent (+${num(s.spend.cacheHits)} answered from the cache), tokens ${num(s.spend.promptTokens)} prompt / ${num(s.spend.completionTokens)} completion`,
     `faults:      ${list(s.faults)}; retries ${num(s.retries)}, failed requests ${num(s.failures)}`,
+    `truncated:   ${num(s.truncation.attempts)} solve attempts cut at max_tokens (left out of solve-rates), ${num(s.truncation.problemsAllCut)} problems with every attempt cut, ${num(s.truncation.mutationsCut)} mutations cut`,
   );
   return `${lines.join('\n')}\n`;
 }

@@ -9,10 +9,9 @@
  * same eval again answers completed items from storage and asks only for the rest.
  */
 import { setMaxListeners } from 'node:events';
-import type { AnswerChecker } from '../answer/index.js';
-import type { CachingClient } from '../storage/request-cache.js';
+import { type AnswerChecker, majorityVote } from '../answer/index.js';
+import type { ModelGateway } from '../engine/gateway/index.js';
 import type { BenchmarkItem } from './benchmarks.js';
-import { majorityVote } from './estimators.js';
 import type { EvalPrompt } from './prompt.js';
 import type { EvalItem } from './types.js';
 
@@ -25,7 +24,7 @@ export interface SamplingSettings {
 }
 
 export interface RunEvalOptions {
-  client: CachingClient;
+  gateway: ModelGateway;
   prompt: EvalPrompt;
   checker: AnswerChecker;
   items: readonly BenchmarkItem[];
@@ -39,7 +38,7 @@ export interface RunEvalOptions {
 }
 
 export async function runEval(options: RunEvalOptions): Promise<EvalItem[]> {
-  const { client, prompt, checker, items, sampling } = options;
+  const { gateway, prompt, checker, items, sampling } = options;
   const results = new Array<EvalItem | undefined>(items.length);
   // One failure stops the others: the completed responses are cached, and a rerun resumes.
   const stop = new AbortController();
@@ -53,9 +52,9 @@ export async function runEval(options: RunEvalOptions): Promise<EvalItem[]> {
   let done = 0;
   let failure: unknown = null;
 
-  const evaluateOne = async (item: BenchmarkItem): Promise<EvalItem> => {
-    const call = await client.call(
-      {
+  const evaluateOne = async (item: BenchmarkItem, index: number): Promise<EvalItem> => {
+    const call = await gateway.call({
+      request: {
         messages: prompt.messages(item.problem),
         n: sampling.samples,
         temperature: sampling.temperature,
@@ -63,10 +62,11 @@ export async function runEval(options: RunEvalOptions): Promise<EvalItem[]> {
         maxTokens: sampling.maxTokens,
         seed: sampling.seed,
       },
-      'eval',
-      prompt.template.ref,
-      stop.signal,
-    );
+      purpose: 'eval',
+      templateRef: prompt.template.ref,
+      priority: index,
+      signal: stop.signal,
+    });
     if (call.choices.length !== sampling.samples)
       throw new Error(
         `the server returned ${call.choices.length} choices for item ${item.id}, ${sampling.samples} were asked`,
@@ -104,7 +104,7 @@ export async function runEval(options: RunEvalOptions): Promise<EvalItem[]> {
       const index = next++;
       if (index >= items.length) return;
       try {
-        results[index] = await evaluateOne(items[index]!);
+        results[index] = await evaluateOne(items[index]!, index);
       } catch (err) {
         if (failure === null) failure = err;
         stop.abort(err);

@@ -6,16 +6,14 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SparqConfig } from '../config/schema.js';
 import type { ArchiveState } from '../core/archive.js';
-import type { GenerationMetrics } from '../core/metrics.js';
+import { cellKey } from '../core/cells.js';
 import type { ProblemRecord } from '../domain/records.js';
 import { SUBJECTS } from '../domain/subjects.js';
 import { loadTaxonomy } from '../domain/taxonomy.js';
+import type { EpochMetrics } from '../storage/run-store.js';
 import type { SqliteRunStore } from '../storage/sqlite-store.js';
 
-export interface GenerationPoint extends GenerationMetrics {
-  spend?: Record<string, number>;
-  seconds?: number;
-}
+export type GenerationPoint = EpochMetrics;
 
 export interface CellSummary {
   subject: string;
@@ -124,23 +122,14 @@ export function collectReportData(
   };
 }
 
-/**
- * The metrics of every committed generation. Untyped in the store today (JSON of
- * `GenerationMetrics`): the one place the report reads them, to type when the store does.
- */
+/** The metrics of every committed epoch ("generation"). */
 function generationPoints(store: SqliteRunStore): GenerationPoint[] {
-  return store
-    .generations()
-    .map((g) => ({ ...(g.metrics as unknown as GenerationPoint), generation: g.generation }));
+  return store.generations().map((g) => ({ ...g.metrics, generation: g.generation }));
 }
 
-/**
- * The archive in the core state of the last committed generation (null before generation 0).
- * Untyped in the store today: the one place the report reads it, to type when the store does.
- */
+/** The archive as of the last commit (null before anything was committed). */
 function archiveState(store: SqliteRunStore): ArchiveState | null {
-  const last = store.lastGeneration();
-  return last ? (last.coreState as { archive: ArchiveState }).archive : null;
+  return store.coreState()?.archive ?? null;
 }
 
 function cellSummaries(archive: ArchiveState | null, config: SparqConfig | null): CellSummary[] {
@@ -150,16 +139,16 @@ function cellSummaries(archive: ArchiveState | null, config: SparqConfig | null)
     const taxonomy = loadTaxonomy(config?.taxonomy ?? 'bundled:v1');
     for (const subject of SUBJECTS) {
       for (const skill of [...(taxonomy.skills.get(subject) ?? []), 'other'])
-        byCell.set(`${subject} / ${skill}`, { subject, skill, qualities: [] });
+        byCell.set(cellKey({ subject, skill, band: null }), { subject, skill, qualities: [] });
     }
   } catch {
     // The taxonomy file moved since the run: show the occupied cells only.
   }
-  for (const [key, elites] of archive?.cells ?? []) {
-    // Difficulty bands (a third key part) are folded into their (subject, skill) cell.
-    const [subject, skill] = key.split(' / ');
-    const id = `${subject} / ${skill}`;
-    const entry = byCell.get(id) ?? { subject: subject!, skill: skill!, qualities: [] };
+  for (const { cell, elites } of archive?.cells ?? []) {
+    // Difficulty bands are folded into their (subject, skill) cell.
+    const { subject, skill } = cell;
+    const id = cellKey({ subject, skill, band: null });
+    const entry = byCell.get(id) ?? { subject, skill, qualities: [] };
     entry.qualities.push(...elites.map((e) => e.quality));
     byCell.set(id, entry);
   }
@@ -198,8 +187,8 @@ function operatorSummaries(store: SqliteRunStore): OperatorSummary[] {
 
 function samples(store: SqliteRunStore, archive: ArchiveState, max: number, depth: number): Sample[] {
   const best = archive.cells
-    .map(([cell, elites]) => ({
-      cell,
+    .map(({ cell, elites }) => ({
+      cell: cellKey(cell),
       elite: [...elites].sort((a, b) => b.quality - a.quality || a.uid.localeCompare(b.uid))[0]!,
     }))
     .filter((c) => c.elite !== undefined)

@@ -7,7 +7,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { parseCoreState } from '../core/qd-core.js';
+import { type CoreState, parseCoreState } from '../core/qd-core.js';
 import type { AttemptRecord, CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
 import { parseSchedulerState } from '../domain/tasks.js';
 import { UserError } from '../util/errors.js';
@@ -16,6 +16,13 @@ import { RunQueries } from './run-queries.js';
 import type { ConfigSnapshot, EpochMetrics, EpochRow, PrefixCommit, RunStore, StoredProgress } from './run-store.js';
 
 export const DB_FILE = 'sparq.db';
+
+/** Where the scheduler stood at the last commit, for status. */
+export interface SchedulerProgress {
+  told: number;
+  window: number;
+  open: number;
+}
 
 type Row = Record<string, unknown>;
 
@@ -48,8 +55,8 @@ export class SqliteRunStore implements RunStore {
            @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @createdAt)`,
       ),
       insertRejection: db.prepare(
-        `INSERT INTO rejections (uid, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
-         VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
+        `INSERT INTO rejections (uid, seq, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
+         VALUES (@uid, @seq, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
       ),
       putGeneration: db.prepare(
         `INSERT INTO generations (generation, started_at, finished_at, metrics_json) VALUES (?, ?, ?, ?)
@@ -215,6 +222,35 @@ export class SqliteRunStore implements RunStore {
       | { generation: number }
       | undefined;
     return row ? row.generation : null;
+  }
+
+  /**
+   * The core state of the last commit, for reading (report, status); null when nothing was
+   * committed, or for runs of sparq 0.1 whose archive state this version does not read.
+   */
+  coreState(): CoreState | null {
+    const row = this.db.prepare('SELECT state_json FROM core_state WHERE id = 1').get() as
+      | { state_json: string }
+      | undefined;
+    if (!row) return null;
+    try {
+      return parseCoreState(JSON.parse(row.state_json));
+    } catch {
+      return null;
+    }
+  }
+
+  schedulerProgress(): SchedulerProgress | null {
+    const row = this.db.prepare('SELECT state_json FROM scheduler_state WHERE id = 1').get() as
+      | { state_json: string }
+      | undefined;
+    if (!row) return null;
+    try {
+      const s = parseSchedulerState(JSON.parse(row.state_json));
+      return { told: s.told, window: s.window, open: s.open.length };
+    } catch {
+      return null;
+    }
   }
 
   loadProgress(): StoredProgress | null {
