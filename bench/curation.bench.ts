@@ -26,6 +26,7 @@ import { FAMILIES } from '../src/sim/families/index.js';
 import { problemValue, renderProblem, renderSolution, type SimProblem } from '../src/sim/problem.js';
 import { SqliteRunStore } from '../src/storage/sqlite-store.js';
 import { Rng } from '../src/util/hash.js';
+import { commitEpoch } from '../test/helpers/commit.js';
 import { CLI, fmt } from './helpers.js';
 
 const GENERATION_SIZE = 20_000;
@@ -84,8 +85,10 @@ function record(
   const family = FAMILIES[rng.int(0, FAMILIES.length - 1)]!;
   return {
     uid,
+    seq: generation * GENERATION_SIZE + taskIndex,
     generation,
     taskIndex,
+    truncated: 0,
     origin: generation === 0 ? 'seed' : (['vary', 'harder', 'combine'] as const)[taskIndex % 3]!,
     seedId: generation === 0 ? `s${taskIndex}` : null,
     parentUids: generation === 0 ? [] : [`g${generation - 1}-t${rng.int(0, GENERATION_SIZE - 1)}`],
@@ -109,6 +112,7 @@ function record(
     majorityAnswer: answer,
     majorityShare: 0.6,
     verified: correct > 0,
+    unverifiedReason: correct > 0 ? null : 'no_correct_attempt',
     disputed: false,
     quality: correct > 0 ? 1 - correct / 8 : null,
     solveKeys: [`s${uid}`],
@@ -136,13 +140,11 @@ export function writeSyntheticPool(dir: string, size: number): void {
       const problems = Array.from({ length: count }, (_, t) =>
         record(generation === 0 ? `seed:s${t}` : `g${generation}-t${t}`, generation, t, rng, recent),
       );
-      store.commitGeneration({
+      commitEpoch(store, {
         generation,
         startedAt: new Date().toISOString(),
         problems,
         rejections: [],
-        metrics: {},
-        coreState: {},
         counters: {},
       });
       written += count;

@@ -11,5 +11,5 @@ export { AnswerChecker, type CheckerOptions, type Verdict } from './checker.js';
 export { type Extraction, type ExtractionSource, extractAnswer } from './extract.js';
 export { type AnswerGroup, answersEquivalent, groupAnswers } from './group.js';
 export { normalizeAnswer } from './normalize.js';
-export { type MajorityVote, majorityVote } from './vote.js';
 export { CheckerPool, type PoolOptions, type PoolPair, type PoolVerdict } from './pool.js';
+export { type MajorityVote, majorityVote } from './vote.js';

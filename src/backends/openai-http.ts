@@ -13,7 +13,13 @@ import type { BackendConfig } from '../config/schema.js';
 import { UserError } from '../util/errors.js';
 import { serializedFormat } from './request-key.js';
 import { classifyStatus, isRetryableNetworkError, parseRetryAfter } from './retry.js';
-import { type ChatChoice, type ChatRequest, type ChatResponse, ModelCallError, type ModelBackend } from './types.js';
+import {
+  type ChatChoice,
+  type ChatRequest,
+  type ChatResponse,
+  type ModelBackend,
+  ModelCallError,
+} from './types.js';
 
 interface Endpoint {
   url: string;

@@ -15,7 +15,16 @@ import type { InsertStatus, Operator } from '../domain/records.js';
 import { minhash } from '../text/minhash.js';
 import { Rng } from '../util/hash.js';
 import { Archive, type ArchiveState, type ArchiveStats } from './archive.js';
-import { type Cell, type CellKey, type CellSpace, cellKey, cellOf, distinctSkills, type Measures, totalCells } from './cells.js';
+import {
+  type Cell,
+  type CellKey,
+  type CellSpace,
+  cellKey,
+  cellOf,
+  distinctSkills,
+  type Measures,
+  totalCells,
+} from './cells.js';
 import {
   CURIOSITY_PENALTY,
   CURIOSITY_REWARD,
@@ -85,7 +94,8 @@ export class QDCore {
       : new Archive(config.capacity, totalCells(config.space));
     if (state) {
       this.toldCount = state.told;
-      for (const c of state.curiosity) this.curiosity.set(cellKey(c.cell), { cell: { ...c.cell }, score: c.score });
+      for (const c of state.curiosity)
+        this.curiosity.set(cellKey(c.cell), { cell: { ...c.cell }, score: c.score });
     }
   }
 
@@ -114,7 +124,8 @@ export class QDCore {
     if (operator === 'combine') {
       const second = first.source === 'archive' ? selectParent(this.config.strategy, ctx, first.cell) : null;
       if (second) parents.push(second);
-      else operator = this.config.operators.harder > 0 || this.config.operators.vary === 0 ? 'harder' : 'vary';
+      else
+        operator = this.config.operators.harder > 0 || this.config.operators.vary === 0 ? 'harder' : 'vary';
     }
     return { seq, operator, parents };
   }

@@ -30,7 +30,11 @@ export interface MutationTaskSpec {
 export type TaskSpec = SeedTaskSpec | MutationTaskSpec;
 
 /** Where mutation task `seq` sits in reporting, given the number of seed tasks before it. */
-export function mutationPlace(seq: number, seedTasks: number, batchSize: number): { generation: number; index: number } {
+export function mutationPlace(
+  seq: number,
+  seedTasks: number,
+  batchSize: number,
+): { generation: number; index: number } {
   const m = seq - seedTasks;
   return { generation: 1 + Math.floor(m / batchSize), index: m % batchSize };
 }
@@ -94,6 +98,8 @@ const schedulerStateSchema = z.object({
 export function parseSchedulerState(value: unknown): SchedulerState {
   const parsed = schedulerStateSchema.safeParse(value);
   if (!parsed.success)
-    throw new Error(`the stored scheduler state is not valid: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+    throw new Error(
+      `the stored scheduler state is not valid: ${parsed.error.issues[0]?.message ?? 'unknown'}`,
+    );
   return parsed.data;
 }

@@ -83,7 +83,8 @@ export async function executeRun(
     store.saveConfigSnapshot(JSON.stringify(config), configHash(config), SPARQ_VERSION);
     const resumeFrom = store.loadProgress();
     const taxonomy = loadTaxonomy(config.taxonomy);
-    const template = (id: 'vary' | 'harder' | 'combine' | 'solve' | 'label') => loadTemplate(id, config.prompts_dir);
+    const template = (id: 'vary' | 'harder' | 'combine' | 'solve' | 'label') =>
+      loadTemplate(id, config.prompts_dir);
     const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, (info) =>
       logger.warn({ event: 'retry', ...info }, 'model request retried'),
     );
@@ -152,11 +153,7 @@ export async function executeRun(
 }
 
 /** The run's seeds in task order: the seed file, or the sample of it the configuration asks for. */
-function runSeeds(
-  config: SparqConfig,
-  progress: ProgressReporter,
-  logger: pino.Logger,
-): SeedProblem[] {
+function runSeeds(config: SparqConfig, progress: ProgressReporter, logger: pino.Logger): SeedProblem[] {
   const loaded = loadSeeds(config.seeds.path, { skipInvalid: config.seeds.skip_invalid });
   if (loaded.skipped.length > 0) {
     progress.line(

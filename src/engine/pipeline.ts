@@ -223,10 +223,19 @@ export class TaskPipeline {
     ctx: { generation: number; index: number; priority: number; signal?: AbortSignal },
   ): Promise<SolveSummary> {
     const { gateway, templates, checker, settings } = this.deps;
-    return solve(gateway, templates.solve, checker, problem, reference, this.requestSeed(ctx, 'solve'), settings.solve, {
-      priority: ctx.priority,
-      signal: ctx.signal,
-    });
+    return solve(
+      gateway,
+      templates.solve,
+      checker,
+      problem,
+      reference,
+      this.requestSeed(ctx, 'solve'),
+      settings.solve,
+      {
+        priority: ctx.priority,
+        signal: ctx.signal,
+      },
+    );
   }
 }
 

@@ -87,7 +87,9 @@ export function schedulerSettings(config: SparqConfig): SchedulerSettings {
   const { scheduler } = config;
   return {
     kind: scheduler.kind,
-    window: scheduler.window ?? (scheduler.kind === 'generations' ? config.generation.batch_size : defaultWindow(config)),
+    window:
+      scheduler.window ??
+      (scheduler.kind === 'generations' ? config.generation.batch_size : defaultWindow(config)),
     windowExplicit: scheduler.window !== null,
     commitTasks: scheduler.commit_tasks,
     commitMs: Math.round(scheduler.commit_seconds * 1000),

@@ -19,9 +19,9 @@
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
+import { cellKey } from '../core/cells.js';
 import { generationMetrics, newTally, tallyOutcome } from '../core/metrics.js';
 import type { QDCore } from '../core/qd-core.js';
-import { cellKey } from '../core/cells.js';
 import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
 import { type MutationTaskSpec, mutationPlace, type SchedulerState, type TaskSpec } from '../domain/tasks.js';
 import type { SeedProblem } from '../seeds/load.js';
@@ -40,7 +40,12 @@ export interface SchedulerSettings {
   commitTasks: number;
   commitMs: number;
   batchSize: number;
-  budget: { generations: number | null; problems: number | null; requests: number | null; tokens: number | null };
+  budget: {
+    generations: number | null;
+    problems: number | null;
+    requests: number | null;
+    tokens: number | null;
+  };
 }
 
 export interface SchedulerDeps {
@@ -87,7 +92,11 @@ export class Scheduler {
   /** Finished and waiting for their turn to be told. */
   private readonly finished = new Map<number, TaskResult>();
   /** Told and not yet committed. */
-  private buffer: { problems: ProblemRecord[]; rejections: RejectionRecord[]; epochs: PrefixCommit['epochs'] } = {
+  private buffer: {
+    problems: ProblemRecord[];
+    rejections: RejectionRecord[];
+    epochs: PrefixCommit['epochs'];
+  } = {
     problems: [],
     rejections: [],
     epochs: [],
@@ -121,7 +130,9 @@ export class Scheduler {
     this.window = resume && !this.s.windowExplicit ? resume.window : this.s.window;
     this.told = deps.core.told;
     if (resume && resume.told !== this.told)
-      throw new Error(`the stored core state (${this.told} told) and scheduler state (${resume.told}) disagree`);
+      throw new Error(
+        `the stored core state (${this.told} told) and scheduler state (${resume.told}) disagree`,
+      );
     this.committedTold = this.told;
     for (const spec of resume?.open ?? []) this.open.set(spec.seq, spec);
     this.next = Math.max(this.told, ...[...this.open.keys()].map((k) => k + 1));
@@ -176,7 +187,12 @@ export class Scheduler {
     if (this.failure !== null) throw this.failure;
     const stoppedBy = this.stoppedBy ?? 'done';
     this.deps.logger.info({ stoppedBy, told: this.told }, 'run finished');
-    return { generationsRun: this.generationsRun, lastGeneration: this.lastGeneration, stoppedBy, told: this.told };
+    return {
+      generationsRun: this.generationsRun,
+      lastGeneration: this.lastGeneration,
+      stoppedBy,
+      told: this.told,
+    };
   }
 
   // --- asking ------------------------------------------------------------------------------------
@@ -207,7 +223,9 @@ export class Scheduler {
         return;
       }
       // While no seed is told, a mutation has no parent: it waits for the first one.
-      const fallback = this.deps.seeds.slice(0, Math.min(this.told, this.seedTasks)).map((s) => `seed:${s.id}`);
+      const fallback = this.deps.seeds
+        .slice(0, Math.min(this.told, this.seedTasks))
+        .map((s) => `seed:${s.id}`);
       const task = this.deps.core.ask(seq, fallback);
       if (!task) return;
       this.next++;
@@ -277,7 +295,10 @@ export class Scheduler {
     const stored = new Map(this.deps.store.getProblems(missing).map((p) => [p.uid, p]));
     return spec.parents.map((p) => {
       const record = this.bufferedByUid.get(p.uid) ?? stored.get(p.uid);
-      if (!record) throw new Error(`parent ${p.uid} of task ${spec.seq} is not in the pool: the run database is inconsistent`);
+      if (!record)
+        throw new Error(
+          `parent ${p.uid} of task ${spec.seq} is not in the pool: the run database is inconsistent`,
+        );
       return record;
     });
   }

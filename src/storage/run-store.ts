@@ -7,8 +7,9 @@
  * task sequence, each atomic: its problems and rejections, rewritten epoch rows, the core state,
  * the scheduler state and counter increments. After a crash a run is exactly at its last commit.
  */
-import type { CoreState } from '../core/qd-core.js';
+
 import type { GenerationMetrics } from '../core/metrics.js';
+import type { CoreState } from '../core/qd-core.js';
 import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
 import type { SchedulerState } from '../domain/tasks.js';
 import type { ResponseCache } from '../engine/gateway/gateway.js';

@@ -8,12 +8,19 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
-import type { AttemptRecord, CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
+import type { AttemptRecord, CachedResponse, ProblemRecord } from '../domain/records.js';
 import { parseSchedulerState } from '../domain/tasks.js';
 import { UserError } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { RunQueries } from './run-queries.js';
-import type { ConfigSnapshot, EpochMetrics, EpochRow, PrefixCommit, RunStore, StoredProgress } from './run-store.js';
+import type {
+  ConfigSnapshot,
+  EpochMetrics,
+  EpochRow,
+  PrefixCommit,
+  RunStore,
+  StoredProgress,
+} from './run-store.js';
 
 export const DB_FILE = 'sparq.db';
 
@@ -209,10 +216,7 @@ export class SqliteRunStore implements RunStore {
         this.stmt.putGeneration!.run(e.generation, e.startedAt, now, JSON.stringify(e.metrics));
       const complete = commit.epochs.filter((e) => !e.metrics.partial).map((e) => e.generation);
       const last = this.lastCompleteEpoch();
-      this.stmt.saveCoreState!.run(
-        Math.max(last ?? -1, ...complete),
-        JSON.stringify(commit.coreState),
-      );
+      this.stmt.saveCoreState!.run(Math.max(last ?? -1, ...complete), JSON.stringify(commit.coreState));
       this.stmt.saveSchedulerState!.run(commit.scheduler.told, JSON.stringify(commit.scheduler));
     })();
   }
@@ -445,8 +449,15 @@ type PackedAttempt = [
 function encodeAttempts(attempts: AttemptRecord[], keys: string[]): string {
   return JSON.stringify(
     attempts.map((a): PackedAttempt => {
-      const packed: PackedAttempt = [a.answer, a.correct ? 1 : 0, a.rule, keys.indexOf(a.requestKey), a.choice];
-      if (a.finishReason !== 'stop' || !a.counted) packed.push(a.finishReason === 'stop' ? null : a.finishReason);
+      const packed: PackedAttempt = [
+        a.answer,
+        a.correct ? 1 : 0,
+        a.rule,
+        keys.indexOf(a.requestKey),
+        a.choice,
+      ];
+      if (a.finishReason !== 'stop' || !a.counted)
+        packed.push(a.finishReason === 'stop' ? null : a.finishReason);
       if (!a.counted) packed.push(0);
       return packed;
     }),
@@ -454,16 +465,18 @@ function encodeAttempts(attempts: AttemptRecord[], keys: string[]): string {
 }
 
 function decodeAttempts(json: string, keys: string[]): AttemptRecord[] {
-  return (JSON.parse(json) as PackedAttempt[]).map(([answer, correct, rule, key, choice, finish, counted], idx) => ({
-    idx,
-    requestKey: keys[key] ?? '',
-    choice,
-    answer,
-    correct: correct === 1,
-    rule,
-    finishReason: finish ?? 'stop',
-    counted: counted !== 0,
-  }));
+  return (JSON.parse(json) as PackedAttempt[]).map(
+    ([answer, correct, rule, key, choice, finish, counted], idx) => ({
+      idx,
+      requestKey: keys[key] ?? '',
+      choice,
+      answer,
+      correct: correct === 1,
+      rule,
+      finishReason: finish ?? 'stop',
+      counted: counted !== 0,
+    }),
+  );
 }
 
 /** Epoch metrics as written by `commit` (rows of sparq 0.1 lack the newer fields; they read as zero). */

@@ -1,57 +1,109 @@
 import { describe, expect, it } from 'vitest';
 import { Archive } from '../../src/core/archive.js';
-import { cellOf, totalCells } from '../../src/core/cells.js';
-import { QDCore } from '../../src/core/qd-core.js';
+import { type Cell, cellKey, cellOf, distinctSkills, OTHER, totalCells } from '../../src/core/cells.js';
+import { selectParent } from '../../src/core/selection.js';
 import { minhash } from '../../src/text/minhash.js';
 import { Rng } from '../../src/util/hash.js';
 
 const fp = (text: string) => [...minhash(text, 32)];
-const candidate = (uid: string, cell: string, quality: number, text = uid) => ({
+const cell = (subject: string, skill = 'k', band: number | null = null): Cell => ({ subject, skill, band });
+const candidate = (uid: string, where: Cell, quality: number, text = uid) => ({
   uid,
-  cell,
+  cell: where,
   quality,
   solveRate: 1 - quality,
   fingerprint: fp(text),
 });
 
+const A = cell('A');
+const B = cell('B');
+
 describe('archive', () => {
   it('reports NEW for an empty cell, IMPROVED for entering an occupied one, NOT_ADDED otherwise', () => {
     const a = new Archive(2, 10);
-    expect(a.add(candidate('p1', 'A', 0.5)).status).toBe('NEW');
-    expect(a.add(candidate('p2', 'A', 0.25)).status).toBe('IMPROVED');
-    expect(a.add(candidate('p3', 'A', 0.125))).toEqual({ status: 'NOT_ADDED', replaced: null });
-    expect(a.add(candidate('p4', 'A', 0.75))).toEqual({ status: 'IMPROVED', replaced: 'p2' });
-    expect(a.add(candidate('p4', 'A', 0.75)).status).toBe('NOT_ADDED');
-    expect(a.add(candidate('p5', 'B', 0.1)).status).toBe('NEW');
+    expect(a.add(candidate('p1', A, 0.5)).status).toBe('NEW');
+    expect(a.add(candidate('p2', A, 0.25)).status).toBe('IMPROVED');
+    expect(a.add(candidate('p3', A, 0.125))).toEqual({ status: 'NOT_ADDED', replaced: null });
+    expect(a.add(candidate('p4', A, 0.75))).toEqual({ status: 'IMPROVED', replaced: 'p2' });
+    expect(a.add(candidate('p4', A, 0.75)).status).toBe('NOT_ADDED');
+    expect(a.add(candidate('p5', B, 0.1)).status).toBe('NEW');
     expect(
       a
-        .get('A')
+        .get(A)
         .map((e) => e.uid)
         .sort(),
     ).toEqual(['p1', 'p4']);
   });
 
+  it('identifies a cell by value: an equal Cell object finds the same elites', () => {
+    const a = new Archive(2, 10);
+    a.add(candidate('p1', cell('Algebra', 'factoring'), 0.5));
+    expect(a.get({ subject: 'Algebra', skill: 'factoring', band: null }).map((e) => e.uid)).toEqual(['p1']);
+    expect(a.add(candidate('p2', cell('Algebra', 'factoring'), 0.5)).status).toBe('IMPROVED');
+    // Same subject and skill in another band, or another skill: a different cell.
+    expect(a.get(cell('Algebra', 'factoring', 0))).toEqual([]);
+    expect(a.add(candidate('p3', cell('Algebra', 'factoring', 0), 0.5)).status).toBe('NEW');
+    expect(a.add(candidate('p4', cell('Algebra', 'other'), 0.5)).status).toBe('NEW');
+    expect(a.occupiedCells()).toEqual([
+      cell('Algebra', 'factoring'),
+      cell('Algebra', 'factoring', 0),
+      cell('Algebra', 'other'),
+    ]);
+  });
+
+  it('keeps its own copy of a cell: mutating the caller object changes nothing', () => {
+    const a = new Archive(2, 10);
+    const mine = cell('A', 'k');
+    a.add(candidate('p1', mine, 0.5));
+    mine.subject = 'Z';
+    expect(a.occupiedCells()).toEqual([cell('A', 'k')]);
+    expect(a.get(cell('A', 'k'))).toHaveLength(1);
+  });
+
+  it('lists occupied cells and slots in insertion order', () => {
+    const a = new Archive(3, 10);
+    for (const [uid, c] of [
+      ['p1', cell('C')],
+      ['p2', cell('A')],
+      ['p3', cell('C')],
+      ['p4', cell('B')],
+    ] as const)
+      a.add(candidate(uid, c, 0.5));
+    expect(a.occupiedCells().map(cellKey)).toEqual(['C / k', 'A / k', 'B / k']);
+    expect(a.slots().map((s) => [cellKey(s.cell), s.elites.map((e) => e.uid)])).toEqual([
+      ['C / k', ['p1', 'p3']],
+      ['A / k', ['p2']],
+      ['B / k', ['p4']],
+    ]);
+    expect([...a.elites()].map((e) => [e.uid, e.cell])).toEqual([
+      ['p1', cell('C')],
+      ['p3', cell('C')],
+      ['p2', cell('A')],
+      ['p4', cell('B')],
+    ]);
+  });
+
   it('breaks quality ties by novelty', () => {
     const a = new Archive(2, 4);
-    a.add(candidate('x', 'A', 0.5, 'find the remainder when seven to the power twenty is divided by eleven'));
+    a.add(candidate('x', A, 0.5, 'find the remainder when seven to the power twenty is divided by eleven'));
     a.add(
-      candidate('copy', 'A', 0.5, 'find the remainder when seven to the power twenty is divided by thirteen'),
+      candidate('copy', A, 0.5, 'find the remainder when seven to the power twenty is divided by thirteen'),
     );
     // Same quality, but unlike both: it replaces the near-copy.
     const r = a.add(
-      candidate('fresh', 'A', 0.5, 'how many ways can a committee of four be chosen from nine people'),
+      candidate('fresh', A, 0.5, 'how many ways can a committee of four be chosen from nine people'),
     );
     expect(r.status).toBe('IMPROVED');
-    expect(a.get('A').map((e) => e.uid)).toContain('fresh');
-    expect(a.get('A')).toHaveLength(2);
+    expect(a.get(A).map((e) => e.uid)).toContain('fresh');
+    expect(a.get(A)).toHaveLength(2);
     // A near-copy of the remaining remainder problem is less novel than what is there: not added.
-    const survivor = a.get('A').find((e) => e.uid !== 'fresh')!.uid;
+    const survivor = a.get(A).find((e) => e.uid !== 'fresh')!.uid;
     const suffix = survivor === 'x' ? 'eleven' : 'thirteen';
     expect(
       a.add(
         candidate(
           'copy2',
-          'A',
+          A,
           0.5,
           `find the remainder when seven to the power twenty is divided by ${suffix}`,
         ),
@@ -66,12 +118,13 @@ describe('archive', () => {
       let qd = 0;
       for (let i = 0; i < 3000; i++) {
         const quality = rng.int(0, 8) / 8;
-        const cell = `c${rng.int(0, 19)}`;
-        const before = a.get(cell).length;
+        // 20 cells: 5 subjects x 2 skills x 2 bands.
+        const c = cell(`s${rng.int(0, 4)}`, `k${rng.int(0, 1)}`, rng.int(0, 1));
+        const before = a.get(c).length;
         const { status } = a.add(
-          candidate(`p${i}`, cell, quality, `problem ${rng.int(0, 50)} ${rng.int(0, 50)} words`),
+          candidate(`p${i}`, c, quality, `problem ${rng.int(0, 50)} ${rng.int(0, 50)} words`),
         );
-        expect(a.get(cell).length).toBeLessThanOrEqual(capacity);
+        expect(a.get(c).length).toBeLessThanOrEqual(capacity);
         if (before === 0) expect(status).toBe('NEW');
         else expect(status).not.toBe('NEW');
         const stats = a.stats();
@@ -86,16 +139,29 @@ describe('archive', () => {
     }
   });
 
-  it('rejects invalid qualities', () => {
-    expect(() => new Archive(2, 4).add(candidate('p', 'A', 1.5))).toThrow(/quality must be in \[0, 1\]/);
+  it('rejects invalid qualities and sizes', () => {
+    expect(() => new Archive(2, 4).add(candidate('p', A, 1.5))).toThrow(/quality must be in \[0, 1\]/);
+    expect(() => new Archive(2, 4).add(candidate('p', A, Number.NaN))).toThrow(/quality must be in \[0, 1\]/);
+    expect(() => new Archive(0, 4)).toThrow(RangeError);
+    expect(() => new Archive(2, 0)).toThrow(RangeError);
   });
 
   it('survives a state round trip', () => {
     const a = new Archive(3, 10);
-    for (let i = 0; i < 30; i++) a.add(candidate(`p${i}`, `c${i % 4}`, (i % 5) / 5, `text ${i}`));
-    const b = Archive.fromState(JSON.parse(JSON.stringify(a.toState())));
+    for (let i = 0; i < 30; i++)
+      a.add(candidate(`p${i}`, cell(`c${i % 4}`, 'k', i % 2), (i % 5) / 5, `text ${i}`));
+    const state = JSON.parse(JSON.stringify(a.toState()));
+    expect(state.cells[0].cell).toEqual(cell('c0', 'k', 0));
+    const b = Archive.fromState(state);
     expect(b.stats()).toEqual(a.stats());
     expect([...b.elites()]).toEqual([...a.elites()]);
+    expect(b.occupiedCells()).toEqual(a.occupiedCells());
+    expect(b.toState()).toEqual(a.toState());
+    // The restored archive keeps competing the same way.
+    expect(b.add(candidate('late', cell('c1', 'k', 1), 1)).status).toBe(
+      a.add(candidate('late', cell('c1', 'k', 1), 1)).status,
+    );
+    expect(b.toState()).toEqual(a.toState());
   });
 });
 
@@ -107,136 +173,107 @@ describe('cells', () => {
     ]),
     bands: null,
   };
+  const m = (subject: string | null, skill: string | null, solveRate = 0.3, verified = true) => ({
+    subject,
+    skill,
+    solveRate,
+    verified,
+  });
+
   it('count includes an "other" cell per subject, times the bands', () => {
     expect(totalCells(space)).toBe(5);
     expect(totalCells({ ...space, bands: [0.25, 0.5, 0.75] })).toBe(20);
   });
+
   it('keys name the subject, skill and band', () => {
-    expect(cellOf(space, 'Algebra', 'factoring', 0.3)).toBe('Algebra / factoring');
-    expect(cellOf({ ...space, bands: [0.25, 0.5] }, 'Algebra', 'factoring', 0.3)).toBe(
+    expect(cellKey(cellOf(space, m('Algebra', 'factoring'))!)).toBe('Algebra / factoring');
+    expect(cellKey(cellOf({ ...space, bands: [0.25, 0.5] }, m('Algebra', 'factoring'))!)).toBe(
       'Algebra / factoring / band 1',
     );
   });
+
+  it('places a problem by its measures', () => {
+    expect(cellOf(space, m('Algebra', 'factoring'))).toEqual(cell('Algebra', 'factoring'));
+    const banded = { ...space, bands: [0.25, 0.5] };
+    expect(cellOf(banded, m('Algebra', 'factoring', 0))).toEqual(cell('Algebra', 'factoring', 0));
+    expect(cellOf(banded, m('Algebra', 'factoring', 0.25))).toEqual(cell('Algebra', 'factoring', 1));
+    expect(cellOf(banded, m('Algebra', 'factoring', 0.9))).toEqual(cell('Algebra', 'factoring', 2));
+  });
+
+  it('a skill outside the taxonomy, or none, goes to the subject\'s "other" cell; no subject, no cell', () => {
+    expect(cellOf(space, m('Algebra', 'knot theory'))).toEqual(cell('Algebra', OTHER));
+    expect(cellOf(space, m('Algebra', null))).toEqual(cell('Algebra', OTHER));
+    // A skill of another subject is not a skill of this one.
+    expect(cellOf(space, m('Geometry', 'factoring'))).toEqual(cell('Geometry', OTHER));
+    expect(cellOf(space, m(null, 'factoring'))).toBeNull();
+  });
+
+  it('counts distinct skills, ignoring the band', () => {
+    expect(distinctSkills([])).toBe(0);
+    expect(
+      distinctSkills([
+        cell('Algebra', 'factoring', 0),
+        cell('Algebra', 'factoring', 2),
+        cell('Algebra', OTHER, 0),
+      ]),
+    ).toBe(2);
+    expect(distinctSkills([cell('Algebra', 'area'), cell('Geometry', 'area')])).toBe(2);
+  });
 });
 
-describe('QD core (ask/tell)', () => {
-  const config = (strategy: 'uniform' | 'curiosity' | 'frontier', seed = 1) => ({
-    seed,
-    capacity: 3,
-    totalCells: 30,
-    strategy,
+describe('parent selection', () => {
+  const archive = new Archive(3, 10);
+  archive.add(candidate('in1', cell('A'), 0.5));
+  archive.add(candidate('in2', cell('A'), 0.4));
+  archive.add(candidate('out', cell('B'), 0.05));
+  const ctx = (seed: number) => ({
+    archive,
+    rng: new Rng(seed),
+    curiosity: new Map<string, number>(),
     frontier: [0.2, 0.8] as const,
-    operators: { vary: 0.4, harder: 0.4, combine: 0.2 },
   });
 
-  function grow(core: QDCore, generations: number): void {
-    const rng = new Rng(99);
-    core.tell(
-      Array.from({ length: 10 }, (_, i) => ({
-        uid: `seed${i}`,
-        parentCells: [],
-        cell: `c${i % 5}`,
-        quality: 0.5,
-        solveRate: 0.5,
-        fingerprint: fp(`seed ${i}`),
-      })),
-    );
-    for (let g = 1; g <= generations; g++) {
-      const tasks = core.ask(g, 16);
-      core.tell(
-        tasks.map((t) => {
-          const q = rng.int(0, 8) / 8;
-          return {
-            uid: `g${g}t${t.taskIndex}`,
-            parentCells: t.parents.map((p) => p.cell),
-            cell: q > 0 ? `c${rng.int(0, 29)}` : null,
-            quality: q > 0 ? q : null,
-            solveRate: 1 - q,
-            fingerprint: fp(`g ${g} ${t.taskIndex}`),
-          };
-        }),
-      );
-    }
-  }
-
-  for (const strategy of ['uniform', 'curiosity', 'frontier'] as const) {
-    it(`${strategy}: the same seed gives the same choices, also after a state round trip`, () => {
-      const a = new QDCore(config(strategy));
-      const b = new QDCore(config(strategy));
-      grow(a, 5);
-      grow(b, 5);
-      expect(a.ask(6, 32)).toEqual(b.ask(6, 32));
-      const restored = new QDCore(config(strategy), JSON.parse(JSON.stringify(a.state())));
-      expect(restored.ask(6, 32)).toEqual(a.ask(6, 32));
-      const other = new QDCore(config(strategy, 2));
-      grow(other, 5);
-      expect(other.ask(6, 32)).not.toEqual(a.ask(6, 32));
-    });
-  }
-
-  it('combine takes parents from two different cells; all parents are elites', () => {
-    const core = new QDCore(config('uniform'));
-    grow(core, 3);
-    const elites = new Set([...core.archive.elites()].map((e) => e.uid));
-    for (const t of core.ask(4, 200)) {
-      for (const p of t.parents) expect(elites.has(p.uid)).toBe(true);
-      if (t.operator === 'combine') {
-        expect(t.parents).toHaveLength(2);
-        expect(t.parents[0]!.cell).not.toBe(t.parents[1]!.cell);
-      } else expect(t.parents).toHaveLength(1);
+  it('returns an archive parent with its cell, and null on an empty archive', () => {
+    for (const strategy of ['uniform', 'curiosity', 'frontier'] as const) {
+      expect(selectParent(strategy, { ...ctx(1), archive: new Archive(1, 1) })).toBeNull();
+      for (let seed = 0; seed < 30; seed++) {
+        const p = selectParent(strategy, ctx(seed))!;
+        expect(p.source).toBe('archive');
+        if (p.source !== 'archive') continue;
+        expect(archive.get(p.cell).map((e) => e.uid)).toContain(p.uid);
+      }
     }
   });
 
-  it('uses the fallback parents while the archive is empty, and none without them', () => {
-    const core = new QDCore(config('uniform'));
-    expect(core.ask(1, 4)).toEqual([]);
-    const tasks = core.ask(1, 4, [{ uid: 'seed:1', cell: 'x' }]);
-    expect(tasks).toHaveLength(4);
-    expect(tasks.every((t) => t.operator !== 'combine' && t.parents[0]!.uid === 'seed:1')).toBe(true);
-  });
-
-  it('frontier prefers parents inside the solve-rate band', () => {
-    const core = new QDCore(config('frontier'));
-    core.tell([
-      { uid: 'in', parentCells: [], cell: 'a', quality: 0.5, solveRate: 0.5, fingerprint: fp('a') },
-      { uid: 'out', parentCells: [], cell: 'b', quality: 0.05, solveRate: 0.95, fingerprint: fp('b') },
-    ]);
-    const parents = core
-      .ask(1, 50)
-      .filter((t) => t.operator !== 'combine')
-      .map((t) => t.parents[0]!.uid);
-    expect(new Set(parents)).toEqual(new Set(['in']));
-  });
-
-  it('curiosity favours cells whose children get accepted', () => {
-    const core = new QDCore({ ...config('curiosity'), operators: { vary: 1, harder: 0, combine: 0 } });
-    core.tell([
-      { uid: 'a', parentCells: [], cell: 'good', quality: 0.5, solveRate: 0.5, fingerprint: fp('a') },
-      { uid: 'b', parentCells: [], cell: 'bad', quality: 0.5, solveRate: 0.5, fingerprint: fp('b') },
-    ]);
-    for (let i = 0; i < 5; i++) {
-      core.tell([
-        {
-          uid: `ok${i}`,
-          parentCells: ['good'],
-          cell: `new${i}`,
-          quality: 0.6,
-          solveRate: 0.4,
-          fingerprint: fp(`ok ${i}`),
-        },
-        {
-          uid: `no${i}`,
-          parentCells: ['bad'],
-          cell: null,
-          quality: null,
-          solveRate: 0,
-          fingerprint: fp(`no ${i}`),
-        },
-      ]);
+  it('excludes the given cell, and is null when it was the only one', () => {
+    for (let seed = 0; seed < 30; seed++) {
+      const p = selectParent('uniform', ctx(seed), cell('A'))!;
+      expect(p).toEqual({ uid: 'out', source: 'archive', cell: cell('B') });
     }
-    const picks = core.ask(1, 400).map((t) => t.parents[0]!.cell);
-    expect(picks.filter((c) => c === 'good').length).toBeGreaterThan(
-      3 * picks.filter((c) => c === 'bad').length,
-    );
+    const one = new Archive(1, 1);
+    one.add(candidate('only', cell('A'), 0.5));
+    expect(selectParent('uniform', { ...ctx(1), archive: one }, cell('A'))).toBeNull();
+  });
+
+  it('the same seed gives the same parent', () => {
+    for (const strategy of ['uniform', 'curiosity', 'frontier'] as const)
+      for (let seed = 0; seed < 10; seed++)
+        expect(selectParent(strategy, ctx(seed))).toEqual(selectParent(strategy, ctx(seed)));
+  });
+
+  it('frontier takes only elites inside the solve-rate band while there are some', () => {
+    const uids = new Set(Array.from({ length: 50 }, (_, seed) => selectParent('frontier', ctx(seed))!.uid));
+    expect(uids).toEqual(new Set(['in1', 'in2']));
+  });
+
+  it('curiosity weights cells by their score', () => {
+    const curiosity = new Map([[cellKey(cell('B')), 9]]);
+    let b = 0;
+    for (let seed = 0; seed < 400; seed++) {
+      const p = selectParent('curiosity', { ...ctx(seed), curiosity })!;
+      if (p.source === 'archive' && p.cell.subject === 'B') b++;
+    }
+    // Weights 10 (B) against 1 (A): expected 364 of 400.
+    expect(b).toBeGreaterThan(300);
   });
 });

@@ -18,6 +18,7 @@ import { DEFAULT_EVAL_SETS, loadEvalSets } from '../../src/curation/eval-sets.js
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { UserError } from '../../src/util/errors.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { commitEpoch } from '../helpers/commit.js';
 import { makeProblem, writePool } from './fixtures.js';
 
 interface Item {
@@ -307,13 +308,11 @@ describe('decontamination rules', () => {
     // New problems make the stored result stale.
     const store = SqliteRunStore.open(dir, { create: false });
     try {
-      store.commitGeneration({
+      commitEpoch(store, {
         generation: 2,
         startedAt: new Date().toISOString(),
         problems: [makeProblem('g2-t0', { generation: 2, problem: plainItem.problem })],
         rejections: [],
-        metrics: {},
-        coreState: {},
         counters: {},
       });
     } finally {

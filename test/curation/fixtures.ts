@@ -2,6 +2,7 @@
 import type { ProblemRecord, RejectionRecord } from '../../src/domain/records.js';
 import { problemTextHash } from '../../src/engine/mutation-output.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { commitEpoch } from '../helpers/commit.js';
 
 export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {}): ProblemRecord {
   const problem = overrides.problem ?? `Problem ${uid}: find the value of $x$ in the equation number ${uid}.`;
@@ -9,6 +10,7 @@ export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {})
   const verified = overrides.verified ?? (solveRate !== null && solveRate > 0);
   return {
     uid,
+    seq: 0,
     generation: 1,
     taskIndex: 0,
     origin: 'vary',
@@ -28,6 +30,8 @@ export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {})
     level: null,
     attempts: [],
     correct: solveRate === null ? 0 : Math.round(solveRate * 8),
+    truncated: 0,
+    unverifiedReason: verified ? null : 'no_correct_attempt',
     majorityAnswer: null,
     majorityShare: null,
     disputed: false,
@@ -47,6 +51,7 @@ export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {})
 export function makeRejection(uid: string, overrides: Partial<RejectionRecord> = {}): RejectionRecord {
   return {
     uid,
+    seq: 0,
     generation: 1,
     taskIndex: 0,
     operator: 'vary',
@@ -81,15 +86,13 @@ export function writePool(
       ...new Set([...problems.map((p) => p.generation), ...rejections.map((r) => r.generation)]),
     ].sort((a, b) => a - b);
     for (const generation of generations) {
-      store.commitGeneration({
+      commitEpoch(store, {
         generation,
         startedAt: new Date().toISOString(),
         problems: problems
           .filter((p) => p.generation === generation)
           .map((p, i) => ({ ...p, taskIndex: p.taskIndex || i })),
         rejections: rejections.filter((r) => r.generation === generation),
-        metrics: {},
-        coreState: {},
         counters: {},
       });
     }

@@ -13,6 +13,7 @@ import { formatPoolStats } from '../../src/curation/stats-format.js';
 import type { ProblemRecord } from '../../src/domain/records.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { commitEpoch } from '../helpers/commit.js';
 import { makeProblem, makeRejection, writePool } from './fixtures.js';
 
 const p = (uid: string, generation: number, subject: string, solveRate: number | null, extra = {}) =>
@@ -217,13 +218,11 @@ describe('stats and the curation analyses', () => {
 
     const writer = SqliteRunStore.open(dir, { create: false });
     try {
-      writer.commitGeneration({
+      commitEpoch(writer, {
         generation: 3,
         startedAt: new Date().toISOString(),
         problems: [p('g3-t0', 3, 'Algebra', 0.5)],
         rejections: [],
-        metrics: {},
-        coreState: {},
         counters: {},
       });
     } finally {

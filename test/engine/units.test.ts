@@ -1,9 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { AnswerChecker } from '../../src/answer/index.js';
 import { SimBackend } from '../../src/backends/sim-backend.js';
+import type { ModelBackend } from '../../src/backends/types.js';
+import { BackendSchema } from '../../src/config/schema.js';
 import { bandDecided, bandOf, wilsonInterval } from '../../src/core/solve-rate.js';
-import type { CachedResponse } from '../../src/domain/records.js';
 import { loadTaxonomy } from '../../src/domain/taxonomy.js';
+import { createGateway, MemoryCache } from '../../src/engine/gateway/index.js';
 import { parseLabel } from '../../src/engine/labels.js';
 import {
   countQuestions,
@@ -14,7 +16,6 @@ import {
 import { solve, summarize } from '../../src/engine/solver.js';
 import { loadTemplate } from '../../src/prompts/templates.js';
 import { loadSeeds } from '../../src/seeds/load.js';
-import { CachingClient } from '../../src/storage/request-cache.js';
 
 const taxonomy = loadTaxonomy('bundled:v1');
 
@@ -175,15 +176,10 @@ describe('solve-rate statistics', () => {
         answer,
         correct: answer !== null && checker.check(reference, answer).equivalent,
         rule: 'x',
+        finishReason: 'stop',
+        counted: true,
       }));
-    const disputed = summarize(
-      attempts(['3', '3', '3', '3.0', '5', null, '3', '4'], '5'),
-      '5',
-      checker,
-      0.6,
-      ['k'],
-      { n: 8, temperature: 0.7 },
-    );
+    const disputed = summarize(attempts(['3', '3', '3', '3.0', '5', null, '3', '4'], '5'), checker, 0.6);
     expect(disputed).toMatchObject({
       correct: 1,
       solveRate: 0.125,
@@ -192,108 +188,170 @@ describe('solve-rate statistics', () => {
       verified: true,
     });
     expect(['3', '3.0']).toContain(disputed.majorityAnswer);
-    const fine = summarize(attempts(['5', '5', '3', null], '5'), '5', checker, 0.6, ['k'], {
-      n: 4,
-      temperature: 0.7,
-    });
+    const fine = summarize(attempts(['5', '5', '3', null], '5'), checker, 0.6);
     expect(fine).toMatchObject({ correct: 2, solveRate: 0.5, disputed: false, verified: true });
-    const none = summarize(attempts([null, null], '5'), '5', checker, 0.6, ['k'], { n: 2, temperature: 0.7 });
+    const none = summarize(attempts([null, null], '5'), checker, 0.6);
     expect(none).toMatchObject({
       correct: 0,
       solveRate: 0,
       majorityAnswer: null,
       verified: false,
       disputed: false,
+      unverifiedReason: 'no_correct_attempt',
     });
+  });
+
+  it('attempts cut at max_tokens are truncated, not wrong: out of the solve-rate and the vote', () => {
+    const checker = new AnswerChecker();
+    const attempt = (idx: number, answer: string | null, finishReason: string, counted: boolean) => ({
+      idx,
+      requestKey: 'k',
+      choice: idx,
+      answer,
+      correct: answer === '5',
+      rule: 'x',
+      finishReason,
+      counted,
+    });
+    // Two attempts right, two cut (one of them with a stray wrong answer): 2/2, not 2/4.
+    const s = summarize(
+      [
+        attempt(0, '5', 'stop', true),
+        attempt(1, '5', 'stop', true),
+        attempt(2, '7', 'length', false),
+        attempt(3, null, 'length', false),
+      ],
+      checker,
+      0.6,
+    );
+    expect(s).toMatchObject({ correct: 2, truncated: 2, solveRate: 1, verified: true, majorityShare: 1 });
+    // Every attempt cut: unverified with that reason, no solve-rate at all.
+    const cut = summarize(
+      [attempt(0, null, 'length', false), attempt(1, '7', 'length', false)],
+      checker,
+      0.6,
+    );
+    expect(cut).toMatchObject({
+      solveRate: null,
+      verified: false,
+      unverifiedReason: 'all_truncated',
+      truncated: 2,
+    });
+    // Counted as wrong when the policy says so.
+    const wrong = summarize([attempt(0, '5', 'stop', true), attempt(1, null, 'length', true)], checker, 0.6);
+    expect(wrong).toMatchObject({ solveRate: 0.5, truncated: 1 });
   });
 });
 
-describe('solving through the cache', () => {
-  const memory = () => {
-    const map = new Map<string, CachedResponse>();
-    return {
-      getResponse: (k: string) => map.get(k),
-      putResponse: (r: CachedResponse) => void map.set(r.key, r),
-      map,
-    };
-  };
+describe('solving through the gateway', () => {
   const settings = (adaptive: boolean) => ({
     k: 8,
     temperature: 0.7,
     topP: 0.95,
     maxTokens: 512,
     disputedMajority: 0.6,
+    truncated: 'exclude' as const,
     adaptive: { enabled: adaptive, roundSize: 4, maxK: 32, confidence: 0.9 },
     bands: [0.25, 0.5, 0.75],
   });
   const problem = 'Find the greatest common divisor of $84$ and $126$.';
+  const gatewayOf = (backend: ModelBackend = new SimBackend()) =>
+    createGateway(BackendSchema.parse({ kind: 'sim', max_concurrency: 8 }), backend, new MemoryCache());
+  const call = { priority: 0 };
 
-  it('fixed k: one request with n=k; a repeat is answered from the cache', async () => {
-    const store = memory();
-    const client = new CachingClient(new SimBackend(), store);
+  it('fixed k: one request with n=k; a repeat is answered from the cache with the same usage', async () => {
+    const { gateway, ledger } = gatewayOf();
     const first = await solve(
-      client,
+      gateway,
       loadTemplate('solve'),
       new AnswerChecker(),
       problem,
       '42',
       5,
       settings(false),
+      call,
     );
     expect(first.attempts).toHaveLength(8);
     expect(first.keys).toHaveLength(1);
-    expect(client.counters).toEqual({ sent: 1, cacheHits: 0 });
+    expect(first.usage.requests).toBe(1);
+    expect(ledger.totals()).toMatchObject({ requestsSent: 1, cacheHits: 0 });
     const again = await solve(
-      client,
+      gateway,
       loadTemplate('solve'),
       new AnswerChecker(),
       problem,
       '42',
       5,
       settings(false),
+      call,
     );
     expect(again).toEqual(first);
-    expect(client.counters).toEqual({ sent: 1, cacheHits: 1 });
+    expect(ledger.totals()).toMatchObject({ requestsSent: 1, cacheHits: 1 });
   });
 
   it('without n support, k single requests with one key per sample', async () => {
-    const backend = Object.assign(new SimBackend(), { supportsN: false });
-    const client = new CachingClient(backend, memory());
+    const { gateway } = gatewayOf(Object.assign(new SimBackend(), { supportsN: false }));
     const r = await solve(
-      client,
+      gateway,
       loadTemplate('solve'),
       new AnswerChecker(),
       problem,
       '42',
       5,
       settings(false),
+      call,
     );
     expect(r.attempts).toHaveLength(8);
     expect(new Set(r.keys).size).toBe(8);
+    expect(r.usage.requests).toBe(8);
+  });
+
+  it("records each choice's finish reason; cut attempts leave the denominator", async () => {
+    const { gateway } = gatewayOf();
+    // The sim writes about 4 characters per token: 8 tokens cut every worked solution.
+    const r = await solve(
+      gateway,
+      loadTemplate('solve'),
+      new AnswerChecker(),
+      problem,
+      '42',
+      5,
+      { ...settings(false), maxTokens: 8 },
+      call,
+    );
+    expect(r.attempts.every((a) => a.finishReason === 'length' && !a.counted)).toBe(true);
+    expect(r).toMatchObject({
+      truncated: 8,
+      solveRate: null,
+      verified: false,
+      unverifiedReason: 'all_truncated',
+    });
   });
 
   it('adaptive: stops early on an easy problem, samples more on a borderline one', async () => {
-    const client = new CachingClient(new SimBackend(), memory());
+    const { gateway } = gatewayOf();
     const easy = await solve(
-      client,
+      gateway,
       loadTemplate('solve'),
       new AnswerChecker(),
       'Find the greatest common divisor of $12$ and $18$.',
       '6',
       5,
       settings(true),
+      call,
     );
     expect(easy.attempts.length).toBeLessThan(32);
     expect(easy.attempts.length % 4).toBe(0);
     // A wrong reference the solver never reaches: decided once the interval falls below the first cut.
     const wrong = await solve(
-      client,
+      gateway,
       loadTemplate('solve'),
       new AnswerChecker(),
       problem,
       '1000',
       5,
       settings(true),
+      call,
     );
     expect(wrong.verified).toBe(false);
     expect(wrong.attempts.length).toBeGreaterThanOrEqual(12);

@@ -10,6 +10,7 @@ import { writeReport } from '../../src/report/write.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { browserAvailable, launchBrowser } from '../helpers/browser.js';
 import { runCli, tempDir } from '../helpers/cli.js';
+import { commitEpoch } from '../helpers/commit.js';
 
 const PROBES = [
   '<script>window.__xss = 1</script>',
@@ -30,6 +31,7 @@ function record(
 ): ProblemRecord {
   return {
     uid,
+    seq: 0,
     generation,
     taskIndex: 0,
     origin: generation === 0 ? 'seed' : 'vary',
@@ -49,8 +51,21 @@ function record(
     rawLabel: text,
     labelKey: 'k',
     level: null,
-    attempts: [{ idx: 0, requestKey: 'k', choice: 0, answer: text, correct: true, rule: text }],
+    attempts: [
+      {
+        idx: 0,
+        requestKey: 'k',
+        choice: 0,
+        answer: text,
+        correct: true,
+        rule: text,
+        finishReason: 'stop',
+        counted: true,
+      },
+    ],
     correct: 1,
+    truncated: 0,
+    unverifiedReason: null,
     solveRate: 1 - quality,
     majorityAnswer: text,
     majorityShare: 1,
@@ -75,7 +90,10 @@ function probeRun(): string {
   problems.forEach((p, i) => {
     archive.add({
       uid: p.uid,
-      cell: i % 2 ? 'Algebra / linear equations' : 'Geometry / other',
+      cell:
+        i % 2
+          ? { subject: 'Algebra', skill: 'linear equations', band: null }
+          : { subject: 'Geometry', skill: 'other', band: null },
       quality: p.quality!,
       solveRate: p.solveRate!,
       fingerprint: [i],
@@ -114,22 +132,23 @@ function probeRun(): string {
     inserted: { NEW: 2, IMPROVED: 2, NOT_ADDED: 0 },
     spend: { requests_sent: 10 },
   });
-  store.commitGeneration({
+  commitEpoch(store, {
     generation: 0,
     startedAt: '',
     problems: problems.slice(0, 1),
     rejections: [],
     metrics: metrics(0),
-    coreState: { archive: archive.toState(), curiosity: [] },
+    archive: archive.toState(),
     counters: { fault_http_5xx: 1 },
   });
-  store.commitGeneration({
+  commitEpoch(store, {
     generation: 1,
     startedAt: '',
     problems: problems.slice(1),
     rejections: [
       {
         uid: 'r1',
+        seq: 9,
         generation: 1,
         taskIndex: 9,
         operator: 'vary',
@@ -141,7 +160,7 @@ function probeRun(): string {
       },
     ],
     metrics: metrics(1),
-    coreState: { archive: archive.toState(), curiosity: [] },
+    archive: archive.toState(),
     counters: {},
   });
   store.close();
@@ -273,18 +292,18 @@ describe('sparq report', () => {
       for (const p of problems.slice(0, 50))
         archive.add({
           uid: p.uid,
-          cell: `Algebra / ${p.skill}`,
+          cell: { subject: 'Algebra', skill: p.skill!, band: null },
           quality: p.quality!,
           solveRate: p.solveRate!,
           fingerprint: [g],
         });
-      store.commitGeneration({
+      commitEpoch(store, {
         generation: g,
         startedAt: '',
         problems,
         rejections: [],
         metrics: metrics(g),
-        coreState: { archive: archive.toState(), curiosity: [] },
+        archive: archive.toState(),
         counters: {},
       });
     }

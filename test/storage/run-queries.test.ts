@@ -7,8 +7,9 @@ import type {
   RejectionReason,
   RejectionRecord,
 } from '../../src/domain/records.js';
-import { type GenerationCommit, SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
+import { commitEpoch } from '../helpers/commit.js';
 
 function problem(
   uid: string,
@@ -24,6 +25,7 @@ function problem(
   const verified = o.verified ?? true;
   return {
     uid,
+    seq: 0,
     generation: o.generation ?? (origin === 'seed' ? 0 : 1),
     taskIndex: 0,
     origin,
@@ -45,6 +47,8 @@ function problem(
     level: null,
     attempts: [],
     correct: verified ? 1 : 0,
+    truncated: 0,
+    unverifiedReason: verified ? null : 'no_correct_attempt',
     solveRate: verified ? 0.25 : 0,
     majorityAnswer: null,
     majorityShare: null,
@@ -61,6 +65,7 @@ function problem(
 function rejection(uid: string, operator: Operator, reason: RejectionReason): RejectionRecord {
   return {
     uid,
+    seq: 0,
     generation: 1,
     taskIndex: 9,
     operator,
@@ -73,18 +78,11 @@ function rejection(uid: string, operator: Operator, reason: RejectionReason): Re
 }
 
 const commit = (
+  store: SqliteRunStore,
   generation: number,
   problems: ProblemRecord[],
   rejections: RejectionRecord[] = [],
-): GenerationCommit => ({
-  generation,
-  startedAt: new Date().toISOString(),
-  problems,
-  rejections,
-  metrics: {},
-  coreState: {},
-  counters: {},
-});
+) => commitEpoch(store, { generation, problems, rejections });
 
 const seeds = [
   problem('s1', 'seed', { status: null }),
@@ -109,9 +107,9 @@ const rejections = [
 
 function buildStore(): SqliteRunStore {
   const store = SqliteRunStore.open(tempDir());
-  store.commitGeneration(commit(0, seeds));
-  store.commitGeneration(commit(1, mutants, rejections));
-  store.commitGeneration(commit(2, grandchildren));
+  commit(store, 0, seeds);
+  commit(store, 1, mutants, rejections);
+  commit(store, 2, grandchildren);
   return store;
 }
 
@@ -208,10 +206,10 @@ describe('RunQueries', () => {
   it('a second connection sees what a live writer commits after it opened', () => {
     const dir = tempDir();
     const writer = SqliteRunStore.open(dir);
-    writer.commitGeneration(commit(0, seeds));
+    commit(writer, 0, seeds);
     const reader = SqliteRunStore.open(dir, { create: false });
     expect(reader.queries.problemTotals().total).toBe(seeds.length);
-    writer.commitGeneration(commit(1, mutants, rejections));
+    commit(writer, 1, mutants, rejections);
     expect(reader.queries.problemTotals().total).toBe(seeds.length + mutants.length);
     expect(reader.queries.rejectionsByReason().reduce((a, r) => a + r.count, 0)).toBe(rejections.length);
     reader.close();

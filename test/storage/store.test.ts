@@ -3,7 +3,9 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
-import type { CachedResponse, ProblemRecord } from '../../src/domain/records.js';
+import { newTally } from '../../src/core/metrics.js';
+import { QDCore } from '../../src/core/qd-core.js';
+import type { CachedResponse, ProblemRecord, RejectionRecord } from '../../src/domain/records.js';
 import { acquireRunLock } from '../../src/storage/lock.js';
 import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
@@ -24,8 +26,22 @@ const response = (key: string): CachedResponse => ({
   latencyMs: 3,
 });
 
+const rejectionRecord = (uid: string, seq: number): RejectionRecord => ({
+  uid,
+  seq,
+  generation: 1,
+  taskIndex: seq,
+  operator: 'harder',
+  parentUids: ['seed:2'],
+  reason: 'no_final_answer',
+  detail: null,
+  rawOutput: 'x',
+  requestKey: 'k9',
+});
+
 const problem = (uid: string): ProblemRecord => ({
   uid,
+  seq: 0,
   generation: 1,
   taskIndex: 0,
   origin: 'vary',
@@ -46,10 +62,30 @@ const problem = (uid: string): ProblemRecord => ({
   labelKey: 'k2',
   level: null,
   attempts: [
-    { idx: 0, requestKey: 'k3', choice: 0, answer: '2', correct: true, rule: 'exact' },
-    { idx: 1, requestKey: 'k3', choice: 1, answer: null, correct: false, rule: 'no-answer' },
+    {
+      idx: 0,
+      requestKey: 'k3',
+      choice: 0,
+      answer: '2',
+      correct: true,
+      rule: 'exact',
+      finishReason: 'stop',
+      counted: true,
+    },
+    {
+      idx: 1,
+      requestKey: 'k3',
+      choice: 1,
+      answer: null,
+      correct: false,
+      rule: 'no-answer',
+      finishReason: 'stop',
+      counted: true,
+    },
   ],
   correct: 1,
+  truncated: 0,
+  unverifiedReason: null,
   solveRate: 0.5,
   majorityAnswer: '2',
   majorityShare: 0.5,
@@ -98,49 +134,89 @@ describe('run store', () => {
     again.close();
   });
 
-  it('commits a generation atomically and reads it back', () => {
+  it('commits a told prefix atomically, and resumes from exactly what it committed', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
-    store.commitGeneration({
-      generation: 1,
-      startedAt: new Date().toISOString(),
-      problems: [problem('g1-t0')],
-      rejections: [
-        {
-          uid: 'g1-t1',
-          generation: 1,
-          taskIndex: 1,
-          operator: 'harder',
-          parentUids: ['seed:2'],
-          reason: 'no_final_answer',
-          detail: null,
-          rawOutput: 'x',
-          requestKey: 'k9',
-        },
-      ],
-      metrics: { coverage: 0.1 },
-      coreState: { cells: 1 },
+    const core = new QDCore({
+      seed: 1,
+      capacity: 2,
+      space: { skills: new Map([['Algebra', ['linear equations']]]), bands: null },
+      strategy: 'uniform',
+      frontier: [0.2, 0.8],
+      operators: { vary: 1, harder: 1, combine: 0 },
+    });
+    const p = problem('g1-t0');
+    const placement = core.tell(0, {
+      uid: p.uid,
+      parents: [],
+      problem: {
+        text: p.problem,
+        measures: { subject: 'Algebra', skill: 'linear equations', solveRate: 0.5, verified: true },
+      },
+    });
+    expect(placement.status).toBe('NEW');
+    const open = core.ask(2)!;
+    const scheduler = {
+      version: 1 as const,
+      told: 2,
+      seedTasks: 0,
+      window: 4,
+      open: [{ kind: 'mutate' as const, ...open, generation: 1, index: 2, askedAt: 2 }],
+      epoch: newTally(1, 'now'),
+    };
+    core.tell(1, { uid: 'g1-t1', parents: [], problem: null });
+    store.commit({
+      problems: [p],
+      rejections: [rejectionRecord('g1-t1', 1)],
+      epochs: [],
+      coreState: core.state(),
+      scheduler,
       counters: { http_5xx: 2 },
     });
-    expect(store.lastGeneration()).toEqual({ generation: 1, coreState: { cells: 1 } });
+    expect(store.loadProgress()).toEqual({ core: core.state(), scheduler });
     expect(store.counters()).toEqual({ http_5xx: 2 });
-    const [p] = store.getProblems(['g1-t0']);
-    expect(p).toEqual(problem('g1-t0'));
-    expect(store.hasProblemText('h-g1-t0')).toBe(true);
-    // A second commit of the same generation fails as a whole and leaves nothing half-written.
+    const [read] = store.getProblems(['g1-t0']);
+    expect(read).toEqual(p);
+    // The duplicate check sees only tasks told before the one asking.
+    expect(store.hasProblemText('h-g1-t0', 1)).toBe(true);
+    expect(store.hasProblemText('h-g1-t0', 0)).toBe(false);
+    // A commit that cannot be written whole (a uid already stored) leaves nothing half-written.
     expect(() =>
-      store.commitGeneration({
-        generation: 1,
-        startedAt: '',
-        problems: [problem('g1-t5')],
+      store.commit({
+        problems: [problem('g1-t5'), p],
         rejections: [],
-        metrics: {},
-        coreState: {},
+        epochs: [],
+        coreState: { ...core.state(), told: 9 },
+        scheduler: { ...scheduler, told: 9 },
         counters: { http_5xx: 1 },
       }),
     ).toThrow();
-    expect(store.count('problems')).toBe(1);
+    expect(store.getProblems(['g1-t5'])).toEqual([]);
     expect(store.counters()).toEqual({ http_5xx: 2 });
+    expect(store.loadProgress()?.scheduler.told).toBe(2);
+    store.close();
+  });
+
+  it('refuses to resume a run whose archive state was written by sparq 0.1, saying so', () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    store.commit({
+      problems: [],
+      rejections: [],
+      epochs: [],
+      coreState: new QDCore({
+        seed: 1,
+        capacity: 1,
+        space: { skills: new Map([['Algebra', []]]), bands: null },
+        strategy: 'uniform',
+        frontier: [0.2, 0.8],
+        operators: { vary: 1, harder: 0, combine: 0 },
+      }).state(),
+      scheduler: { version: 1, told: 0, seedTasks: 0, window: 1, open: [], epoch: newTally(0, '') },
+      counters: {},
+    });
+    store.db.prepare(`UPDATE core_state SET state_json = '{"archive":{"cells":[]},"curiosity":[]}'`).run();
+    expect(() => store.loadProgress()).toThrow(/sparq 0\.1/);
     store.close();
   });
 

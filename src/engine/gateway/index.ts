@@ -10,7 +10,13 @@ import { ModelGateway, type ResponseCache } from './gateway.js';
 import { SpendLedger } from './ledger.js';
 import { OnlineDispatcher, type RetrySettings } from './online.js';
 
-export { type CallSpec, type CallUsage, type ModelCall, ModelGateway, type ResponseCache } from './gateway.js';
+export {
+  type CallSpec,
+  type CallUsage,
+  type ModelCall,
+  ModelGateway,
+  type ResponseCache,
+} from './gateway.js';
 export { emptySpend, type Spend, SpendLedger } from './ledger.js';
 
 export interface Gateway {

@@ -4,7 +4,12 @@
  * ledger. A slot is given back before a retry waits, so a sleeping retry never holds one.
  */
 import { nextDelay } from '../../backends/retry.js';
-import { type ChatRequest, type ChatResponse, type ModelBackend, ModelCallError } from '../../backends/types.js';
+import {
+  type ChatRequest,
+  type ChatResponse,
+  type ModelBackend,
+  ModelCallError,
+} from '../../backends/types.js';
 import type { Dispatcher } from './gateway.js';
 import type { SpendLedger } from './ledger.js';
 import { PriorityLimiter } from './limiter.js';
@@ -59,11 +64,14 @@ export class OnlineDispatcher implements Dispatcher {
       this.ledger.fault(failure.fault, retry);
       if (!failure.retryable) throw failure;
       if (!retry)
-        throw new ModelCallError(`request failed after ${attempt + 1} attempts; last error: ${failure.message}`, {
-          retryable: false,
-          fault: failure.fault,
-          status: failure.status,
-        });
+        throw new ModelCallError(
+          `request failed after ${attempt + 1} attempts; last error: ${failure.message}`,
+          {
+            retryable: false,
+            fault: failure.fault,
+            status: failure.status,
+          },
+        );
       const delayMs = nextDelay(attempt, failure.retryAfterMs, this.retry.baseMs, this.retry.maxMs, random);
       this.retry.onRetry?.({ attempt: attempt + 1, delayMs, reason: failure.message });
       await sleep(delayMs, signal);
