@@ -24,6 +24,7 @@ import type { ProblemRecord } from '../src/domain/records.js';
 import { problemTextHash } from '../src/engine/mutation-output.js';
 import { FAMILIES } from '../src/sim/families/index.js';
 import { problemValue, renderProblem, renderSolution, type SimProblem } from '../src/sim/problem.js';
+import { openAnalysisConnection } from '../src/storage/analysis-connection.js';
 import { SqliteRunStore } from '../src/storage/sqlite-store.js';
 import { Rng } from '../src/util/hash.js';
 import { commitEpoch } from '../test/helpers/commit.js';
@@ -158,14 +159,14 @@ function analyses(root: string): void {
   const size = 100_000;
   const dir = join(root, 'pool-100k');
   writeSyntheticPool(dir, size);
-  const store = SqliteRunStore.open(dir, { create: false });
+  const conn = openAnalysisConnection(dir);
   try {
-    const snapshot = poolSnapshot(store.db);
-    const dedup = ensureDedup(store, snapshot, DEFAULT_DEDUP_SETTINGS, { seeds: 'none' }).analysis.summary;
+    const snapshot = poolSnapshot(conn);
+    const dedup = ensureDedup(conn, snapshot, DEFAULT_DEDUP_SETTINGS, { seeds: 'none' }).analysis.summary;
     console.log(
       `(1) dedup of ${fmt(size)} problems (Jaccard >= ${DEFAULT_DEDUP_SETTINGS.threshold}, MinHash ${DEFAULT_DEDUP_SETTINGS.numHashes}, LSH ${dedup.banding.bands}x${dedup.banding.rows}): ${dedup.seconds.toFixed(1)} s = ${fmt(size / dedup.seconds)} problems/s; ${fmt(dedup.duplicates)} duplicates found (${fmt(dedup.exactDuplicates)} exact, ${fmt(dedup.nearDuplicates)} near), ${fmt(dedup.candidatePairs)} candidate pairs checked`,
     );
-    const decon = ensureDecontamination(store, snapshot, {
+    const decon = ensureDecontamination(conn, snapshot, {
       ngram: DEFAULT_NGRAM,
       sets: [...DEFAULT_EVAL_SETS],
     }).analysis.summary;
@@ -174,7 +175,7 @@ function analyses(root: string): void {
       `(2) decontamination of ${fmt(size)} problems against ${fmt(items)} items of ${decon.sets.length} sets (${decon.ngram}-grams): ${decon.seconds.toFixed(1)} s = ${fmt(size / decon.seconds)} problems/s; ${fmt(decon.contaminated)} contaminated (~${fmt(size * 0.001)} planted)`,
     );
   } finally {
-    store.close();
+    conn.close();
   }
 }
 

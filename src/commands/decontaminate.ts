@@ -3,7 +3,7 @@ import { poolSnapshot } from '../curation/analysis-store.js';
 import { ensureDecontamination } from '../curation/analyze.js';
 import { contaminationExamples, formatDecontaminationReport } from '../curation/decontaminate-report.js';
 import { terminalJson } from '../curation/terminal.js';
-import { SqliteRunStore } from '../storage/sqlite-store.js';
+import { openAnalysisConnection } from '../storage/analysis-connection.js';
 import { intArg } from './args.js';
 import { addDecontaminationOptions, type DecontaminationFlags, decontaminationSettings } from './select.js';
 
@@ -26,16 +26,18 @@ export function register(program: Command): void {
     .option('--json', 'print JSON')
     .action((run: string, flags: Flags) => {
       const settings = decontaminationSettings(flags);
-      const store = SqliteRunStore.open(run, { create: false });
+      // Read-only on the run; the result goes to the run's curation.db (a note on stderr when
+      // the directory cannot be written and it is not kept).
+      const conn = openAnalysisConnection(run);
       try {
-        const snapshot = poolSnapshot(store.db);
-        const outcome = ensureDecontamination(store, snapshot, settings, { force: flags.refresh === true });
+        const snapshot = poolSnapshot(conn);
+        const outcome = ensureDecontamination(conn, snapshot, settings, { force: flags.refresh === true });
         const { analysis } = outcome;
         const report = {
           settings: analysis.settings,
           summary: analysis.summary,
           examples: contaminationExamples(
-            store.db,
+            conn,
             analysis.summary.sets.map((s) => s.name),
             flags.examples,
           ),
@@ -43,10 +45,8 @@ export function register(program: Command): void {
         process.stdout.write(
           flags.json ? `${terminalJson(report)}\n` : formatDecontaminationReport(report, outcome.cached),
         );
-        if (outcome.schema === 'temp')
-          process.stderr.write('note: the run database is read-only; the result was not stored\n');
       } finally {
-        store.close();
+        conn.close();
       }
     });
 }

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { readPoolStats } from '../curation/stats.js';
 import { formatPoolStats } from '../curation/stats-format.js';
 import { terminalJson } from '../curation/terminal.js';
-import { SqliteRunStore } from '../storage/sqlite-store.js';
+import { openAnalysisConnection } from '../storage/analysis-connection.js';
 import { intArg } from './args.js';
 
 export function register(program: Command): void {
@@ -16,13 +16,14 @@ export function register(program: Command): void {
     .option('--top <n>', 'skills shown (0 = all)', intArg('--top', 0, 100_000), 25)
     .option('--json', 'print JSON')
     .action((run: string, flags: { bins: number; top: number; json?: boolean }) => {
-      // Read-only: no run lock, nothing computed or written (WAL lets a live run keep writing).
-      const store = SqliteRunStore.open(run, { create: false });
+      // Read-only: no run lock, nothing computed or written, not even curation.db (WAL lets a
+      // live run keep writing).
+      const conn = openAnalysisConnection(run, { results: 'read' });
       try {
-        const stats = readPoolStats(store, { bins: flags.bins, top: flags.top });
+        const stats = readPoolStats(conn, { bins: flags.bins, top: flags.top });
         process.stdout.write(flags.json ? `${terminalJson(stats)}\n` : formatPoolStats(run, stats));
       } finally {
-        store.close();
+        conn.close();
       }
     });
 }

@@ -1,13 +1,17 @@
 /**
- * Where curation results live: `curation_*` tables in the run database, created on first use
- * (CREATE TABLE IF NOT EXISTS; they are not part of the run schema, so no migration is needed
- * and older sparq versions ignore them). Each analysis is stored with a fingerprint of the pool
- * snapshot and the settings it was computed with, so it is recomputed only when one changed.
- * When the database cannot be written (a read-only copy of a run), the same tables are created
- * in SQLite's TEMP schema, which shadows the main one for this connection: the command works,
- * the result is just not kept.
+ * Where curation results live: `curation_*` tables in the results database, attached as schema
+ * `curation` to the analysis connection (src/storage/analysis-connection.ts): `curation.db` in
+ * the run directory, or a scratch file when that directory cannot be written (the command
+ * works, the result is just not kept). The tables are created on first use (CREATE TABLE IF NOT
+ * EXISTS). Each analysis is stored with a fingerprint of the pool snapshot and the settings it
+ * was computed with, so it is recomputed only when one changed.
+ *
+ * Older sparq versions kept these tables in the run database itself. Those are ignored (every
+ * query names the `curation` schema): such a run's analyses are recomputed once into
+ * curation.db, and the old tables stay where they are, since curation never writes the run.
  */
 import type Database from 'better-sqlite3';
+import { type AnalysisConnection, RESULTS_SCHEMA } from '../storage/analysis-connection.js';
 
 export type AnalysisKind = 'dedup' | 'decontamination';
 
@@ -26,7 +30,7 @@ export interface StoredAnalysis<S = unknown, R = unknown> {
   createdAt: string;
 }
 
-export type Schema = 'main' | 'temp';
+export type Schema = typeof RESULTS_SCHEMA;
 
 function tablesSql(schema: Schema): string {
   return `
@@ -62,26 +66,28 @@ function tablesSql(schema: Schema): string {
   ) WITHOUT ROWID;`;
 }
 
-export function poolSnapshot(db: Database.Database): PoolSnapshot {
-  const row = db
-    .prepare('SELECT COALESCE(MAX(id), 0) AS maxId, COUNT(*) AS count FROM problems')
+export function poolSnapshot(conn: AnalysisConnection): PoolSnapshot {
+  const row = conn.db
+    .prepare('SELECT COALESCE(MAX(id), 0) AS maxId, COUNT(*) AS count FROM main.problems')
     .get() as PoolSnapshot;
   return { maxId: row.maxId, count: row.count };
 }
 
-export function curationTablesExist(db: Database.Database): boolean {
-  const row = db
+export function curationTablesExist(conn: AnalysisConnection): boolean {
+  const row = conn.db
     .prepare(
-      `SELECT 1 FROM sqlite_schema WHERE type = 'table' AND name = 'curation_analyses'
-       UNION ALL SELECT 1 FROM sqlite_temp_schema WHERE type = 'table' AND name = 'curation_analyses'`,
+      `SELECT 1 FROM ${RESULTS_SCHEMA}.sqlite_schema WHERE type = 'table' AND name = 'curation_analyses'`,
     )
     .get();
   return row !== undefined;
 }
 
-export function readAnalysis<S, R>(db: Database.Database, kind: AnalysisKind): StoredAnalysis<S, R> | null {
-  if (!curationTablesExist(db)) return null;
-  const row = db.prepare('SELECT * FROM curation_analyses WHERE kind = ?').get(kind) as
+export function readAnalysis<S, R>(
+  conn: AnalysisConnection,
+  kind: AnalysisKind,
+): StoredAnalysis<S, R> | null {
+  if (!curationTablesExist(conn)) return null;
+  const row = conn.db.prepare(`SELECT * FROM ${RESULTS_SCHEMA}.curation_analyses WHERE kind = ?`).get(kind) as
     | Record<string, unknown>
     | undefined;
   if (!row) return null;
@@ -95,47 +101,35 @@ export function readAnalysis<S, R>(db: Database.Database, kind: AnalysisKind): S
   };
 }
 
-function isReadonly(err: unknown): boolean {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' && code.startsWith('SQLITE_READONLY');
-}
-
 /**
- * Replaces one analysis atomically: `writeRows(schema)` deletes and inserts its rows, then the
- * analysis row is written, all in one transaction. Returns where it went.
+ * Replaces one analysis atomically: `writeRows(w, schema)` deletes and inserts its rows on the
+ * results connection `w`, then the analysis row is written, all in one transaction. Returns
+ * whether it is kept (false: the run directory cannot be written, see analysis-connection.ts).
  */
 export function saveAnalysis(
-  db: Database.Database,
+  conn: AnalysisConnection,
   analysis: Omit<StoredAnalysis, 'createdAt'>,
-  writeRows: (schema: Schema) => void,
-): Schema {
-  const write = (schema: Schema) => {
-    db.exec(tablesSql(schema));
-    db.transaction(() => {
-      writeRows(schema);
-      db.prepare(
-        `INSERT INTO ${schema}.curation_analyses (kind, fingerprint, settings_json, summary_json, max_problem_id, problem_count, created_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?)
-         ON CONFLICT(kind) DO UPDATE SET fingerprint = excluded.fingerprint, settings_json = excluded.settings_json,
-           summary_json = excluded.summary_json, max_problem_id = excluded.max_problem_id,
-           problem_count = excluded.problem_count, created_at = excluded.created_at`,
-      ).run(
-        analysis.kind,
-        analysis.fingerprint,
-        JSON.stringify(analysis.settings),
-        JSON.stringify(analysis.summary),
-        analysis.snapshot.maxId,
-        analysis.snapshot.count,
-        new Date().toISOString(),
-      );
-    })();
-  };
-  try {
-    write('main');
-    return 'main';
-  } catch (err) {
-    if (!isReadonly(err)) throw err;
-    write('temp');
-    return 'temp';
-  }
+  writeRows: (w: Database.Database, schema: Schema) => void,
+): boolean {
+  const schema = RESULTS_SCHEMA;
+  conn.writeResults((w) => {
+    w.exec(tablesSql(schema));
+    writeRows(w, schema);
+    w.prepare(
+      `INSERT INTO ${schema}.curation_analyses (kind, fingerprint, settings_json, summary_json, max_problem_id, problem_count, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT(kind) DO UPDATE SET fingerprint = excluded.fingerprint, settings_json = excluded.settings_json,
+         summary_json = excluded.summary_json, max_problem_id = excluded.max_problem_id,
+         problem_count = excluded.problem_count, created_at = excluded.created_at`,
+    ).run(
+      analysis.kind,
+      analysis.fingerprint,
+      JSON.stringify(analysis.settings),
+      JSON.stringify(analysis.summary),
+      analysis.snapshot.maxId,
+      analysis.snapshot.count,
+      new Date().toISOString(),
+    );
+  });
+  return conn.persistent;
 }

@@ -1,19 +1,14 @@
 /**
  * Runs the two pool-wide analyses that selection depends on (duplicate clusters, contamination)
  * when their stored result is missing or stale, and stores the result (analysis-store.ts).
- * Both read the pool with plain SQL (only the columns they need) up to a fixed snapshot, so a
- * run that commits a generation meanwhile does not change what they see.
+ * Both read the pool through the read-only analysis connection with plain SQL (only the columns
+ * they need) up to a fixed snapshot, in one read transaction, so a run that commits a
+ * generation meanwhile does not change what they see.
  */
 
-import type { SqliteRunStore } from '../storage/sqlite-store.js';
+import type { AnalysisConnection } from '../storage/analysis-connection.js';
 import { sha256Hex } from '../util/hash.js';
-import {
-  type PoolSnapshot,
-  readAnalysis,
-  type Schema,
-  type StoredAnalysis,
-  saveAnalysis,
-} from './analysis-store.js';
+import { type PoolSnapshot, readAnalysis, type StoredAnalysis, saveAnalysis } from './analysis-store.js';
 import { NgramIndex } from './decontaminate.js';
 import { type DedupDoc, type DedupSettings, findDuplicates } from './dedup/dedup.js';
 import type { Banding } from './dedup/minhash-lsh.js';
@@ -52,8 +47,11 @@ export interface AnalysisOutcome<S, R> {
   analysis: StoredAnalysis<S, R>;
   /** True when the stored result was fresh and nothing was computed. */
   cached: boolean;
-  /** Where it is stored ('temp' = the database is read-only, kept for this command only). */
-  schema: Schema | null;
+  /**
+   * Whether the result computed now was kept (false: the run directory cannot be written, it
+   * was computed for this command only); null when nothing was computed.
+   */
+  stored: boolean | null;
 }
 
 export interface EnsureOptions {
@@ -66,24 +64,54 @@ function fingerprint(parts: unknown): string {
 }
 
 export function ensureDedup(
-  store: SqliteRunStore,
+  conn: AnalysisConnection,
   snapshot: PoolSnapshot,
   settings: DedupSettings,
   options: EnsureOptions & { seeds?: string } = {},
 ): AnalysisOutcome<StoredDedupSettings, DedupSummary> {
-  const seedFile = loadSeedFileDocs(store, snapshot.maxId, options.seeds);
+  // Reads inside one read transaction, written after it (writeResults needs it ended).
+  const computed = conn.read(() => computeDedup(conn, snapshot, settings, options));
+  if (computed.existing) return { analysis: computed.existing, cached: true, stored: null };
+  const { analysis, result, count, isPool } = computed;
+  const kept = saveAnalysis(conn, analysis, (w, s) => {
+    w.exec(`DELETE FROM ${s}.curation_clusters`);
+    const insert = w.prepare(
+      `INSERT INTO ${s}.curation_clusters (uid, cluster, size, match, similarity, exact) VALUES (?, ?, ?, ?, ?, ?)`,
+    );
+    for (let i = 0; i < count; i++) {
+      if (!isPool(i)) continue;
+      const m = result.match[i]!;
+      insert.run(
+        result.keys[i]!,
+        result.keys[result.root[i]!]!,
+        result.size[i]!,
+        m >= 0 ? result.keys[m]! : null,
+        m >= 0 ? Math.round(result.similarity[i]! * 1e4) / 1e4 : null,
+        result.exact[i]!,
+      );
+    }
+  });
+  return { analysis: { ...analysis, createdAt: new Date().toISOString() }, cached: false, stored: kept };
+}
+
+function computeDedup(
+  conn: AnalysisConnection,
+  snapshot: PoolSnapshot,
+  settings: DedupSettings,
+  options: EnsureOptions & { seeds?: string },
+) {
+  const seedFile = loadSeedFileDocs(conn, snapshot.maxId, options.seeds);
   const stored: StoredDedupSettings = { ...settings, seeds: seedFile.spec, seedsSha256: seedFile.sha256 };
   const print = fingerprint({ v: DEDUP_VERSION, snapshot, stored });
-  const existing = readAnalysis<StoredDedupSettings, DedupSummary>(store.db, 'dedup');
-  if (existing && existing.fingerprint === print && !options.force)
-    return { analysis: existing, cached: true, schema: null };
+  const existing = readAnalysis<StoredDedupSettings, DedupSummary>(conn, 'dedup');
+  if (existing && existing.fingerprint === print && !options.force) return { existing };
 
   const started = performance.now();
-  const { db } = store;
+  const { db } = conn;
   const poolRows = (generationFilter: string) =>
     db
       .prepare(
-        `SELECT uid, problem FROM problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
+        `SELECT uid, problem FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
       )
       .iterate(snapshot.maxId) as Iterable<{ uid: string; problem: string }>;
   // Pool order with the seed file's other problems right after the pool's seeds: a seed (the
@@ -130,25 +158,7 @@ export function ensureDedup(
   summary.seconds = (performance.now() - started) / 1000;
 
   const analysis = { kind: 'dedup' as const, fingerprint: print, settings: stored, summary, snapshot };
-  const schema = saveAnalysis(db, analysis, (s) => {
-    db.exec(`DELETE FROM ${s}.curation_clusters`);
-    const insert = db.prepare(
-      `INSERT INTO ${s}.curation_clusters (uid, cluster, size, match, similarity, exact) VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-    for (let i = 0; i < count; i++) {
-      if (!isPool(i)) continue;
-      const m = result.match[i]!;
-      insert.run(
-        result.keys[i]!,
-        result.keys[result.root[i]!]!,
-        result.size[i]!,
-        m >= 0 ? result.keys[m]! : null,
-        m >= 0 ? Math.round(result.similarity[i]! * 1e4) / 1e4 : null,
-        result.exact[i]!,
-      );
-    }
-  });
-  return { analysis: { ...analysis, createdAt: new Date().toISOString() }, cached: false, schema };
+  return { existing: null, analysis, result, count, isPool };
 }
 
 export interface DecontaminationSettings {
@@ -187,7 +197,7 @@ export interface StoredDecontaminationSettings {
 }
 
 export function ensureDecontamination(
-  store: SqliteRunStore,
+  conn: AnalysisConnection,
   snapshot: PoolSnapshot,
   settings: DecontaminationSettings,
   options: EnsureOptions & { loaded?: EvalSet[] } = {},
@@ -200,16 +210,16 @@ export function ensureDecontamination(
   };
   const print = fingerprint({ v: DECONTAMINATION_VERSION, snapshot, stored });
   const existing = readAnalysis<StoredDecontaminationSettings, DecontaminationSummary>(
-    store.db,
+    conn,
     'decontamination',
   );
   if (existing && existing.fingerprint === print && !options.force)
-    return { analysis: existing, cached: true, schema: null };
+    return { analysis: existing, cached: true, stored: null };
 
   const started = performance.now();
   const index = new NgramIndex(settings.ngram);
   for (const set of sets) index.add(set);
-  const { db } = store;
+  const { db } = conn;
   const perSet = new Map<string, DecontaminationSetSummary>(
     sets.map((s, i) => [
       s.name,
@@ -235,10 +245,6 @@ export function ensureDecontamination(
     sets: [],
     seconds: 0,
   };
-  const rows = db
-    .prepare('SELECT uid, origin, problem FROM problems WHERE id <= ? ORDER BY id')
-    .iterate(snapshot.maxId) as Iterable<{ uid: string; origin: string; problem: string }>;
-
   const found: {
     uid: string;
     set: string;
@@ -247,22 +253,28 @@ export function ensureDecontamination(
     overlap: number;
     ngram: string;
   }[] = [];
-  for (const row of rows) {
-    const { short, matches } = index.check(row.problem);
-    if (short) summary.shortProblems++;
-    if (matches.length === 0) continue;
-    const seed = row.origin === 'seed';
-    summary.contaminated++;
-    if (seed) summary.contaminatedSeeds++;
-    else summary.contaminatedGenerated++;
-    for (const m of matches) {
-      const s = perSet.get(m.set)!;
-      s.contaminated++;
-      if (seed) s.seeds++;
-      else s.generated++;
-      found.push({ uid: row.uid, ...m });
+  // The pool is read in one read transaction; the results are written after it.
+  conn.read(() => {
+    const rows = db
+      .prepare('SELECT uid, origin, problem FROM main.problems WHERE id <= ? ORDER BY id')
+      .iterate(snapshot.maxId) as Iterable<{ uid: string; origin: string; problem: string }>;
+    for (const row of rows) {
+      const { short, matches } = index.check(row.problem);
+      if (short) summary.shortProblems++;
+      if (matches.length === 0) continue;
+      const seed = row.origin === 'seed';
+      summary.contaminated++;
+      if (seed) summary.contaminatedSeeds++;
+      else summary.contaminatedGenerated++;
+      for (const m of matches) {
+        const s = perSet.get(m.set)!;
+        s.contaminated++;
+        if (seed) s.seeds++;
+        else s.generated++;
+        found.push({ uid: row.uid, ...m });
+      }
     }
-  }
+  });
   summary.sets = [...perSet.values()];
   summary.seconds = (performance.now() - started) / 1000;
 
@@ -273,13 +285,13 @@ export function ensureDecontamination(
     summary,
     snapshot,
   };
-  const schema = saveAnalysis(db, analysis, (s) => {
-    db.exec(`DELETE FROM ${s}.curation_contamination`);
-    const insert = db.prepare(
+  const kept = saveAnalysis(conn, analysis, (w, s) => {
+    w.exec(`DELETE FROM ${s}.curation_contamination`);
+    const insert = w.prepare(
       `INSERT INTO ${s}.curation_contamination (uid, eval_set, item_id, matches, overlap, ngram) VALUES (?, ?, ?, ?, ?, ?)`,
     );
     for (const f of found)
       insert.run(f.uid, f.set, f.itemId, f.matches, Math.round(f.overlap * 1e4) / 1e4, f.ngram);
   });
-  return { analysis: { ...analysis, createdAt: new Date().toISOString() }, cached: false, schema };
+  return { analysis: { ...analysis, createdAt: new Date().toISOString() }, cached: false, stored: kept };
 }

@@ -1,5 +1,5 @@
 /** The report of `sparq decontaminate`: counts per evaluation set and the strongest examples. */
-import type Database from 'better-sqlite3';
+import type { AnalysisConnection } from '../storage/analysis-connection.js';
 import type { DecontaminationSummary, StoredDecontaminationSettings } from './analyze.js';
 import { escapeTerminal, shown, table } from './terminal.js';
 
@@ -21,13 +21,13 @@ export interface DecontaminationReport {
 
 /** Up to `limit` examples per set, the most covered problems first. */
 export function contaminationExamples(
-  db: Database.Database,
+  conn: AnalysisConnection,
   sets: string[],
   limit: number,
 ): Record<string, ContaminationExample[]> {
-  const stmt = db.prepare(
+  const stmt = conn.db.prepare(
     `SELECT c.uid, p.origin, c.item_id, c.matches, c.overlap, c.ngram, p.problem
-     FROM curation_contamination c JOIN problems p ON p.uid = c.uid
+     FROM curation.curation_contamination c JOIN main.problems p ON p.uid = c.uid
      WHERE c.eval_set = ? ORDER BY c.overlap DESC, c.matches DESC, c.uid LIMIT ?`,
   );
   const out: Record<string, ContaminationExample[]> = {};

@@ -3,9 +3,10 @@
  * (non-seed), verified, undisputed problems that overlap no evaluation set, one per duplicate
  * cluster (none when the cluster holds a seed); each exclusion can be lifted by its flag.
  * Everything is SQL over the run database (plus the curation tables), so a pool of millions is
- * filtered without loading it into memory.
+ * filtered without loading it into memory. Tables are named with their schema (`main.`,
+ * `curation.`): a run from an older sparq may still hold curation tables of its own in `main`.
  */
-import type Database from 'better-sqlite3';
+import type { AnalysisConnection } from '../storage/analysis-connection.js';
 import type { PoolSnapshot } from './analysis-store.js';
 
 export interface SelectionFilters {
@@ -67,7 +68,7 @@ function condition(reason: Exclude<ExclusionReason, 'duplicate'>, a: string): st
     case 'disputed':
       return `${a}.disputed = 1`;
     case 'contaminated':
-      return `EXISTS (SELECT 1 FROM curation_contamination c WHERE c.uid = ${a}.uid)`;
+      return `EXISTS (SELECT 1 FROM curation.curation_contamination c WHERE c.uid = ${a}.uid)`;
   }
 }
 
@@ -87,15 +88,15 @@ function duplicateCondition(filters: SelectionFilters): string {
       : `q.origin = 'seed' OR NOT (${quality.map((r) => condition(r, 'q')).join(' OR ')})`;
   // A problem the analysis has no row for (none exists when fresh) is not called a duplicate.
   return `(d.cluster IS NOT NULL AND d.cluster <> p.uid AND (d.cluster LIKE 'seedfile:%' OR EXISTS (
-    SELECT 1 FROM curation_clusters d2 JOIN problems q ON q.uid = d2.uid
+    SELECT 1 FROM curation.curation_clusters d2 JOIN main.problems q ON q.uid = d2.uid
     WHERE d2.cluster = d.cluster AND q.id < p.id AND (${keepable}))))`;
 }
 
 /** The FROM clause: problems `p`, joined with their duplicate cluster `d` when that filter is on. */
 export function poolFrom(filters: SelectionFilters): string {
   return filters.includeDuplicates
-    ? 'problems p'
-    : 'problems p LEFT JOIN curation_clusters d ON d.uid = p.uid';
+    ? 'main.problems p'
+    : 'main.problems p LEFT JOIN curation.curation_clusters d ON d.uid = p.uid';
 }
 
 /** A CASE expression: the first reason that excludes the problem, or NULL when it qualifies. */
@@ -117,11 +118,11 @@ export interface ExclusionCounts {
 }
 
 export function countExclusions(
-  db: Database.Database,
+  conn: AnalysisConnection,
   filters: SelectionFilters,
   snapshot: PoolSnapshot,
 ): ExclusionCounts {
-  const rows = db
+  const rows = conn.db
     .prepare(
       `SELECT ${exclusionCase(filters)} AS reason, COUNT(*) AS n FROM ${poolFrom(filters)} WHERE p.id <= ? GROUP BY reason`,
     )

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { loadSeeds } from '../seeds/load.js';
-import type { SqliteRunStore } from '../storage/sqlite-store.js';
+import { type AnalysisConnection, latestRunConfig } from '../storage/analysis-connection.js';
 import { errorMessage, UserError } from '../util/errors.js';
 
 export interface SeedFileDocs {
@@ -21,8 +21,8 @@ export interface SeedFileDocs {
 }
 
 /** The run's seed spec from its latest configuration snapshot. */
-export function runSeedSpec(store: SqliteRunStore): string | null {
-  const config = store.latestConfig();
+export function runSeedSpec(conn: AnalysisConnection): string | null {
+  const config = latestRunConfig(conn);
   if (!config) return null;
   const seeds = (JSON.parse(config.configJson) as { seeds?: { path?: unknown } }).seeds;
   return typeof seeds?.path === 'string' ? seeds.path : null;
@@ -33,9 +33,9 @@ export function runSeedSpec(store: SqliteRunStore): string | null {
  * to another machine must still be curatable); 'none' = no seed file; anything else = that spec,
  * which must load.
  */
-export function loadSeedFileDocs(store: SqliteRunStore, maxId: number, override?: string): SeedFileDocs {
+export function loadSeedFileDocs(conn: AnalysisConnection, maxId: number, override?: string): SeedFileDocs {
   if (override === 'none') return { spec: null, sha256: null, docs: [], note: null };
-  const spec = override ?? runSeedSpec(store);
+  const spec = override ?? runSeedSpec(conn);
   if (spec === null) return { spec: null, sha256: null, docs: [], note: 'the run records no seed file' };
   let loaded: ReturnType<typeof loadSeeds>;
   let bytes: Buffer;
@@ -53,8 +53,10 @@ export function loadSeedFileDocs(store: SqliteRunStore, maxId: number, override?
   }
   const inPool = new Set(
     (
-      store.db
-        .prepare("SELECT seed_id FROM problems WHERE origin = 'seed' AND seed_id IS NOT NULL AND id <= ?")
+      conn.db
+        .prepare(
+          "SELECT seed_id FROM main.problems WHERE origin = 'seed' AND seed_id IS NOT NULL AND id <= ?",
+        )
         .all(maxId) as { seed_id: string }[]
     ).map((r) => r.seed_id),
   );

@@ -4,7 +4,13 @@
  * validated before the first expensive step, so a typo fails in milliseconds.
  */
 import { basename } from 'node:path';
-import { SqliteRunStore } from '../storage/sqlite-store.js';
+import {
+  type AnalysisConnection,
+  latestRunConfig,
+  openAnalysisConnection,
+  runGenerationCount,
+  runMeta,
+} from '../storage/analysis-connection.js';
 import { UserError } from '../util/errors.js';
 import { SPARQ_VERSION } from '../version.js';
 import { type PoolSnapshot, poolSnapshot } from './analysis-store.js';
@@ -62,8 +68,8 @@ function withoutTiming<T extends { seconds: number }>(summary: T): T {
   return rest as T;
 }
 
-export function readProvenance(store: SqliteRunStore, snapshot: PoolSnapshot): RunProvenance {
-  const config = store.latestConfig();
+export function readProvenance(conn: AnalysisConnection, snapshot: PoolSnapshot): RunProvenance {
+  const config = latestRunConfig(conn);
   const parsed = config
     ? (JSON.parse(config.configJson) as {
         model?: { model?: string };
@@ -72,14 +78,14 @@ export function readProvenance(store: SqliteRunStore, snapshot: PoolSnapshot): R
       })
     : null;
   return {
-    runId: store.getMeta('run_id') ?? null,
-    runDir: basename(store.dir),
+    runId: runMeta(conn, 'run_id'),
+    runDir: basename(conn.runDir),
     configHash: config?.configHash ?? null,
     model: parsed?.model?.model ?? null,
     runSparqVersion: config?.sparqVersion ?? null,
     seeds: parsed?.seeds?.path ?? null,
     solverK: parsed?.solver?.k ?? null,
-    generations: store.generations().length,
+    generations: runGenerationCount(conn),
     poolProblems: snapshot.count,
   };
 }
@@ -87,81 +93,93 @@ export function readProvenance(store: SqliteRunStore, snapshot: PoolSnapshot): R
 export function selectAndExport(o: SelectOptions): SelectOutcome {
   const template = loadTemplate(o.templateFile);
   const out = checkOutDir(o.outDir, o.force);
-  const store = SqliteRunStore.open(o.runDir, { create: false });
+  // Read-only on the run; results go to the run's curation.db (analysis-connection.ts), whose
+  // one-time note when they cannot be kept goes to the log.
+  const conn = openAnalysisConnection(o.runDir, { warn: o.log });
   try {
-    const snapshot = poolSnapshot(store.db);
+    const snapshot = poolSnapshot(conn);
     if (snapshot.count === 0) throw new UserError(`run ${o.runDir} has no problems yet: nothing to select`);
     // Read (and so check) the evaluation sets before the duplicate analysis, which can take minutes.
     const evalSets = o.filters.includeContaminated ? null : loadEvalSets(o.decontamination.sets);
 
     const dedup = o.filters.includeDuplicates
       ? null
-      : ensureDedup(store, snapshot, o.dedup, o.seeds === undefined ? {} : { seeds: o.seeds });
+      : ensureDedup(conn, snapshot, o.dedup, o.seeds === undefined ? {} : { seeds: o.seeds });
     if (dedup) {
       const m = dedup.analysis.summary;
       o.log(
         `duplicates: ${num(m.duplicates)} of ${num(m.problems)} problems (${num(m.exactDuplicates)} exact, ${num(m.nearDuplicates)} near, ${num(m.duplicatesOfSeedFile)} of seed-file problems)${dedup.cached ? ' [stored result]' : ` [${m.seconds.toFixed(1)} s]`}`,
       );
       if (m.seedFileNote) o.log(`warning: ${m.seedFileNote}`);
-      if (dedup.schema === 'temp')
-        o.log('note: the run database is read-only; the duplicate analysis was not stored');
     }
     const decontamination = evalSets
-      ? ensureDecontamination(store, snapshot, o.decontamination, { loaded: evalSets })
+      ? ensureDecontamination(conn, snapshot, o.decontamination, { loaded: evalSets })
       : null;
     if (decontamination) {
       const m = decontamination.analysis.summary;
       o.log(
         `contaminated: ${num(m.contaminated)} of ${num(m.problems)} problems (${m.ngram}-gram overlap with ${m.sets.map((s) => s.name).join(', ')})${decontamination.cached ? ' [stored result]' : ` [${m.seconds.toFixed(1)} s]`}`,
       );
-      if (decontamination.schema === 'temp')
-        o.log('note: the run database is read-only; the contamination analysis was not stored');
     }
 
-    const selection = runSelection(store.db, o.plan, o.filters, snapshot);
-    o.log(
-      `selected ${num(selection.selected)} of ${num(selection.counts.eligible)} qualifying problems (${selection.components.map((c) => `${c.strategy} ${num(c.n)}`).join(', ')}); cells covered ${num(selection.cells.selected)}/${num(selection.cells.eligible)}`,
-    );
-
-    createOutDir(out);
-    const run = readProvenance(store, snapshot);
-    const ctx = { template: template.text, runId: run.runId, sparqVersion: SPARQ_VERSION };
-    const dataset = writeDataset(
-      out,
-      selectedExamples(store.db, ctx),
-      {
-        'sparq.run_id': run.runId ?? '',
-        'sparq.config_hash': run.configHash ?? '',
-        'sparq.selection': JSON.stringify({ ...o.plan, filters: o.filters }),
-      },
-      `sparq version ${SPARQ_VERSION}`,
-      (files, distributions) => ({
-        plan: o.plan,
-        components: selection.components,
-        filters: o.filters,
-        counts: selection.counts,
-        inBand: selection.inBand,
-        cells: selection.cells,
-        // Timings are left out of the card: the same inputs must give byte-identical files.
-        dedup: dedup
-          ? { settings: dedup.analysis.settings, summary: withoutTiming(dedup.analysis.summary) }
-          : null,
-        decontamination: decontamination
-          ? {
-              settings: decontamination.analysis.settings,
-              summary: withoutTiming(decontamination.analysis.summary),
-            }
-          : null,
-        template,
-        run,
-        exporterVersion: SPARQ_VERSION,
-        files,
-        distributions,
-        command: o.command,
-      }),
-    );
-    return { selection, dataset, dedup, decontamination };
+    // Selection and export in one read transaction: the card's figures and the exported rows
+    // come from the same state of the run.
+    return conn.read(() => exportSelection(o, conn, snapshot, template, out, dedup, decontamination));
   } finally {
-    store.close();
+    conn.close();
   }
+}
+
+function exportSelection(
+  o: SelectOptions,
+  conn: AnalysisConnection,
+  snapshot: PoolSnapshot,
+  template: ReturnType<typeof loadTemplate>,
+  out: string,
+  dedup: SelectOutcome['dedup'],
+  decontamination: SelectOutcome['decontamination'],
+): SelectOutcome {
+  const selection = runSelection(conn, o.plan, o.filters, snapshot);
+  o.log(
+    `selected ${num(selection.selected)} of ${num(selection.counts.eligible)} qualifying problems (${selection.components.map((c) => `${c.strategy} ${num(c.n)}`).join(', ')}); cells covered ${num(selection.cells.selected)}/${num(selection.cells.eligible)}`,
+  );
+
+  createOutDir(out);
+  const run = readProvenance(conn, snapshot);
+  const ctx = { template: template.text, runId: run.runId, sparqVersion: SPARQ_VERSION };
+  const dataset = writeDataset(
+    out,
+    selectedExamples(conn, ctx),
+    {
+      'sparq.run_id': run.runId ?? '',
+      'sparq.config_hash': run.configHash ?? '',
+      'sparq.selection': JSON.stringify({ ...o.plan, filters: o.filters }),
+    },
+    `sparq version ${SPARQ_VERSION}`,
+    (files, distributions) => ({
+      plan: o.plan,
+      components: selection.components,
+      filters: o.filters,
+      counts: selection.counts,
+      inBand: selection.inBand,
+      cells: selection.cells,
+      // Timings are left out of the card: the same inputs must give byte-identical files.
+      dedup: dedup
+        ? { settings: dedup.analysis.settings, summary: withoutTiming(dedup.analysis.summary) }
+        : null,
+      decontamination: decontamination
+        ? {
+            settings: decontamination.analysis.settings,
+            summary: withoutTiming(decontamination.analysis.summary),
+          }
+        : null,
+      template,
+      run,
+      exporterVersion: SPARQ_VERSION,
+      files,
+      distributions,
+      command: o.command,
+    }),
+  );
+  return { selection, dataset, dedup, decontamination };
 }

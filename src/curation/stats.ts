@@ -1,10 +1,15 @@
 /**
  * `sparq stats`: distributions of a pool (difficulty, subjects, skills, generations, rejection
  * reasons), computed by SQL aggregates so memory stays flat, plus the stored curation analyses
- * when there are any. Read-only: it never computes or writes anything.
+ * when there are any. Read-only: it never computes or writes anything, and it reads everything
+ * in one read transaction, so a run committing meanwhile cannot make the figures disagree.
  */
-import type Database from 'better-sqlite3';
-import type { SqliteRunStore } from '../storage/sqlite-store.js';
+import {
+  type AnalysisConnection,
+  latestRunConfig,
+  runGenerationCount,
+  runMeta,
+} from '../storage/analysis-connection.js';
 import { type PoolSnapshot, poolSnapshot, readAnalysis } from './analysis-store.js';
 import type {
   DecontaminationSummary,
@@ -89,20 +94,24 @@ function snapshotIsCurrent(stored: PoolSnapshot, now: PoolSnapshot): boolean {
   return stored.maxId === now.maxId && stored.count === now.count;
 }
 
-export function readPoolStats(store: SqliteRunStore, options: StatsOptions): PoolStats {
-  const { db } = store;
+export function readPoolStats(conn: AnalysisConnection, options: StatsOptions): PoolStats {
+  return conn.read(() => readPoolStatsNow(conn, options));
+}
+
+function readPoolStatsNow(conn: AnalysisConnection, options: StatsOptions): PoolStats {
+  const { db } = conn;
   const all = (sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as R[];
   const one = (sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as R;
-  const config = store.latestConfig();
+  const config = latestRunConfig(conn);
 
   const flags = one(
     `SELECT COUNT(*) AS total, COALESCE(SUM(verified), 0) AS verified, COALESCE(SUM(disputed), 0) AS disputed,
        COALESCE(SUM(solve_rate IS NULL), 0) AS notEvaluated,
        COALESCE(SUM(verified = 1 AND solve_rate >= 1 - 1e-9), 0) AS solvedByAll,
-       AVG(CASE WHEN verified = 1 THEN solve_rate END) AS mean FROM problems`,
+       AVG(CASE WHEN verified = 1 THEN solve_rate END) AS mean FROM main.problems`,
   );
   const byOrigin: Record<string, number> = {};
-  for (const r of all('SELECT origin, COUNT(*) AS n FROM problems GROUP BY origin ORDER BY origin'))
+  for (const r of all('SELECT origin, COUNT(*) AS n FROM main.problems GROUP BY origin ORDER BY origin'))
     byOrigin[r.origin as string] = r.n as number;
 
   const bins: Bin[] = Array.from({ length: options.bins }, (_, i) => ({
@@ -112,7 +121,7 @@ export function readPoolStats(store: SqliteRunStore, options: StatsOptions): Poo
   }));
   for (const r of all(
     `SELECT MIN(CAST(solve_rate * ? + 1e-9 AS INTEGER), ? - 1) AS b, COUNT(*) AS n
-     FROM problems WHERE verified = 1 AND solve_rate IS NOT NULL GROUP BY b`,
+     FROM main.problems WHERE verified = 1 AND solve_rate IS NOT NULL GROUP BY b`,
     options.bins,
     options.bins,
   ))
@@ -122,13 +131,15 @@ export function readPoolStats(store: SqliteRunStore, options: StatsOptions): Poo
   const verified = flags.verified as number;
   const skillRows = all(
     `SELECT COALESCE(subject, '(none)') AS subject, COALESCE(skill, '(none)') AS skill, ${GROUP_COLUMNS}
-     FROM problems GROUP BY 1, 2 ORDER BY problems DESC, subject, skill`,
+     FROM main.problems GROUP BY 1, 2 ORDER BY problems DESC, subject, skill`,
   );
   const rejectionsByGeneration = new Map<number, number>();
-  for (const r of all('SELECT generation, COUNT(*) AS n FROM rejections GROUP BY generation'))
+  for (const r of all('SELECT generation, COUNT(*) AS n FROM main.rejections GROUP BY generation'))
     rejectionsByGeneration.set(r.generation as number, r.n as number);
   const originsByGeneration = new Map<number, Record<string, number>>();
-  for (const r of all('SELECT generation, origin, COUNT(*) AS n FROM problems GROUP BY generation, origin')) {
+  for (const r of all(
+    'SELECT generation, origin, COUNT(*) AS n FROM main.problems GROUP BY generation, origin',
+  )) {
     const g = r.generation as number;
     const m = originsByGeneration.get(g) ?? {};
     m[r.origin as string] = r.n as number;
@@ -137,11 +148,11 @@ export function readPoolStats(store: SqliteRunStore, options: StatsOptions): Poo
 
   return {
     run: {
-      runId: store.getMeta('run_id') ?? null,
+      runId: runMeta(conn, 'run_id'),
       model: config
         ? ((JSON.parse(config.configJson) as { model?: { model?: string } }).model?.model ?? null)
         : null,
-      generations: store.generations().length,
+      generations: runGenerationCount(conn),
     },
     problems: { total, byOrigin, verified, unverified: total - verified, disputed: flags.disputed as number },
     difficulty: {
@@ -153,7 +164,7 @@ export function readPoolStats(store: SqliteRunStore, options: StatsOptions): Poo
       meanSolveRate: (flags.mean as number | null) ?? null,
     },
     subjects: all(
-      `SELECT COALESCE(subject, '(none)') AS subject, ${GROUP_COLUMNS} FROM problems GROUP BY 1 ORDER BY problems DESC, subject`,
+      `SELECT COALESCE(subject, '(none)') AS subject, ${GROUP_COLUMNS} FROM main.problems GROUP BY 1 ORDER BY problems DESC, subject`,
     ).map((r) => ({ subject: r.subject as string, ...groupRow(r) })),
     skills: {
       distinct: skillRows.length,
@@ -164,11 +175,11 @@ export function readPoolStats(store: SqliteRunStore, options: StatsOptions): Poo
       })),
     },
     unmappedLabels: all(
-      `SELECT raw_label AS label, COUNT(*) AS n FROM problems WHERE skill = 'other' AND raw_label IS NOT NULL
+      `SELECT raw_label AS label, COUNT(*) AS n FROM main.problems WHERE skill = 'other' AND raw_label IS NOT NULL
        GROUP BY raw_label ORDER BY n DESC, raw_label LIMIT 10`,
     ).map((r) => ({ label: r.label as string, count: r.n as number })),
     generations: all(
-      `SELECT generation, ${GROUP_COLUMNS} FROM problems GROUP BY generation ORDER BY generation`,
+      `SELECT generation, ${GROUP_COLUMNS} FROM main.problems GROUP BY generation ORDER BY generation`,
     ).map((r) => ({
       generation: r.generation as number,
       ...groupRow(r),
@@ -176,20 +187,20 @@ export function readPoolStats(store: SqliteRunStore, options: StatsOptions): Poo
       rejections: rejectionsByGeneration.get(r.generation as number) ?? 0,
     })),
     rejections: {
-      total: store.count('rejections'),
+      total: one('SELECT COUNT(*) AS n FROM main.rejections').n as number,
       byReason: all(
-        'SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason ORDER BY n DESC, reason',
+        'SELECT reason, COUNT(*) AS n FROM main.rejections GROUP BY reason ORDER BY n DESC, reason',
       ).map((r) => ({ reason: r.reason as string, count: r.n as number })),
     },
-    curation: readCuration(db),
+    curation: readCuration(conn),
   };
 }
 
-function readCuration(db: Database.Database): PoolStats['curation'] {
-  const now = poolSnapshot(db);
-  const dedup = readAnalysis<StoredDedupSettings, DedupSummary>(db, 'dedup');
+function readCuration(conn: AnalysisConnection): PoolStats['curation'] {
+  const now = poolSnapshot(conn);
+  const dedup = readAnalysis<StoredDedupSettings, DedupSummary>(conn, 'dedup');
   const decontamination = readAnalysis<StoredDecontaminationSettings, DecontaminationSummary>(
-    db,
+    conn,
     'decontamination',
   );
   return {

@@ -14,7 +14,7 @@
  * in SQLite, so JavaScript memory stays flat however large the pool; the chosen uids go to a
  * TEMP table (`curation_selection`) that export streams from.
  */
-import type Database from 'better-sqlite3';
+import type { AnalysisConnection } from '../storage/analysis-connection.js';
 import { UserError } from '../util/errors.js';
 import { hash32 } from '../util/hash.js';
 import type { PoolSnapshot } from './analysis-store.js';
@@ -125,11 +125,12 @@ const HARDEST_FIRST = 'verified DESC, solve_rate IS NULL, solve_rate ASC, sparq_
  * (exit 2) when fewer problems qualify than asked, with the counts of every exclusion reason.
  */
 export function runSelection(
-  db: Database.Database,
+  conn: AnalysisConnection,
   plan: SelectionPlan,
   filters: SelectionFilters,
   snapshot: PoolSnapshot,
 ): SelectionResult {
+  const { db } = conn;
   db.function('sparq_rank', { deterministic: true }, (x: unknown) =>
     hash32(`${plan.seed}\u0001${String(x)}`),
   );
@@ -137,7 +138,7 @@ export function runSelection(
     CREATE TEMP TABLE curation_selection (pos INTEGER PRIMARY KEY, uid TEXT NOT NULL UNIQUE, strategy TEXT NOT NULL);`);
 
   const components = componentSizes(plan);
-  const counts = countExclusions(db, filters, snapshot);
+  const counts = countExclusions(conn, filters, snapshot);
   const eligible = `SELECT p.uid AS uid, p.solve_rate AS solve_rate, p.verified AS verified, ${CELL_KEY} AS cellkey
     FROM ${poolFrom(filters)}
     WHERE p.id <= @maxId AND (${exclusionCase(filters)}) IS NULL
@@ -190,7 +191,7 @@ export function runSelection(
   const selectedCells = (
     db
       .prepare(
-        `SELECT COUNT(DISTINCT ${CELL_KEY}) AS n FROM temp.curation_selection s JOIN problems p ON p.uid = s.uid`,
+        `SELECT COUNT(DISTINCT ${CELL_KEY}) AS n FROM temp.curation_selection s JOIN main.problems p ON p.uid = s.uid`,
       )
       .get() as { n: number }
   ).n;

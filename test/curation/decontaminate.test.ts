@@ -15,6 +15,7 @@ import {
 } from '../../src/curation/analyze.js';
 import type { ContaminationExample } from '../../src/curation/decontaminate-report.js';
 import { DEFAULT_EVAL_SETS, loadEvalSets } from '../../src/curation/eval-sets.js';
+import { openAnalysisConnection } from '../../src/storage/analysis-connection.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { UserError } from '../../src/util/errors.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -70,15 +71,17 @@ function settings(sets: string[], ngram = 13): DecontaminationSettings {
 }
 
 function analyse(dir: string, s: DecontaminationSettings, force = false) {
-  const store = SqliteRunStore.open(dir, { create: false });
+  const conn = openAnalysisConnection(dir);
   try {
-    const outcome = ensureDecontamination(store, poolSnapshot(store.db), s, { force });
-    const flagged = store.db
-      .prepare('SELECT uid, eval_set, item_id, matches, overlap FROM curation_contamination ORDER BY uid')
+    const outcome = ensureDecontamination(conn, poolSnapshot(conn), s, { force });
+    const flagged = conn.db
+      .prepare(
+        'SELECT uid, eval_set, item_id, matches, overlap FROM curation.curation_contamination ORDER BY uid',
+      )
       .all() as { uid: string; eval_set: string; item_id: string; matches: number; overlap: number }[];
     return { ...outcome, flagged };
   } finally {
-    store.close();
+    conn.close();
   }
 }
 

@@ -21,7 +21,7 @@ import {
   type Strategy,
 } from '../../src/curation/strategies.js';
 import type { ProblemRecord } from '../../src/domain/records.js';
-import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { openAnalysisConnection } from '../../src/storage/analysis-connection.js';
 import { UserError } from '../../src/util/errors.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { makeProblem, writePool } from './fixtures.js';
@@ -496,14 +496,14 @@ describe('checking inputs first', () => {
     expect(attempt).toThrow(UserError);
     expect(attempt).toThrow(`unknown evaluation set "${missing}"`);
     // Nothing was analysed (the duplicate analysis can take minutes on a large pool).
-    const store = SqliteRunStore.open(dir, { create: false });
+    const conn = openAnalysisConnection(dir, { results: 'read' });
     try {
-      expect(readPoolStats(store, { bins: 10, top: 0 }).curation).toEqual({
+      expect(readPoolStats(conn, { bins: 10, top: 0 }).curation).toEqual({
         dedup: null,
         decontamination: null,
       });
     } finally {
-      store.close();
+      conn.close();
     }
   });
 });

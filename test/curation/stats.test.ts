@@ -2,6 +2,7 @@
  * `sparq stats`: the distributions of a pool add up, rejection reasons are counted, the text
  * form shows every section, and it only reads (never computes or stores an analysis).
  */
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -11,6 +12,7 @@ import { DEFAULT_DEDUP_SETTINGS } from '../../src/curation/dedup/dedup.js';
 import { type PoolStats, readPoolStats } from '../../src/curation/stats.js';
 import { formatPoolStats } from '../../src/curation/stats-format.js';
 import type { ProblemRecord } from '../../src/domain/records.js';
+import { openAnalysisConnection } from '../../src/storage/analysis-connection.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 import { commitEpoch } from '../helpers/commit.js';
@@ -61,11 +63,11 @@ beforeAll(() => {
 });
 
 function stats(options = { bins: 10, top: 25 }): PoolStats {
-  const store = SqliteRunStore.open(dir, { create: false });
+  const conn = openAnalysisConnection(dir, { results: 'read' });
   try {
-    return readPoolStats(store, options);
+    return readPoolStats(conn, options);
   } finally {
-    store.close();
+    conn.close();
   }
 }
 
@@ -201,14 +203,17 @@ describe('stats and the curation analyses', () => {
     expect(before.some((t) => t.startsWith('curation_'))).toBe(false);
     expect(stats().curation).toEqual({ dedup: null, decontamination: null });
 
-    const store = SqliteRunStore.open(dir, { create: false });
+    expect(existsSync(join(dir, 'curation.db'))).toBe(false);
+    const conn = openAnalysisConnection(dir);
     try {
-      const snapshot = poolSnapshot(store.db);
-      ensureDedup(store, snapshot, DEFAULT_DEDUP_SETTINGS, { seeds: 'none' });
-      ensureDecontamination(store, snapshot, { ngram: 13, sets: ['gsm8k'] });
+      const snapshot = poolSnapshot(conn);
+      ensureDedup(conn, snapshot, DEFAULT_DEDUP_SETTINGS, { seeds: 'none' });
+      ensureDecontamination(conn, snapshot, { ngram: 13, sets: ['gsm8k'] });
     } finally {
-      store.close();
+      conn.close();
     }
+    // Stored beside the run, never in it.
+    expect(tables()).toEqual(before);
     const s = stats();
     expect(s.curation.dedup).toMatchObject({ current: true, summary: { problems: 14, duplicates: 0 } });
     expect(s.curation.decontamination).toMatchObject({ current: true, summary: { problems: 14, ngram: 13 } });

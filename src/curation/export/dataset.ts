@@ -19,7 +19,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import type Database from 'better-sqlite3';
+import type { AnalysisConnection } from '../../storage/analysis-connection.js';
 import { rowToProblem } from '../../storage/sqlite-store.js';
 import { UserError } from '../../util/errors.js';
 import { type CardFile, type CardInfo, renderCard } from './card.js';
@@ -98,10 +98,10 @@ export function sha256File(file: string): string {
 }
 
 /** The selected problems as chat examples, in selection order, from TEMP table curation_selection. */
-export function* selectedExamples(db: Database.Database, ctx: ExampleContext): Generator<ChatExample> {
-  const rows = db
+export function* selectedExamples(conn: AnalysisConnection, ctx: ExampleContext): Generator<ChatExample> {
+  const rows = conn.db
     .prepare(
-      `SELECT p.*, s.strategy AS selected_by FROM temp.curation_selection s JOIN problems p ON p.uid = s.uid ORDER BY s.pos`,
+      `SELECT p.*, s.strategy AS selected_by FROM temp.curation_selection s JOIN main.problems p ON p.uid = s.uid ORDER BY s.pos`,
     )
     .iterate() as Iterable<Record<string, unknown>>;
   for (const row of rows) yield toChatExample(rowToProblem(row), row.selected_by as string, ctx);
