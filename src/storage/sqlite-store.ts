@@ -34,7 +34,7 @@ export interface SchedulerProgress {
 type Row = Record<string, unknown>;
 
 export class SqliteRunStore implements RunStore {
-  readonly db: Database.Database;
+  private readonly db: Database.Database;
   /** The read-side queries of status and report. */
   readonly queries: RunQueries;
   private readonly pending = new Map<string, CachedResponse>();

@@ -91,7 +91,9 @@ const ok =
   (req, res) => {
     if (req.path !== '/v1/chat/completions') return sendJson(res, 404, { error: { message: 'Not Found' } });
     if (req.body.model !== model)
-      return sendJson(res, 404, { error: { message: `The model \`${String(req.body.model)}\` does not exist.` } });
+      return sendJson(res, 404, {
+        error: { message: `The model \`${String(req.body.model)}\` does not exist.` },
+      });
     sendJson(res, 200, completion(Number(req.body.n ?? 1)));
   };
 
@@ -136,7 +138,10 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
     const b = backend({ base_urls: [s.url] });
     const res = await b.send(solveRequest());
     expect(res.choices).toHaveLength(4);
-    expect(res.choices[0]).toEqual({ text: 'The gcd is $6$, so the answer is \\boxed{6}. (0)', finishReason: 'stop' });
+    expect(res.choices[0]).toEqual({
+      text: 'The gcd is $6$, so the answer is \\boxed{6}. (0)',
+      finishReason: 'stop',
+    });
     expect(res.usage).toEqual({ promptTokens: 21, completionTokens: 36 });
     expect(res.model).toBe('served-model');
     expect(s.received).toHaveLength(1);
@@ -174,7 +179,11 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
       schema: { type: 'object', properties: { subject: { type: 'string' } } },
     };
     await backend({ base_urls: [s.url] }).send({ ...solveRequest(), n: 1, responseFormat });
-    await backend({ base_urls: [s.url], json_schema: false }).send({ ...solveRequest(), n: 1, responseFormat });
+    await backend({ base_urls: [s.url], json_schema: false }).send({
+      ...solveRequest(),
+      n: 1,
+      responseFormat,
+    });
     expect(s.received[0]!.body.response_format).toEqual({
       type: 'json_schema',
       json_schema: { name: 'label', schema: responseFormat.schema, strict: true },
@@ -358,15 +367,18 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
     expect(none.status).toBe(401);
     expect(none.message).toMatch(/HTTP 401.*set model\.api_key_env/);
     const bad = await failure(
-      backend({ base_urls: [s.url], api_key_env: 'MY_KEY' }, { MY_KEY: 'sk-wrong-key-123' }).send(solveRequest()),
+      backend({ base_urls: [s.url], api_key_env: 'MY_KEY' }, { MY_KEY: 'sk-wrong-key-123' }).send(
+        solveRequest(),
+      ),
     );
     expect(bad.retryable).toBe(false);
     expect(bad.message).toMatch(/HTTP 401.*rejected the API key from MY_KEY/);
     expect(bad.message).not.toContain('sk-wrong-key-123');
     expect(JSON.stringify(bad)).not.toContain('sk-wrong-key-123');
-    const good = await backend({ base_urls: [s.url], api_key_env: 'MY_KEY' }, { MY_KEY: 'sk-right-key' }).send(
-      solveRequest(),
-    );
+    const good = await backend(
+      { base_urls: [s.url], api_key_env: 'MY_KEY' },
+      { MY_KEY: 'sk-right-key' },
+    ).send(solveRequest());
     expect(good.choices).toHaveLength(4);
     expect(s.received.map((r) => r.headers.authorization)).toEqual([
       undefined,
@@ -464,7 +476,8 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
     const { gateway, ledger } = createGateway(config, b, store, (i) => logs.push(JSON.stringify(i)));
-    for (let i = 0; i < 5; i++) await gateway.call({ request: solveRequest(i), purpose: 'solve', templateRef: 'solve@1' });
+    for (let i = 0; i < 5; i++)
+      await gateway.call({ request: solveRequest(i), purpose: 'solve', templateRef: 'solve@1' });
     store.close();
     expect(logs.length).toBeGreaterThan(0);
     expect(ledger.totals().retries).toBe(logs.length);

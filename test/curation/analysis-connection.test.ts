@@ -25,6 +25,7 @@ import {
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { UserError } from '../../src/util/errors.js';
 import { CLI, runCli, tempDir } from '../helpers/cli.js';
+import { commitEpoch } from '../helpers/commit.js';
 import { makeProblem, writePool } from './fixtures.js';
 
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
@@ -132,13 +133,11 @@ describe('the analysis connection', () => {
       const count = () => poolSnapshot(conn).count;
       conn.read(() => {
         expect(count()).toBe(30);
-        writer.commitGeneration({
+        commitEpoch(writer, {
           generation: 2,
           startedAt: new Date().toISOString(),
           problems: [makeProblem('late', { generation: 2 })],
           rejections: [],
-          metrics: {},
-          coreState: {},
           counters: {},
         });
         expect(count()).toBe(30);
@@ -284,13 +283,11 @@ describe('curation commands on a run', () => {
       });
       const writer = SqliteRunStore.open(dir, { create: false });
       try {
-        writer.commitGeneration({
+        commitEpoch(writer, {
           generation: 2,
           startedAt: new Date().toISOString(),
           problems: [makeProblem('late', { generation: 2 })],
           rejections: [],
-          metrics: {},
-          coreState: {},
           counters: {},
         });
       } finally {

@@ -1,3 +1,5 @@
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import type {
   InsertStatus,
@@ -7,7 +9,7 @@ import type {
   RejectionReason,
   RejectionRecord,
 } from '../../src/domain/records.js';
-import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 import { commitEpoch } from '../helpers/commit.js';
 
@@ -105,16 +107,27 @@ const rejections = [
   rejection('g1-t6', 'harder', 'no_final_answer'),
 ];
 
+const dirs = new WeakMap<SqliteRunStore, string>();
+
 function buildStore(): SqliteRunStore {
-  const store = SqliteRunStore.open(tempDir());
+  const dir = tempDir();
+  const store = SqliteRunStore.open(dir);
+  dirs.set(store, dir);
   commit(store, 0, seeds);
   commit(store, 1, mutants, rejections);
   commit(store, 2, grandchildren);
   return store;
 }
 
-const direct = (store: SqliteRunStore, sql: string): number =>
-  (store.db.prepare(sql).get() as { n: number }).n;
+/** A count by SQL on a connection of its own, to check the store's queries against. */
+const direct = (store: SqliteRunStore, sql: string): number => {
+  const db = new Database(join(dirs.get(store)!, DB_FILE), { readonly: true });
+  try {
+    return (db.prepare(sql).get() as { n: number }).n;
+  } finally {
+    db.close();
+  }
+};
 
 describe('RunQueries', () => {
   it('totals agree with direct counts and with the records written', () => {

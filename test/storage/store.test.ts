@@ -101,10 +101,11 @@ const problem = (uid: string): ProblemRecord => ({
 describe('run store', () => {
   it('creates the schema at the current version in WAL mode', () => {
     const dir = tempDir();
-    const store = SqliteRunStore.open(dir);
-    expect(store.db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
-    expect(store.db.pragma('journal_mode', { simple: true })).toBe('wal');
-    store.close();
+    SqliteRunStore.open(dir).close();
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
   });
 
   it('refuses a database from a newer sparq', () => {
@@ -215,17 +216,24 @@ describe('run store', () => {
       scheduler: { version: 1, told: 0, seedTasks: 0, window: 1, open: [], epoch: newTally(0, '') },
       counters: {},
     });
-    store.db.prepare(`UPDATE core_state SET state_json = '{"archive":{"cells":[]},"curiosity":[]}'`).run();
-    expect(() => store.loadProgress()).toThrow(/sparq 0\.1/);
     store.close();
+    const db = new Database(join(dir, DB_FILE));
+    db.prepare(`UPDATE core_state SET state_json = '{"archive":{"cells":[]},"curiosity":[]}'`).run();
+    db.close();
+    const again = SqliteRunStore.open(dir);
+    expect(() => again.loadProgress()).toThrow(/sparq 0\.1/);
+    again.close();
   });
 
   it('keeps one config snapshot per distinct configuration', () => {
-    const store = SqliteRunStore.open(tempDir());
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
     store.saveConfigSnapshot('{"a":1}', 'h1', '0.1.0');
     store.saveConfigSnapshot('{"a":1}', 'h1', '0.1.0');
     store.saveConfigSnapshot('{"a":2}', 'h2', '0.1.0');
-    expect(store.db.prepare('SELECT COUNT(*) AS n FROM config_snapshots').get()).toEqual({ n: 2 });
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM config_snapshots').get()).toEqual({ n: 2 });
+    db.close();
     expect(store.latestConfig()?.configHash).toBe('h2');
     store.close();
   });
