@@ -45,11 +45,12 @@ export interface Measures {
   verified: boolean;
 }
 
-/** The cell a problem with these measures belongs to; null when it has no subject. */
+/** The cell a problem with these measures belongs to; null when it has no subject of the space. */
 export function cellOf(space: CellSpace, m: Measures): Cell | null {
   if (m.subject === null) return null;
   const known = space.skills.get(m.subject);
-  const skill = m.skill !== null && known?.includes(m.skill) ? m.skill : OTHER;
+  if (!known) return null;
+  const skill = m.skill !== null && known.includes(m.skill) ? m.skill : OTHER;
   return { subject: m.subject, skill, band: space.bands ? bandOf(m.solveRate, space.bands) : null };
 }
 

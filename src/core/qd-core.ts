@@ -211,8 +211,8 @@ const coreStateSchema = z.object({
 export function parseCoreState(value: unknown): CoreState {
   const parsed = coreStateSchema.safeParse(value);
   if (parsed.success) return parsed.data;
-  const version = (value as { version?: unknown } | null)?.version;
-  if (version === undefined)
+  const isObject = typeof value === 'object' && value !== null;
+  if (isObject && !('version' in value) && 'archive' in value)
     throw new Error(
       'the archive state was written by sparq 0.1 (generation scheduler, before cell types): finish or read this run with sparq 0.1, or start a new run directory',
     );

@@ -13,9 +13,10 @@ import type { ModelBackend } from '../backends/types.js';
 import type { SparqConfig } from '../config/schema.js';
 import { QDCore } from '../core/qd-core.js';
 import { formatTaxonomy, loadTaxonomy } from '../domain/taxonomy.js';
-import { loadTemplate } from '../prompts/templates.js';
+import { loadTemplate, type TemplateId } from '../prompts/templates.js';
 import { loadSeeds, type SeedProblem } from '../seeds/load.js';
 import { acquireRunLock } from '../storage/lock.js';
+import type { RunStore } from '../storage/run-store.js';
 import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { Rng, sha256Hex } from '../util/hash.js';
@@ -81,40 +82,7 @@ export async function executeRun(
       store.setMeta('created_by', `sparq ${SPARQ_VERSION}`);
     }
     store.saveConfigSnapshot(JSON.stringify(config), configHash(config), SPARQ_VERSION);
-    const resumeFrom = store.loadProgress();
-    const taxonomy = loadTaxonomy(config.taxonomy);
-    const template = (id: 'vary' | 'harder' | 'combine' | 'solve' | 'label') =>
-      loadTemplate(id, config.prompts_dir);
-    const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, (info) =>
-      logger.warn({ event: 'retry', ...info }, 'model request retried'),
-    );
-    const pipeline = new TaskPipeline({
-      gateway,
-      checker: new AnswerChecker(),
-      templates: {
-        vary: template('vary'),
-        harder: template('harder'),
-        combine: template('combine'),
-        solve: template('solve'),
-        label: template('label'),
-      },
-      taxonomy,
-      taxonomyText: formatTaxonomy(taxonomy),
-      settings: pipelineSettings(config, taxonomy),
-    });
-    const scheduler = new Scheduler({
-      store,
-      core: new QDCore(coreConfig(config, taxonomy), resumeFrom?.core),
-      pipeline,
-      seeds: runSeeds(config, progress, logger),
-      ledger,
-      settings: schedulerSettings(config),
-      progress,
-      logger,
-      resumeFrom,
-      inFlight,
-      signal: options.signal,
-    });
+    const scheduler = assembleRun({ config, store, backend, progress, logger, signal: options.signal });
     logger.info(
       {
         event: 'start',
@@ -150,6 +118,55 @@ export async function executeRun(
     destination.end();
     lock.release();
   }
+}
+
+export interface RunParts {
+  config: SparqConfig;
+  store: RunStore;
+  backend: ModelBackend;
+  progress: ProgressReporter;
+  logger: pino.Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Wires one run together: backend -> gateway -> pipeline, the core resumed from the store's last
+ * commit, and the scheduler over them. Nothing is sent until the scheduler runs.
+ */
+export function assembleRun({ config, store, backend, progress, logger, signal }: RunParts): Scheduler {
+  const resumeFrom = store.loadProgress();
+  const taxonomy = loadTaxonomy(config.taxonomy);
+  const template = (id: TemplateId) => loadTemplate(id, config.prompts_dir);
+  const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, (info) =>
+    logger.warn({ event: 'retry', ...info }, 'model request retried'),
+  );
+  const pipeline = new TaskPipeline({
+    gateway,
+    checker: new AnswerChecker(),
+    templates: {
+      vary: template('vary'),
+      harder: template('harder'),
+      combine: template('combine'),
+      solve: template('solve'),
+      label: template('label'),
+    },
+    taxonomy,
+    taxonomyText: formatTaxonomy(taxonomy),
+    settings: pipelineSettings(config, taxonomy),
+  });
+  return new Scheduler({
+    store,
+    core: new QDCore(coreConfig(config, taxonomy), resumeFrom?.core),
+    pipeline,
+    seeds: runSeeds(config, progress, logger),
+    ledger,
+    settings: schedulerSettings(config),
+    progress,
+    logger,
+    resumeFrom,
+    inFlight,
+    signal,
+  });
 }
 
 /** The run's seeds in task order: the seed file, or the sample of it the configuration asks for. */

@@ -104,6 +104,7 @@ export class OnlineDispatcher implements Dispatcher {
 
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
     if (ms <= 0) return resolve();
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
