@@ -83,6 +83,14 @@ export function defaultWindow(config: SparqConfig): number {
   return Math.max(1, Math.ceil((WINDOW_FILLS * model.max_concurrency) / perTask));
 }
 
+/** Mutate, label, and the solve requests: k of them without n>1, one per adaptive round with it. */
+export function maxRequestsPerTask(config: SparqConfig): number {
+  const { solver, model } = config;
+  const attempts = solver.adaptive.enabled ? solver.adaptive.max_k : solver.k;
+  const rounds = solver.adaptive.enabled ? Math.ceil(attempts / solver.adaptive.round_size) : 1;
+  return 2 + (model.supports_n ? rounds : attempts);
+}
+
 export function schedulerSettings(config: SparqConfig): SchedulerSettings {
   const { scheduler } = config;
   return {
@@ -94,6 +102,7 @@ export function schedulerSettings(config: SparqConfig): SchedulerSettings {
     commitTasks: scheduler.commit_tasks,
     commitMs: Math.round(scheduler.commit_seconds * 1000),
     batchSize: config.generation.batch_size,
+    maxRequestsPerTask: maxRequestsPerTask(config),
     budget: { ...config.budget },
   };
 }

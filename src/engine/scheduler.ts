@@ -40,6 +40,8 @@ export interface SchedulerSettings {
   commitTasks: number;
   commitMs: number;
   batchSize: number;
+  /** Most requests one task can make (mutate, label, and every solve request). */
+  maxRequestsPerTask: number;
   budget: {
     generations: number | null;
     problems: number | null;
@@ -87,8 +89,11 @@ export class Scheduler {
   private told: number;
   /** Next task number to ask. */
   private next: number;
-  /** Asked and not yet told, by task number. */
+  /** Asked and not yet told, by task number: running, or waiting for a budget to allow it. */
   private readonly open = new Map<number, TaskSpec>();
+  private readonly running = new Set<number>();
+  /** Open tasks start in task order: this is the next one to start. */
+  private nextToStart: number;
   /** Finished and waiting for their turn to be told. */
   private readonly finished = new Map<number, TaskResult>();
   /** Told and not yet committed. */
@@ -110,8 +115,9 @@ export class Scheduler {
   private epoch: SchedulerState['epoch'];
   private lastEpochEnd = Date.now();
   private readonly totals: ToldTotals;
-  private asking = true;
   private stoppedBy: string | null = null;
+  /** Most requests one task can make; the request budget never lets running tasks exceed what is left. */
+  private readonly maxRequestsPerTask: number;
   private failure: unknown = null;
   private generationsRun = 0;
   private lastGeneration: number | null;
@@ -136,6 +142,11 @@ export class Scheduler {
     this.committedTold = this.told;
     for (const spec of resume?.open ?? []) this.open.set(spec.seq, spec);
     this.next = Math.max(this.told, ...[...this.open.keys()].map((k) => k + 1));
+    // Seed tasks are not stored with the open proposals: they depend on nothing but their number.
+    for (let seq = this.told; seq < Math.min(this.next, this.seedTasks); seq++)
+      this.open.set(seq, { kind: 'seed', seq, seedIndex: seq });
+    this.nextToStart = this.told;
+    this.maxRequestsPerTask = deps.settings.maxRequestsPerTask;
     this.epoch = resume?.epoch ?? newTally(0, new Date().toISOString());
     const c = deps.store.counters();
     this.totals = {
@@ -161,15 +172,9 @@ export class Scheduler {
     if (outer?.aborted) onAbort();
     const ticker = setInterval(() => this.tick(), 250);
     try {
-      // Tasks asked before the last commit and not yet told are started again, in order.
-      for (const spec of [...this.open.values()].sort((a, b) => a.seq - b.seq)) this.start(spec);
+      // Tasks asked before the last commit and not yet told start again, in order, as budgets allow.
       this.askMore();
-      while (this.failure === null && (this.open.size > 0 || this.asking)) {
-        if (this.open.size === 0 && this.asking) {
-          // Nothing live and nothing could be asked: no parent exists and none will.
-          this.stop('no parents to mutate (no seed was evaluated)');
-          break;
-        }
+      while (this.failure === null && this.running.size > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -177,6 +182,9 @@ export class Scheduler {
         this.tellReady();
         this.maybeCommit();
       }
+      if (this.failure === null && this.stoppedBy === null)
+        this.stoppedBy =
+          this.open.size === 0 ? 'no parents to mutate (no seed was evaluated)' : 'nothing left to run';
     } finally {
       clearInterval(ticker);
       outer?.removeEventListener('abort', onAbort);
@@ -207,62 +215,73 @@ export class Scheduler {
     return Math.max(0, seq - this.window + 1);
   }
 
+  /**
+   * Asks every task whose turn has come, then starts what the budgets allow. Proposals follow the
+   * window rule alone, budgets or not: a task past a budget is asked on schedule and kept, so
+   * that a run resumed with a larger budget continues exactly as one that never stopped.
+   */
   private askMore(): void {
-    while (this.asking && this.failure === null && this.askAt(this.next) <= this.told) {
+    while (this.failure === null && this.askAt(this.next) <= this.told) {
       const seq = this.next;
       if (seq < this.seedTasks) {
+        this.open.set(seq, { kind: 'seed', seq, seedIndex: seq });
         this.next++;
-        this.start({ kind: 'seed', seq, seedIndex: seq });
         continue;
-      }
-      const stop = this.budgetReached(seq);
-      if (stop) {
-        // Problem, request and token budgets count what is still open; once it is told, asking may resume.
-        if (stop.final) this.stop(stop.reason);
-        else if (this.open.size === 0) this.stop(stop.reason);
-        return;
       }
       // While no seed is told, a mutation has no parent: it waits for the first one.
       const fallback = this.deps.seeds
         .slice(0, Math.min(this.told, this.seedTasks))
         .map((s) => `seed:${s.id}`);
       const task = this.deps.core.ask(seq, fallback);
-      if (!task) return;
-      this.next++;
-      this.start({
+      if (!task) break;
+      this.open.set(seq, {
         kind: 'mutate',
         ...task,
         ...mutationPlace(seq, this.seedTasks, this.s.batchSize),
         askedAt: this.told,
       });
+      this.next++;
+    }
+    this.startMore();
+  }
+
+  private startMore(): void {
+    while (this.failure === null && this.nextToStart < this.next) {
+      const spec = this.open.get(this.nextToStart)!;
+      const blocked = spec.kind === 'mutate' ? this.budgetReached(spec) : null;
+      if (blocked) {
+        this.stoppedBy = blocked;
+        return;
+      }
+      this.stoppedBy = null;
+      this.nextToStart++;
+      this.start(spec);
     }
   }
 
-  private budgetReached(seq: number): { reason: string; final: boolean } | null {
+  /**
+   * Whether a budget keeps mutation task `spec` from starting now. Each rule only ever loosens
+   * as tasks are told, so the tasks that run do not depend on when their predecessors finished.
+   */
+  private budgetReached(spec: MutationTaskSpec): string | null {
     const { budget } = this.s;
-    const { generation } = mutationPlace(seq, this.seedTasks, this.s.batchSize);
-    if (budget.generations !== null && generation > budget.generations)
-      return { reason: `budget.generations (${budget.generations})`, final: true };
-    const openMutations = [...this.open.values()].filter((t) => t.kind === 'mutate').length;
-    if (budget.problems !== null && this.totals.generated + openMutations >= budget.problems)
-      return { reason: `budget.problems (${budget.problems})`, final: false };
-    // Open tasks are expected to cost what told tasks cost on average.
-    const perTask = this.told > 0 ? 1 / this.told : 0;
-    const expect = (spent: number) => spent + this.open.size * spent * perTask;
-    if (budget.requests !== null && expect(this.totals.requests) >= budget.requests)
-      return { reason: `budget.requests (${budget.requests})`, final: false };
-    if (budget.tokens !== null && expect(this.totals.tokens) >= budget.tokens)
-      return { reason: `budget.tokens (${budget.tokens})`, final: false };
+    if (budget.generations !== null && spec.generation > budget.generations)
+      return `budget.generations (${budget.generations})`;
+    const runningMutations = [...this.running].filter((seq) => seq >= this.seedTasks).length;
+    if (budget.problems !== null && this.totals.generated + runningMutations >= budget.problems)
+      return `budget.problems (${budget.problems})`;
+    if (
+      budget.requests !== null &&
+      this.totals.requests + (this.running.size + 1) * this.maxRequestsPerTask > budget.requests
+    )
+      return `budget.requests (${budget.requests})`;
+    if (budget.tokens !== null && this.totals.tokens >= budget.tokens)
+      return `budget.tokens (${budget.tokens})`;
     return null;
   }
 
-  private stop(reason: string): void {
-    this.asking = false;
-    this.stoppedBy ??= reason;
-  }
-
   private start(spec: TaskSpec): void {
-    this.open.set(spec.seq, spec);
+    this.running.add(spec.seq);
     const signal = this.controller.signal;
     const run =
       spec.kind === 'seed'
@@ -306,7 +325,6 @@ export class Scheduler {
   private fail(err: unknown): void {
     if (this.failure !== null) return;
     this.failure = err;
-    this.asking = false;
     this.controller.abort(err);
     this.wake?.();
   }
@@ -324,6 +342,7 @@ export class Scheduler {
       this.finished.delete(this.told);
       const spec = this.open.get(this.told)!;
       this.open.delete(this.told);
+      this.running.delete(this.told);
       this.tell(spec, result);
       this.askMore();
     }
@@ -528,7 +547,7 @@ export class Scheduler {
       requestsSent: this.deps.ledger.totals().requestsSent,
       verifiedShare: this.lastVerifiedShare,
       coverage: stats.coverage,
-      liveTasks: this.open.size,
+      liveTasks: this.running.size,
       inFlight: this.deps.inFlight?.() ?? null,
       etaSeconds: remaining === null || perSecond <= 0 ? null : remaining / perSecond,
     });
