@@ -9,6 +9,7 @@ import { printStatus } from './status.js';
 
 interface RunFlags extends ConfigFlags {
   generations?: string;
+  scheduler?: string;
   seeds?: string;
   skipInvalid?: boolean;
   seed?: string;
@@ -24,6 +25,10 @@ export function register(program: Command): void {
     )
     .argument('<dir>', 'run directory (created if missing)')
     .option('--generations <n>', 'stop after this many generations (budget.generations)')
+    .option(
+      '--scheduler <kind>',
+      'steady (a window of live tasks) or generations (a barrier per generation) (scheduler.kind)',
+    )
     .option('--seed <n>', 'master seed (seed)')
     .option('--seeds <file>', 'seed problems, JSONL (seeds.path)')
     .option('--skip-invalid', 'skip malformed seed lines and report how many (seeds.skip_invalid)')
@@ -33,6 +38,8 @@ export function register(program: Command): void {
     const extra: Override[] = [];
     if (flags.generations !== undefined)
       extra.push({ path: 'budget.generations', value: flags.generations, flag: '--generations' });
+    if (flags.scheduler !== undefined)
+      extra.push({ path: 'scheduler.kind', value: flags.scheduler, flag: '--scheduler' });
     if (flags.seed !== undefined) extra.push({ path: 'seed', value: flags.seed, flag: '--seed' });
     if (flags.seeds !== undefined) extra.push({ path: 'seeds.path', value: flags.seeds, flag: '--seeds' });
     if (flags.skipInvalid) extra.push({ path: 'seeds.skip_invalid', value: true, flag: '--skip-invalid' });

@@ -45,7 +45,7 @@ seeds:
   skip_invalid: false
 
 generation:
-  # Mutations per generation.
+  # Mutation tasks per generation: the reporting epoch of metrics, status and the report.
   batch_size: 64
   # Relative weights of the mutation operators.
   operators:
@@ -66,6 +66,8 @@ solver:
   max_tokens: 2048
   # A majority at least this large that disagrees with the reference marks the reference disputed.
   disputed_majority: 0.6
+  # Attempts cut at max_tokens: exclude (left out of the solve-rate and the vote) or wrong.
+  truncated: exclude
   # Sample in rounds and stop once the difficulty band is decided (Wilson interval).
   adaptive:
     enabled: false
@@ -103,6 +105,16 @@ budget:
   problems: null
   requests: null
   tokens: null
+
+scheduler:
+  # steady: a window of live tasks, no barriers. generations: one generation at a time.
+  kind: steady
+  # Live tasks (asked, not yet told); null derives it from model.max_concurrency, solver.k and
+  # model.supports_n so that every request slot stays busy.
+  window: null
+  # Commit the told prefix every this many tasks, or every this many seconds.
+  commit_tasks: 256
+  commit_seconds: 2
 
 # Skill taxonomy: bundled:v1 or a YAML file of the same shape.
 taxonomy: bundled:v1

@@ -164,6 +164,9 @@ ${table(
     'retries',
     'failed requests',
     'unknown skill labels',
+    'attempts cut at max_tokens',
+    'problems with every attempt cut',
+    'mutations cut',
   ],
   [
     [
@@ -174,9 +177,12 @@ ${table(
       c.retries ?? 0,
       c.failures ?? 0,
       c.unknown_labels ?? 0,
+      c.truncated_attempts ?? 0,
+      c.all_truncated ?? 0,
+      c.rejected_truncated ?? 0,
     ],
   ],
-  [true, true, true, true, true, true, true],
+  [true, true, true, true, true, true, true, true, true, true],
 )}
 ${
   faults.length
@@ -187,7 +193,7 @@ ${
       )
     : '<p>No faults.</p>'
 }
-${data.generations.length ? `<div class="chart">${await toSvg(overGenerations(data.generations.map((g) => ({ ...g, requests: g.spend?.requests_sent ?? 0 })) as typeof data.generations, [{ key: 'requests' as never, label: 'requests sent' }], 'Requests sent per generation', 'requests'))}</div>` : ''}`);
+${data.generations.length ? `<div class="chart">${await toSvg(overGenerations(data.generations.map((g) => ({ ...g, requests: g.spend.requests ?? 0 })) as typeof data.generations, [{ key: 'requests' as never, label: 'requests' }], "Requests of each generation's tasks (sent or answered from the cache)", 'requests'))}</div>` : ''}`);
 
   // Samples
   sections.push(`<h2 id="samples">Sample problems</h2>

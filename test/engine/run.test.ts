@@ -107,37 +107,40 @@ describe('sparq run end to end against a sim-server process', () => {
     expect(status.spend.requestsSent).toBeGreaterThan(0);
   });
 
-  it('kill -9 at three moments, then resume: the pool is identical to an uninterrupted run', async () => {
-    const file = config(slowServer.url);
-    const reference = tempDir();
-    expect(runCli(['run', reference, '--config', file, '--quiet']).status).toBe(0);
+  it.each(['steady', 'generations'])(
+    'kill -9 at three moments, then resume (%s): the pool is identical to an uninterrupted run',
+    async (scheduler) => {
+      const file = config(slowServer.url, 6, `scheduler: ${scheduler}\n`);
+      const reference = tempDir();
+      expect(runCli(['run', reference, '--config', file, '--quiet']).status).toBe(0);
 
-    const dir = tempDir();
-    // 1: in the middle of generation 0 (the seeds), once some responses are cached but nothing is committed.
-    let run = spawnRun(dir, file);
-    await waitFor(() => cachedRequests(dir) >= 20);
-    run.child.kill('SIGKILL');
-    await run.exited;
-    expect(committedGenerations(dir)).toBe(0);
-    // 2: right after generation 1 committed; 3: in the middle of generation 4.
-    for (const afterGeneration of [1, 3]) {
-      run = spawnRun(dir, file);
-      await waitFor(() => run.lines.some((l) => l.includes(`generation ${afterGeneration}:`)));
-      if (afterGeneration === 3) {
-        const before = cachedRequests(dir);
-        await waitFor(() => cachedRequests(dir) >= before + 10);
-      }
+      const dir = tempDir();
+      // 1: in the middle of generation 0 (the seeds), once some responses are cached but nothing is committed.
+      let run = spawnRun(dir, file);
+      await waitFor(() => cachedRequests(dir) >= 20);
       run.child.kill('SIGKILL');
       await run.exited;
-    }
-    expect(committedGenerations(dir)).toBeLessThan(6);
-    const final = runCli(['run', dir, '--config', file, '--quiet']);
-    expect(final.status, final.stderr).toBe(0);
-    expect(poolContent(dir)).toEqual(poolContent(reference));
-    // The resume used the cache instead of asking again for what had completed.
-    const status = JSON.parse(runCli(['status', dir, '--json']).stdout);
-    expect(status.spend.cacheHits).toBeGreaterThan(0);
-  });
+      expect(committedGenerations(dir)).toBe(0);
+      // 2: right after generation 1 committed; 3: in the middle of generation 4.
+      for (const afterGeneration of [1, 3]) {
+        run = spawnRun(dir, file);
+        await waitFor(() => run.lines.some((l) => l.includes(`generation ${afterGeneration}:`)));
+        if (afterGeneration === 3) {
+          const before = cachedRequests(dir);
+          await waitFor(() => cachedRequests(dir) >= before + 10);
+        }
+        run.child.kill('SIGKILL');
+        await run.exited;
+      }
+      expect(committedGenerations(dir)).toBeLessThan(6);
+      const final = runCli(['run', dir, '--config', file, '--quiet']);
+      expect(final.status, final.stderr).toBe(0);
+      expect(poolContent(dir)).toEqual(poolContent(reference));
+      // The resume used the cache instead of asking again for what had completed.
+      const status = JSON.parse(runCli(['status', dir, '--json']).stdout);
+      expect(status.spend.cacheHits).toBeGreaterThan(0);
+    },
+  );
 
   it('runs through a fault mix (500s, 429s with Retry-After, hangs, malformed outputs) and counts every fault', async () => {
     const faulty = await startSimServerProcess([
