@@ -3,11 +3,12 @@
  * comparison, all under a cooperative time limit. It never throws: an internal error becomes a
  * verdict `{ equivalent: false, rule: 'error:...' }`, a spent budget `{ ..., rule: 'timeout' }`.
  */
+
+import { LruCache } from '../util/lru.js';
 import { compareNodes } from './compare.js';
 import { Deadline, DeadlineExceeded } from './deadline.js';
 import type { Json } from './evaluate.js';
 import { type Extraction, extractAnswer } from './extract.js';
-import { LruCache } from './lru.js';
 import { comparisonKey, normalizeAnswer } from './normalize.js';
 import { parseNumberLiteral } from './numbers.js';
 import { type AnswerNode, parseAnswer } from './structure.js';

@@ -13,6 +13,7 @@
  */
 import { createRequire } from 'node:module';
 import type { ComputeEngine } from '@cortex-js/compute-engine';
+import type { LruCache } from '../util/lru.js';
 import type { Deadline } from './deadline.js';
 import {
   type Complex,
@@ -28,7 +29,6 @@ import {
   isFiniteComplex,
   type Json,
 } from './evaluate.js';
-import type { LruCache } from './lru.js';
 import * as Q from './numbers.js';
 import type { RelOp } from './structure.js';
 

@@ -170,9 +170,9 @@ export const SchedulerSchema = z.preprocess(
       /** Live tasks (asked, not yet told); null derives it from model.max_concurrency, solver.k and model.supports_n. */
       window: positiveInt.max(1_000_000).nullable().default(null),
       /** Commit the told prefix every this many tasks ... */
-      commit_tasks: positiveInt.default(256),
+      commit_tasks: positiveInt.default(1024),
       /** ... or every this many seconds, whichever comes first. */
-      commit_seconds: z.number().positive().max(3600).default(2),
+      commit_seconds: z.number().positive().max(3600).default(5),
     })
     .prefault({}),
 );

@@ -113,8 +113,8 @@ scheduler:
   # model.supports_n so that every request slot stays busy.
   window: null
   # Commit the told prefix every this many tasks, or every this many seconds.
-  commit_tasks: 256
-  commit_seconds: 2
+  commit_tasks: 1024
+  commit_seconds: 5
 
 # Skill taxonomy: bundled:v1 or a YAML file of the same shape.
 taxonomy: bundled:v1

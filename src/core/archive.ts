@@ -55,6 +55,8 @@ interface Slot {
 
 export class Archive {
   private readonly cells = new Map<CellKey, Slot>();
+  /** `slots()` as last built; selection reads it for every task, and it changes only with a NEW cell. */
+  private slotList: Slot[] | null = null;
 
   /**
    * @param capacity top-c problems kept per cell (c >= 1)
@@ -84,6 +86,7 @@ export class Archive {
     const cell = this.cells.get(key)?.elites;
     if (!cell) {
       this.cells.set(key, { cell: { ...candidate.cell }, elites: [elite] });
+      this.slotList = null;
       return { status: 'NEW', replaced: null };
     }
     if (cell.some((e) => e.uid === elite.uid)) return { status: 'NOT_ADDED', replaced: null };
@@ -124,7 +127,8 @@ export class Archive {
 
   /** Occupied cells with their elites, in the same order as `occupiedCells`. */
   slots(): readonly { readonly cell: Cell; readonly elites: readonly Elite[] }[] {
-    return [...this.cells.values()];
+    this.slotList ??= [...this.cells.values()];
+    return this.slotList;
   }
 
   *elites(): Generator<Elite & { cell: Cell }> {

@@ -82,7 +82,9 @@ const OPERATORS: Operator[] = ['vary', 'harder', 'combine'];
 
 export class QDCore {
   readonly archive: Archive;
-  private readonly curiosity = new Map<CellKey, { cell: Cell; score: number }>();
+  /** Curiosity score per cell, and the cell each key stands for (for the state). */
+  private readonly curiosity = new Map<CellKey, number>();
+  private readonly curiosityCells = new Map<CellKey, Cell>();
   private toldCount = 0;
 
   constructor(
@@ -94,8 +96,10 @@ export class QDCore {
       : new Archive(config.capacity, totalCells(config.space));
     if (state) {
       this.toldCount = state.told;
-      for (const c of state.curiosity)
-        this.curiosity.set(cellKey(c.cell), { cell: { ...c.cell }, score: c.score });
+      for (const c of state.curiosity) {
+        this.curiosity.set(cellKey(c.cell), c.score);
+        this.curiosityCells.set(cellKey(c.cell), { ...c.cell });
+      }
     }
   }
 
@@ -112,9 +116,7 @@ export class QDCore {
   ask(seq: number, fallback: readonly string[] = []): MutationTask | null {
     const rng = Rng.from(this.config.seed, 'ask', seq);
     const weights = OPERATORS.map((op) => this.config.operators[op]);
-    const scores = new Map<CellKey, number>();
-    for (const [k, v] of this.curiosity) scores.set(k, v.score);
-    const ctx = { archive: this.archive, rng, curiosity: scores, frontier: this.config.frontier };
+    const ctx = { archive: this.archive, rng, curiosity: this.curiosity, frontier: this.config.frontier };
     let operator = OPERATORS[rng.weighted(weights)]!;
     const first: ParentRef | null =
       selectParent(this.config.strategy, ctx) ??
@@ -156,11 +158,9 @@ export class QDCore {
     for (const parent of outcome.parents) {
       if (parent.source !== 'archive') continue;
       const key = cellKey(parent.cell);
-      const score = this.curiosity.get(key)?.score ?? 0;
-      this.curiosity.set(key, {
-        cell: parent.cell,
-        score: accepted ? score + CURIOSITY_REWARD : Math.max(0, score - CURIOSITY_PENALTY),
-      });
+      const score = this.curiosity.get(key) ?? 0;
+      this.curiosity.set(key, accepted ? score + CURIOSITY_REWARD : Math.max(0, score - CURIOSITY_PENALTY));
+      if (!this.curiosityCells.has(key)) this.curiosityCells.set(key, { ...parent.cell });
     }
     return placement;
   }
@@ -178,7 +178,10 @@ export class QDCore {
       version: 2,
       told: this.toldCount,
       archive: this.archive.toState(),
-      curiosity: [...this.curiosity.values()].map((c) => ({ cell: { ...c.cell }, score: c.score })),
+      curiosity: [...this.curiosity].map(([key, score]) => ({
+        cell: { ...this.curiosityCells.get(key)! },
+        score,
+      })),
     };
   }
 }

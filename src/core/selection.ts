@@ -30,7 +30,8 @@ export function selectParent(
   excludeCell?: Cell,
 ): ParentRef | null {
   const excluded = excludeCell ? cellKey(excludeCell) : null;
-  const slots = ctx.archive.slots().filter((s) => excluded === null || cellKey(s.cell) !== excluded);
+  const all = ctx.archive.slots();
+  const slots = excluded === null ? all : all.filter((s) => cellKey(s.cell) !== excluded);
   if (slots.length === 0) return null;
   if (strategy === 'frontier') {
     const [lo, hi] = ctx.frontier;

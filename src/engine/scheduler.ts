@@ -17,7 +17,6 @@
  * - Budgets are decided on the told prefix (plus what is asked and still open), so they also
  *   stop at the same task whatever the timing; the run stops asking and finishes what is open.
  */
-import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { cellKey } from '../core/cells.js';
 import { generationMetrics, newTally, tallyOutcome } from '../core/metrics.js';
@@ -26,6 +25,7 @@ import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
 import { type MutationTaskSpec, mutationPlace, type SchedulerState, type TaskSpec } from '../domain/tasks.js';
 import type { SeedProblem } from '../seeds/load.js';
 import type { EpochMetrics, PrefixCommit, RunStore, StoredProgress } from '../storage/run-store.js';
+import { LruCache } from '../util/lru.js';
 import type { SpendLedger } from './gateway/ledger.js';
 import { DUPLICATE_DETAIL, rejection, type TaskPipeline, type TaskResult } from './pipeline.js';
 import type { ProgressReporter } from './progress.js';
@@ -92,6 +92,9 @@ export class Scheduler {
   /** Asked and not yet told, by task number: running, or waiting for a budget to allow it. */
   private readonly open = new Map<number, TaskSpec>();
   private readonly running = new Set<number>();
+  private runningMutations = 0;
+  /** Recently used parent records: the same elites are drawn again and again. */
+  private readonly parents = new LruCache<string, ProblemRecord>(4096);
   /** Open tasks start in task order: this is the next one to start. */
   private nextToStart: number;
   /** Finished and waiting for their turn to be told. */
@@ -122,7 +125,23 @@ export class Scheduler {
   private generationsRun = 0;
   private lastGeneration: number | null;
   private lastVerifiedShare = 0;
-  private readonly controller = new AbortController();
+  /**
+   * One abort controller per running task: undici adds a listener to a request's signal, and
+   * Node's EventTarget walks all of a signal's listeners on every add, so one signal shared by
+   * thousands of requests in flight made each request cost more the more were running.
+   */
+  private readonly controllers = new Map<number, AbortController>();
+  /** Tasks per abort controller: few enough listeners per signal, few enough controllers. */
+  private static readonly ABORT_GROUP = 32;
+  /** Uids of the seeds told so far: the fallback parents while the archive is empty. */
+  private readonly fallback: string[] = [];
+  /**
+   * Text hash -> task number of the problems told in the last window of tasks (at least): the
+   * duplicate check at tell time covers tasks told after the task was asked, never further back.
+   */
+  private readonly recentHashes = new Map<string, number>();
+  private recentOrder: { seq: number; hash: string }[] = [];
+  private recentStart = 0;
   private wake: (() => void) | null = null;
 
   constructor(private readonly deps: SchedulerDeps) {
@@ -157,7 +176,10 @@ export class Scheduler {
     const epochs = deps.store.generations();
     const lastComplete = epochs.filter((e) => !e.metrics.partial).at(-1);
     this.lastGeneration = lastComplete?.generation ?? null;
-    setMaxListeners(0, this.controller.signal);
+    for (const seed of deps.seeds.slice(0, Math.min(this.told, this.seedTasks)))
+      this.fallback.push(`seed:${seed.id}`);
+    for (const { seq, textHash } of deps.store.textHashesFrom(this.told - this.keepHashes()))
+      this.remember(textHash, seq);
   }
 
   /** The live window this run asks with (fixed when the run started). */
@@ -229,10 +251,7 @@ export class Scheduler {
         continue;
       }
       // While no seed is told, a mutation has no parent: it waits for the first one.
-      const fallback = this.deps.seeds
-        .slice(0, Math.min(this.told, this.seedTasks))
-        .map((s) => `seed:${s.id}`);
-      const task = this.deps.core.ask(seq, fallback);
+      const task = this.deps.core.ask(seq, this.fallback);
       if (!task) break;
       this.open.set(seq, {
         kind: 'mutate',
@@ -267,8 +286,7 @@ export class Scheduler {
     const { budget } = this.s;
     if (budget.generations !== null && spec.generation > budget.generations)
       return `budget.generations (${budget.generations})`;
-    const runningMutations = [...this.running].filter((seq) => seq >= this.seedTasks).length;
-    if (budget.problems !== null && this.totals.generated + runningMutations >= budget.problems)
+    if (budget.problems !== null && this.totals.generated + this.runningMutations >= budget.problems)
       return `budget.problems (${budget.problems})`;
     if (
       budget.requests !== null &&
@@ -282,11 +300,17 @@ export class Scheduler {
 
   private start(spec: TaskSpec): void {
     this.running.add(spec.seq);
-    const signal = this.controller.signal;
+    if (spec.kind === 'mutate') this.runningMutations++;
+    const group = Math.floor(spec.seq / Scheduler.ABORT_GROUP);
+    let controller = this.controllers.get(group);
+    if (!controller) {
+      controller = new AbortController();
+      this.controllers.set(group, controller);
+    }
     const run =
       spec.kind === 'seed'
-        ? this.deps.pipeline.runSeed(spec, this.deps.seeds[spec.seedIndex]!, signal)
-        : this.runMutation(spec, signal);
+        ? this.deps.pipeline.runSeed(spec, this.deps.seeds[spec.seedIndex]!, controller.signal)
+        : this.runMutation(spec, controller.signal);
     run.then(
       (result) => {
         this.finished.set(spec.seq, result);
@@ -296,7 +320,7 @@ export class Scheduler {
     );
   }
 
-  private runMutation(spec: MutationTaskSpec, signal: AbortSignal): Promise<TaskResult> {
+  private async runMutation(spec: MutationTaskSpec, signal: AbortSignal): Promise<TaskResult> {
     // The duplicate check sees the pool as it stood when the task was asked: told tasks < askedAt.
     const before = spec.askedAt;
     return this.deps.pipeline.runMutation(
@@ -309,11 +333,13 @@ export class Scheduler {
     );
   }
 
+  /** Records are final once told, so a cached one is always current. */
   private parentRecords(spec: MutationTaskSpec): ProblemRecord[] {
-    const missing = spec.parents.filter((p) => !this.bufferedByUid.has(p.uid)).map((p) => p.uid);
-    const stored = new Map(this.deps.store.getProblems(missing).map((p) => [p.uid, p]));
+    const known = (uid: string) => this.bufferedByUid.get(uid) ?? this.parents.get(uid);
+    const missing = spec.parents.filter((p) => !known(p.uid)).map((p) => p.uid);
+    for (const p of this.deps.store.getProblems(missing)) this.parents.set(p.uid, p);
     return spec.parents.map((p) => {
-      const record = this.bufferedByUid.get(p.uid) ?? stored.get(p.uid);
+      const record = known(p.uid);
       if (!record)
         throw new Error(
           `parent ${p.uid} of task ${spec.seq} is not in the pool: the run database is inconsistent`,
@@ -325,7 +351,8 @@ export class Scheduler {
   private fail(err: unknown): void {
     if (this.failure !== null) return;
     this.failure = err;
-    this.controller.abort(err);
+    for (const c of this.controllers.values()) c.abort(err);
+    this.controllers.clear();
     this.wake?.();
   }
 
@@ -343,6 +370,10 @@ export class Scheduler {
       const spec = this.open.get(this.told)!;
       this.open.delete(this.told);
       this.running.delete(this.told);
+      if (spec.kind === 'mutate') this.runningMutations--;
+      // A group's controller is dropped once its last task is told.
+      if ((this.told + 1) % Scheduler.ABORT_GROUP === 0)
+        this.controllers.delete(Math.floor(this.told / Scheduler.ABORT_GROUP));
       this.tell(spec, result);
       this.askMore();
     }
@@ -354,7 +385,8 @@ export class Scheduler {
     if (outcome.kind === 'problem' && spec.kind === 'mutate') {
       const hash = outcome.record.textHash;
       // Written by an earlier task still open when this one was asked: the later one is the duplicate.
-      if (this.bufferedHashes.has(hash) || this.deps.store.hasProblemText(hash, seq)) {
+      const told = this.recentHashes.get(hash);
+      if (told !== undefined && told >= spec.askedAt) {
         outcome = {
           kind: 'rejection',
           usage: outcome.usage,
@@ -403,6 +435,8 @@ export class Scheduler {
       this.buffer.problems.push(p);
       this.bufferedByUid.set(p.uid, p);
       if (!this.bufferedHashes.has(p.textHash)) this.bufferedHashes.set(p.textHash, seq);
+      this.remember(p.textHash, seq);
+      if (p.origin === 'seed') this.fallback.push(p.uid);
       if (p.skill === 'other') this.add('unknown_labels', 1);
       this.add('truncated_attempts', p.truncated);
       if (p.unverifiedReason === 'all_truncated') this.add('all_truncated', 1);
@@ -418,6 +452,29 @@ export class Scheduler {
     }
     this.told = seq + 1;
     if (this.told === this.epochEnd(this.epoch.generation)) this.closeEpoch();
+  }
+
+  /** Keeps the hashes of at least the last window of told tasks (generations: the last epoch). */
+  private remember(hash: string, seq: number): void {
+    if (!this.recentHashes.has(hash)) this.recentHashes.set(hash, seq);
+    this.recentOrder.push({ seq, hash });
+    const keep = this.keepHashes();
+    while (
+      this.recentStart < this.recentOrder.length &&
+      this.recentOrder[this.recentStart]!.seq < seq - keep
+    ) {
+      const old = this.recentOrder[this.recentStart++]!;
+      if (this.recentHashes.get(old.hash) === old.seq) this.recentHashes.delete(old.hash);
+    }
+    // Drop the consumed head now and then instead of shifting on every call.
+    if (this.recentStart > 4096 && this.recentStart * 2 > this.recentOrder.length) {
+      this.recentOrder = this.recentOrder.slice(this.recentStart);
+      this.recentStart = 0;
+    }
+  }
+
+  private keepHashes(): number {
+    return Math.max(this.window, this.s.batchSize) + 1;
   }
 
   private add(name: string, value: number): void {
@@ -457,7 +514,10 @@ export class Scheduler {
     this.generationsRun++;
     this.lastEpochEnd = Date.now();
     this.epoch = newTally(this.epoch.generation + 1, new Date().toISOString());
-    this.commit();
+  }
+
+  /** Said once a generation's row is committed, so "generation N" on screen means it is on disk. */
+  private announce(metrics: EpochMetrics): void {
     this.deps.progress.line(
       `generation ${metrics.generation}: ${metrics.evaluated} problems (${(metrics.verifiedShare * 100).toFixed(0)}% verified), ${metrics.rejected} rejected, ` +
         `coverage ${(metrics.coverage * 100).toFixed(1)}%, QD-score ${metrics.qdScore.toFixed(2)}, mean elite quality ${metrics.meanQuality.toFixed(3)}`,
@@ -513,6 +573,7 @@ export class Scheduler {
       },
       counters,
     });
+    for (const e of this.buffer.epochs) if (!e.metrics.partial) this.announce(e.metrics);
     this.buffer = { problems: [], rejections: [], epochs: [] };
     this.bufferedByUid.clear();
     this.bufferedHashes.clear();

@@ -69,6 +69,8 @@ export interface RunStore extends ResponseCache {
   getProblems(uids: readonly string[]): ProblemRecord[];
   /** Whether a problem with this text hash was told before task `beforeSeq`. */
   hasProblemText(textHash: string, beforeSeq: number): boolean;
+  /** Text hashes of the problems told from task `fromSeq` on, in task order. */
+  textHashesFrom(fromSeq: number): { seq: number; textHash: string }[];
   generations(): EpochRow[];
   counters(): Record<string, number>;
   close(): void;

@@ -309,6 +309,12 @@ export class SqliteRunStore implements RunStore {
     return this.stmt.hasTextHash!.get(textHash, beforeSeq) !== undefined;
   }
 
+  textHashesFrom(fromSeq: number): { seq: number; textHash: string }[] {
+    return this.db
+      .prepare('SELECT seq, text_hash AS textHash FROM problems WHERE seq >= ? ORDER BY seq')
+      .all(fromSeq) as { seq: number; textHash: string }[];
+  }
+
   getProblems(uids: readonly string[]): ProblemRecord[] {
     if (uids.length === 0) return [];
     const stmt = this.stmt.getProblem!;

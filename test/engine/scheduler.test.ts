@@ -112,6 +112,9 @@ class CrashingStore implements RunStore {
   hasProblemText(hash: string, before: number) {
     return this.alive().hasProblemText(hash, before);
   }
+  textHashesFrom(seq: number) {
+    return this.alive().textHashesFrom(seq);
+  }
   generations() {
     return this.alive().generations();
   }

@@ -23,6 +23,15 @@ export class PriorityLimiter {
     return this.heap.length;
   }
 
+  /** Takes a free slot if there is one and nobody waits for it. */
+  tryAcquire(): boolean {
+    if (this.available > 0 && this.heap.length === 0) {
+      this.available--;
+      return true;
+    }
+    return false;
+  }
+
   /** Resolves (at once when a slot is free) with a slot that must be given back with `release`. */
   acquire(priority: number): Promise<void> | undefined {
     if (this.available > 0 && this.heap.length === 0) {

@@ -48,7 +48,7 @@ export class OnlineDispatcher implements Dispatcher {
     const random = this.retry.random ?? Math.random;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
-      await this.slot(priority, signal);
+      if (this.limiter.tryAcquire() === false) await this.slot(priority, signal);
       let failure: ModelCallError;
       try {
         const response = await this.backend.send(request, signal);
@@ -78,27 +78,18 @@ export class OnlineDispatcher implements Dispatcher {
     }
   }
 
-  private slot(priority: number, signal?: AbortSignal): Promise<void> | undefined {
-    const wait = this.limiter.acquire(priority);
-    if (!wait || !signal) return wait;
-    // A caller that aborts while queued must not take a slot later.
-    return new Promise<void>((resolve, reject) => {
-      let settled = false;
-      const onAbort = () => {
-        if (settled) return;
-        settled = true;
-        reject(signal.reason ?? new Error('aborted'));
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      void wait.then(() => {
-        signal.removeEventListener('abort', onAbort);
-        if (settled) this.limiter.release();
-        else {
-          settled = true;
-          resolve();
-        }
-      });
-    });
+  /**
+   * A slot, waiting by priority when none is free. A caller that aborted while it waited gives
+   * the slot straight back: aborting a run aborts every request in flight, so the slots free up
+   * at once and no waiter is left hanging. (Listening for the abort instead would add a listener
+   * per waiting request, thousands of them when the window is large.)
+   */
+  private async slot(priority: number, signal?: AbortSignal): Promise<void> {
+    await this.limiter.acquire(priority);
+    if (signal?.aborted) {
+      this.limiter.release();
+      throw signal.reason ?? new Error('aborted');
+    }
   }
 }
 
