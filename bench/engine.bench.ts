@@ -4,10 +4,8 @@
  * requests alone; (2) RSS as the pool grows to 100,000 problems;
  * (3) solver calls per problem of adaptive versus fixed k at matched difficulty-band agreement.
  */
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -18,7 +16,7 @@ import { MAX_LEVEL } from '../src/sim/families/family.js';
 import { FAMILIES } from '../src/sim/families/index.js';
 import { solveProbability } from '../src/sim/problem.js';
 import { Rng } from '../src/util/hash.js';
-import { CLI, fmt, hasTaskset, pinToCore, spawnSimServer } from './helpers.js';
+import { CLI, fmt, hasTaskset, pinToCore, recordingProxy, runCli, spawnSimServer } from './helpers.js';
 
 const K = Number(process.env.BENCH_K ?? 8);
 
@@ -45,49 +43,6 @@ async function rawCeiling(url: string, bodies: string[], seconds: number): Promi
   );
   await pool.close();
   return done / ((performance.now() - started) / 1000);
-}
-
-/** A pass-through proxy to the model server that keeps every chat request body, in arrival order. */
-async function recordingProxy(
-  target: string,
-): Promise<{ url: string; bodies: string[]; close: () => Promise<void> }> {
-  const upstream = new Pool(new URL(target).origin, { connections: 64 });
-  const bodies: string[] = [];
-  const server = createServer(async (req, res) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of req) chunks.push(chunk as Buffer);
-    const body = req.method === 'POST' ? Buffer.concat(chunks).toString('utf8') : undefined;
-    if (body !== undefined && req.url?.endsWith('/chat/completions')) bodies.push(body);
-    const reply = await upstream.request({
-      method: req.method === 'POST' ? 'POST' : 'GET',
-      path: req.url ?? '/',
-      headers: { 'content-type': 'application/json' },
-      body,
-    });
-    const text = await reply.body.text();
-    res.writeHead(reply.statusCode, { 'content-type': 'application/json' }).end(text);
-  });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`,
-    bodies,
-    close: async () => {
-      server.close();
-      await upstream.close();
-    },
-  };
-}
-
-/** Runs the CLI without blocking this process's event loop (which may be serving a proxy). */
-function runCli(args: string[]): Promise<void> {
-  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
-  let stderr = '';
-  child.stderr.on('data', (d) => {
-    stderr += d;
-  });
-  return new Promise((resolve, reject) =>
-    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`sparq failed: ${stderr}`)))),
-  );
 }
 
 /**
@@ -138,7 +93,8 @@ async function endToEnd(): Promise<void> {
     const proxy = await recordingProxy(server.url);
     const recordConfig = join(dir, 'record.yaml');
     writeFileSync(recordConfig, configFor(proxy.url));
-    await runCli(['run', join(dir, 'recorded'), '--config', recordConfig, '--quiet']);
+    const recorded = await runCli(['run', join(dir, 'recorded'), '--config', recordConfig, '--quiet']);
+    if (recorded.code !== 0) throw new Error(`sparq run failed: ${recorded.stderr}`);
     await proxy.close();
     const allBodies = proxy.bodies;
     const config = join(dir, 'sparq.yaml');
