@@ -27,8 +27,14 @@ const SEEDS = 200;
 interface Case {
   concurrency: number;
   supportsN: boolean;
-  /** budget.problems: generated problems (seeds not counted) after which the run stops. */
+  /** budget.problems (generated problems, seeds not counted) for the generation scheduler ... */
   problems: number;
+  /**
+   * ... and for the steady scheduler: a few windows of tasks (the default window is 683 tasks at
+   * concurrency 64 with n=8, 205 with 8 requests; 2,731 and 820 at 256), so that the middle 80%
+   * is the steady state and not one window's start and drain.
+   */
+  steadyProblems: number;
 }
 
 /**
@@ -39,10 +45,10 @@ interface Case {
  * requests at concurrency 64, a quarter of that at 256; the barrier scheduler takes 1.5-3 minutes.
  */
 const CASES: Case[] = [
-  { concurrency: 64, supportsN: true, problems: 600 },
-  { concurrency: 64, supportsN: false, problems: 200 },
-  { concurrency: 256, supportsN: true, problems: 600 },
-  { concurrency: 256, supportsN: false, problems: 200 },
+  { concurrency: 64, supportsN: true, problems: 600, steadyProblems: 2_000 },
+  { concurrency: 64, supportsN: false, problems: 200, steadyProblems: 600 },
+  { concurrency: 256, supportsN: true, problems: 600, steadyProblems: 7_000 },
+  { concurrency: 256, supportsN: false, problems: 200, steadyProblems: 2_200 },
 ];
 
 /** `null`: no scheduler key in the config. */
@@ -64,7 +70,7 @@ function configYaml(url: string, c: Case, scheduler: Scheduler): string {
     '  k: 8',
     'budget:',
     '  generations: null',
-    `  problems: ${c.problems}`,
+    `  problems: ${(scheduler ?? DEFAULT_SCHEDULER) === 'steady' ? c.steadyProblems : c.problems}`,
     'log_level: warn',
     '',
   ].join('\n');

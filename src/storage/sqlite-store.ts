@@ -233,24 +233,20 @@ export class SqliteRunStore implements RunStore {
    * committed, or for runs of sparq 0.1 whose archive state this version does not read.
    */
   coreState(): CoreState | null {
-    const row = this.db.prepare('SELECT state_json FROM core_state WHERE id = 1').get() as
-      | { state_json: string }
-      | undefined;
-    if (!row) return null;
+    const json = this.stateJson('core_state');
+    if (json === undefined) return null;
     try {
-      return parseCoreState(JSON.parse(row.state_json));
+      return parseCoreState(json);
     } catch {
       return null;
     }
   }
 
   schedulerProgress(): SchedulerProgress | null {
-    const row = this.db.prepare('SELECT state_json FROM scheduler_state WHERE id = 1').get() as
-      | { state_json: string }
-      | undefined;
-    if (!row) return null;
+    const json = this.stateJson('scheduler_state');
+    if (json === undefined) return null;
     try {
-      const s = parseSchedulerState(JSON.parse(row.state_json));
+      const s = parseSchedulerState(json);
       return { told: s.told, window: s.window, open: s.open.length };
     } catch {
       return null;
@@ -258,25 +254,26 @@ export class SqliteRunStore implements RunStore {
   }
 
   loadProgress(): StoredProgress | null {
-    const core = this.db.prepare('SELECT state_json FROM core_state WHERE id = 1').get() as
-      | { state_json: string }
-      | undefined;
-    if (!core) return null;
-    const scheduler = this.db.prepare('SELECT state_json FROM scheduler_state WHERE id = 1').get() as
-      | { state_json: string }
-      | undefined;
+    const core = this.stateJson('core_state');
+    if (core === undefined) return null;
+    const scheduler = this.stateJson('scheduler_state');
     try {
-      if (!scheduler)
+      if (scheduler === undefined)
         throw new Error(
           'the run was written by sparq 0.1 (generation scheduler, no scheduler state): finish or read it with sparq 0.1, or start a new run directory',
         );
-      return {
-        core: parseCoreState(JSON.parse(core.state_json)),
-        scheduler: parseSchedulerState(JSON.parse(scheduler.state_json)),
-      };
+      return { core: parseCoreState(core), scheduler: parseSchedulerState(scheduler) };
     } catch (err) {
       throw new UserError(`cannot resume ${this.dir}: ${err instanceof Error ? err.message : String(err)}`);
     }
+  }
+
+  /** The parsed JSON of a one-row state table, or undefined when nothing was committed. */
+  private stateJson(table: 'core_state' | 'scheduler_state'): unknown {
+    const row = this.db.prepare(`SELECT state_json FROM ${table} WHERE id = 1`).get() as
+      | { state_json: string }
+      | undefined;
+    return row ? JSON.parse(row.state_json) : undefined;
   }
 
   /** Epoch rows in order; the last may be partial (the run stopped inside it). */

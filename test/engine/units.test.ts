@@ -258,49 +258,28 @@ describe('solving through the gateway', () => {
   const gatewayOf = (backend: ModelBackend = new SimBackend()) =>
     createGateway(BackendSchema.parse({ kind: 'sim', max_concurrency: 8 }), backend, new MemoryCache());
   const call = { priority: 0 };
+  const solveOne = (
+    gateway: ReturnType<typeof gatewayOf>['gateway'],
+    text: string,
+    reference: string,
+    s: ReturnType<typeof settings>,
+  ) => solve(gateway, loadTemplate('solve'), new AnswerChecker(), text, reference, 5, s, call);
 
   it('fixed k: one request with n=k; a repeat is answered from the cache with the same usage', async () => {
     const { gateway, ledger } = gatewayOf();
-    const first = await solve(
-      gateway,
-      loadTemplate('solve'),
-      new AnswerChecker(),
-      problem,
-      '42',
-      5,
-      settings(false),
-      call,
-    );
+    const first = await solveOne(gateway, problem, '42', settings(false));
     expect(first.attempts).toHaveLength(8);
     expect(first.keys).toHaveLength(1);
     expect(first.usage.requests).toBe(1);
     expect(ledger.totals()).toMatchObject({ requestsSent: 1, cacheHits: 0 });
-    const again = await solve(
-      gateway,
-      loadTemplate('solve'),
-      new AnswerChecker(),
-      problem,
-      '42',
-      5,
-      settings(false),
-      call,
-    );
+    const again = await solveOne(gateway, problem, '42', settings(false));
     expect(again).toEqual(first);
     expect(ledger.totals()).toMatchObject({ requestsSent: 1, cacheHits: 1 });
   });
 
   it('without n support, k single requests with one key per sample', async () => {
     const { gateway } = gatewayOf(Object.assign(new SimBackend(), { supportsN: false }));
-    const r = await solve(
-      gateway,
-      loadTemplate('solve'),
-      new AnswerChecker(),
-      problem,
-      '42',
-      5,
-      settings(false),
-      call,
-    );
+    const r = await solveOne(gateway, problem, '42', settings(false));
     expect(r.attempts).toHaveLength(8);
     expect(new Set(r.keys).size).toBe(8);
     expect(r.usage.requests).toBe(8);
@@ -309,16 +288,7 @@ describe('solving through the gateway', () => {
   it("records each choice's finish reason; cut attempts leave the denominator", async () => {
     const { gateway } = gatewayOf();
     // The sim writes about 4 characters per token: 8 tokens cut every worked solution.
-    const r = await solve(
-      gateway,
-      loadTemplate('solve'),
-      new AnswerChecker(),
-      problem,
-      '42',
-      5,
-      { ...settings(false), maxTokens: 8 },
-      call,
-    );
+    const r = await solveOne(gateway, problem, '42', { ...settings(false), maxTokens: 8 });
     expect(r.attempts.every((a) => a.finishReason === 'length' && !a.counted)).toBe(true);
     expect(r).toMatchObject({
       truncated: 8,
@@ -330,29 +300,16 @@ describe('solving through the gateway', () => {
 
   it('adaptive: stops early on an easy problem, samples more on a borderline one', async () => {
     const { gateway } = gatewayOf();
-    const easy = await solve(
+    const easy = await solveOne(
       gateway,
-      loadTemplate('solve'),
-      new AnswerChecker(),
       'Find the greatest common divisor of $12$ and $18$.',
       '6',
-      5,
       settings(true),
-      call,
     );
     expect(easy.attempts.length).toBeLessThan(32);
     expect(easy.attempts.length % 4).toBe(0);
     // A wrong reference the solver never reaches: decided once the interval falls below the first cut.
-    const wrong = await solve(
-      gateway,
-      loadTemplate('solve'),
-      new AnswerChecker(),
-      problem,
-      '1000',
-      5,
-      settings(true),
-      call,
-    );
+    const wrong = await solveOne(gateway, problem, '1000', settings(true));
     expect(wrong.verified).toBe(false);
     expect(wrong.attempts.length).toBeGreaterThanOrEqual(12);
   });
