@@ -107,9 +107,11 @@ export function exclusionCase(filters: SelectionFilters): string {
   return `CASE ${reasons.map((r) => `WHEN ${test(r)} THEN '${r}'`).join(' ')} ELSE NULL END`;
 }
 
-/** The cell a problem counts in for diversity; problems without one get their subject / skill. */
-export const CELL_KEY =
-  "COALESCE(p.cell, COALESCE(p.subject, '(no subject)') || ' / ' || COALESCE(p.skill, '(no skill)'))";
+/**
+ * The cell a problem counts in for diversity: the core's cell key, stored with every problem that
+ * has a subject; the few without one (no subject) share one pseudo-group here, never a cell.
+ */
+export const CELL_KEY = "COALESCE(p.cell, '(no cell)')";
 
 export interface ExclusionCounts {
   total: number;

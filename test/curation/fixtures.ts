@@ -1,4 +1,5 @@
 /** Synthetic pools written straight into a run database, for curation tests without a model. */
+import { cellKey } from '../../src/core/cells.js';
 import type { ProblemRecord, RejectionRecord } from '../../src/domain/records.js';
 import { problemTextHash } from '../../src/engine/mutation-output.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
@@ -39,8 +40,18 @@ export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {})
     solveKeys: [`solve-${uid}`],
     solveParams: { n: 8, temperature: 0.7 },
     archiveStatus: null,
-    cell: null,
     ...overrides,
+    // As a run stores it: every problem with a subject has the core's cell key.
+    cell:
+      overrides.cell !== undefined
+        ? overrides.cell
+        : overrides.subject === null
+          ? null
+          : cellKey({
+              subject: overrides.subject ?? 'Algebra',
+              skill: overrides.skill ?? 'linear equations',
+              band: null,
+            }),
     problem,
     textHash: problemTextHash(problem),
     solveRate,
