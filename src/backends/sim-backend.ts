@@ -15,6 +15,9 @@ export class SimBackend implements ModelBackend {
   }
 
   async send(request: ChatRequest): Promise<ChatResponse> {
+    // A real model answers later: yielding to the event loop lets timers (progress, commits by
+    // time) and signals (Ctrl-C) run between requests, as they would against a server.
+    await new Promise((resolve) => setImmediate(resolve));
     return simulateCompletion(request, this.model);
   }
 

@@ -47,7 +47,7 @@ export function register(program: Command): void {
     // A resumed run starts from its own configuration; the file, environment and flags override it.
     const config = resolveConfig(flags, process.env, extra, stored?.config);
     // Before anything was committed (e.g. a run that stopped on a bad seed file) there is nothing to protect.
-    if (stored?.config && stored.generations > 0 && !flags.allowConfigChange) {
+    if (stored?.config && stored.committed && !flags.allowConfigChange) {
       const changes = lockedChanges(ConfigSchema.parse(stored.config), config);
       if (changes.length > 0) {
         throw new UserError(

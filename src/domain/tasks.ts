@@ -25,6 +25,8 @@ export interface MutationTaskSpec {
   parents: ParentRef[];
   /** Told count when the task was asked: its proposal and duplicate check see tasks < askedAt. */
   askedAt: number;
+  /** Tokens the told tasks had used when it was asked: what the token budget judges it by. */
+  tokensAtAsk: number;
 }
 
 export type TaskSpec = SeedTaskSpec | MutationTaskSpec;
@@ -75,6 +77,7 @@ const schedulerStateSchema = z.object({
       operator: z.enum(['vary', 'harder', 'combine']),
       parents: z.array(parent),
       askedAt: z.number().int().min(0),
+      tokensAtAsk: z.number().min(0),
     }),
   ),
   epoch: z.object({

@@ -191,19 +191,19 @@ function runSeeds(config: SparqConfig, progress: ProgressReporter, logger: pino.
 }
 
 /**
- * The configuration a run directory was last run with and how many generations it committed;
+ * The configuration a run directory was last run with and whether it committed anything;
  * undefined for a new directory.
  */
 export function storedRun(
   dir: string,
-): { config: Record<string, unknown> | undefined; generations: number } | undefined {
+): { config: Record<string, unknown> | undefined; committed: boolean } | undefined {
   if (!isRunDirectory(dir)) return undefined;
   const store = SqliteRunStore.open(dir, { create: false });
   try {
     const snapshot = store.latestConfig();
     return {
       config: snapshot ? (JSON.parse(snapshot.configJson) as Record<string, unknown>) : undefined,
-      generations: store.generations().length,
+      committed: store.hasCommitted(),
     };
   } finally {
     store.close();

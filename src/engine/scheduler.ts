@@ -3,14 +3,14 @@
  * task, when to tell it an outcome and when to commit.
  *
  * - A window of at most W live tasks (asked, not yet told). Task i is asked against the archive
- *   as it stood once tasks 0..i-W were told (`askAt(i)`), so a proposal never depends on timing.
+ *   as it stood once tasks 0..i-W were told, and a mutation not before all seeds are told
+ *   (`askAt(i)`), so a proposal never depends on timing.
  *   As soon as a task's turn comes it is asked and started; its requests wait for a slot in the
  *   gateway by task number, oldest first.
  * - Outcomes are told to the core strictly in task order: a task that finishes early waits for
  *   the ones before it. Its duplicate check and archive placement happen then.
- * - The told prefix is committed in small transactions (every N tasks or T seconds, and at the
- *   end of every epoch) together with the core state and the proposals already asked but not yet
- *   told. A run killed at any moment resumes at its last commit, re-asks nothing, replays
+ * - The told prefix is committed in small transactions (every N tasks or T seconds) together
+ *   with the core state and the proposals already asked but not yet told. A run killed at any moment resumes at its last commit, re-asks nothing, replays
  *   finished requests from the cache, and ends with the same pool as an uninterrupted run.
  * - `steady` asks each task as soon as the window allows; `generations` asks a whole epoch at
  *   once, when the previous epoch has been told (the barrier scheduler of sparq 0.1).
@@ -92,6 +92,8 @@ export class Scheduler {
   /** Asked and not yet told, by task number: running, or waiting for a budget to allow it. */
   private readonly open = new Map<number, TaskSpec>();
   private readonly running = new Set<number>();
+  /** The promises of the running tasks, settled before the run returns. */
+  private readonly pending = new Map<number, Promise<unknown>>();
   private runningMutations = 0;
   /** Recently used parent records: the same elites are drawn again and again. */
   private readonly parents = new LruCache<string, ProblemRecord>(4096);
@@ -160,7 +162,8 @@ export class Scheduler {
       );
     this.committedTold = this.told;
     for (const spec of resume?.open ?? []) this.open.set(spec.seq, spec);
-    this.next = Math.max(this.told, ...[...this.open.keys()].map((k) => k + 1));
+    this.next = this.told;
+    for (const seq of this.open.keys()) if (seq + 1 > this.next) this.next = seq + 1;
     // Seed tasks are not stored with the open proposals: they depend on nothing but their number.
     for (let seq = this.told; seq < Math.min(this.next, this.seedTasks); seq++)
       this.open.set(seq, { kind: 'seed', seq, seedIndex: seq });
@@ -178,8 +181,11 @@ export class Scheduler {
     this.lastGeneration = lastComplete?.generation ?? null;
     for (const seed of deps.seeds.slice(0, Math.min(this.told, this.seedTasks)))
       this.fallback.push(`seed:${seed.id}`);
-    for (const { seq, textHash } of deps.store.textHashesFrom(this.told - this.keepHashes()))
-      this.remember(textHash, seq);
+    // Open tasks may have been asked under a larger window than today's: reach back to the oldest.
+    let from = this.told - this.keepHashes();
+    for (const spec of this.open.values())
+      if (spec.kind === 'mutate' && spec.askedAt < from) from = spec.askedAt;
+    for (const { seq, textHash } of deps.store.textHashesFrom(from)) this.remember(textHash, seq);
   }
 
   /** The live window this run asks with (fixed when the run started). */
@@ -207,13 +213,23 @@ export class Scheduler {
       if (this.failure === null && this.stoppedBy === null)
         this.stoppedBy =
           this.open.size === 0 ? 'no parents to mutate (no seed was evaluated)' : 'nothing left to run';
+    } catch (err) {
+      // A failure on the loop itself (the store, the core): stop the tasks like any other failure.
+      this.fail(err);
     } finally {
       clearInterval(ticker);
       outer?.removeEventListener('abort', onAbort);
     }
+    // Nothing may still be writing to the cache when the caller closes the store.
+    await Promise.allSettled(this.pending.values());
     // Everything told is complete and safe to keep, whether the run ended or failed.
-    this.flushEpoch();
-    this.commit();
+    try {
+      this.flushEpoch();
+      this.commit();
+    } catch (err) {
+      if (this.failure === null) throw err;
+      // The failure was probably the store's own: report that one, not its echo.
+    }
     if (this.failure !== null) throw this.failure;
     const stoppedBy = this.stoppedBy ?? 'done';
     this.deps.logger.info({ stoppedBy, told: this.told }, 'run finished');
@@ -227,14 +243,21 @@ export class Scheduler {
 
   // --- asking ------------------------------------------------------------------------------------
 
-  /** The told count at which task `seq` is asked. */
+  /**
+   * The told count at which task `seq` is asked: the window rule, and for mutations not before the
+   * seeds (generation 0) are all told, so the first parents come from the whole evaluated seed
+   * set rather than the few seeds that happened to come first.
+   */
   private askAt(seq: number): number {
     if (this.s.kind === 'generations') {
       if (seq < this.seedTasks) return 0;
       const { generation } = mutationPlace(seq, this.seedTasks, this.s.batchSize);
       return this.seedTasks + (generation - 1) * this.s.batchSize;
     }
-    return Math.max(0, seq - this.window + 1);
+    // Mutations start from the evaluated seed set: none is asked before every seed is told.
+    return seq < this.seedTasks
+      ? Math.max(0, seq - this.window + 1)
+      : Math.max(this.seedTasks, seq - this.window + 1);
   }
 
   /**
@@ -250,7 +273,7 @@ export class Scheduler {
         this.next++;
         continue;
       }
-      // While no seed is told, a mutation has no parent: it waits for the first one.
+      // Null only when no seed was verified and there is no seed at all to fall back on.
       const task = this.deps.core.ask(seq, this.fallback);
       if (!task) break;
       this.open.set(seq, {
@@ -258,6 +281,7 @@ export class Scheduler {
         ...task,
         ...mutationPlace(seq, this.seedTasks, this.s.batchSize),
         askedAt: this.told,
+        tokensAtAsk: this.totals.tokens,
       });
       this.next++;
     }
@@ -279,8 +303,10 @@ export class Scheduler {
   }
 
   /**
-   * Whether a budget keeps mutation task `spec` from starting now. Each rule only ever loosens
-   * as tasks are told, so the tasks that run do not depend on when their predecessors finished.
+   * Whether a budget keeps mutation task `spec` from starting now. Each rule depends only on the
+   * told prefix and the task itself, and only ever loosens as tasks are told (or, for tokens, is
+   * fixed when the task is asked), so the tasks that run do not depend on when their predecessors
+   * finished, nor on where a run was killed.
    */
   private budgetReached(spec: MutationTaskSpec): string | null {
     const { budget } = this.s;
@@ -293,7 +319,8 @@ export class Scheduler {
       this.totals.requests + (this.running.size + 1) * this.maxRequestsPerTask > budget.requests
     )
       return `budget.requests (${budget.requests})`;
-    if (budget.tokens !== null && this.totals.tokens >= budget.tokens)
+    // Judged on the tokens told when the task was asked, which never decrease from task to task.
+    if (budget.tokens !== null && spec.tokensAtAsk >= budget.tokens)
       return `budget.tokens (${budget.tokens})`;
     return null;
   }
@@ -311,12 +338,19 @@ export class Scheduler {
       spec.kind === 'seed'
         ? this.deps.pipeline.runSeed(spec, this.deps.seeds[spec.seedIndex]!, controller.signal)
         : this.runMutation(spec, controller.signal);
-    run.then(
-      (result) => {
-        this.finished.set(spec.seq, result);
-        if (spec.seq === this.told) this.wake?.();
-      },
-      (err: unknown) => this.fail(err),
+    this.pending.set(
+      spec.seq,
+      run.then(
+        (result) => {
+          this.pending.delete(spec.seq);
+          this.finished.set(spec.seq, result);
+          if (spec.seq === this.told) this.wake?.();
+        },
+        (err: unknown) => {
+          this.pending.delete(spec.seq);
+          this.fail(this.failure === null ? inTask(spec, err) : err);
+        },
+      ),
     );
   }
 
@@ -514,15 +548,16 @@ export class Scheduler {
     this.generationsRun++;
     this.lastEpochEnd = Date.now();
     this.epoch = newTally(this.epoch.generation + 1, new Date().toISOString());
+    this.announce(metrics);
   }
 
-  /** Said once a generation's row is committed, so "generation N" on screen means it is on disk. */
+  /** The generation's line and log record, as soon as its last task is told (its row commits next). */
   private announce(metrics: EpochMetrics): void {
     this.deps.progress.line(
       `generation ${metrics.generation}: ${metrics.evaluated} problems (${(metrics.verifiedShare * 100).toFixed(0)}% verified), ${metrics.rejected} rejected, ` +
         `coverage ${(metrics.coverage * 100).toFixed(1)}%, QD-score ${metrics.qdScore.toFixed(2)}, mean elite quality ${metrics.meanQuality.toFixed(3)}`,
     );
-    this.deps.logger.info({ event: 'generation', ...metrics }, 'generation committed');
+    this.deps.logger.info({ event: 'generation', ...metrics }, 'generation complete');
   }
 
   /** A run that stops inside an epoch records what it has so far; a resume rewrites the row. */
@@ -545,7 +580,8 @@ export class Scheduler {
   }
 
   private commit(): void {
-    const spend = this.deps.ledger.drain();
+    // Read now, cleared only once the commit is written: a failed commit loses no spend.
+    const spend = this.deps.ledger.pendingSpend();
     const counters = { ...this.counters };
     const add = (k: string, v: number) => {
       if (v !== 0) counters[k] = (counters[k] ?? 0) + v;
@@ -573,7 +609,7 @@ export class Scheduler {
       },
       counters,
     });
-    for (const e of this.buffer.epochs) if (!e.metrics.partial) this.announce(e.metrics);
+    this.deps.ledger.drain();
     this.buffer = { problems: [], rejections: [], epochs: [] };
     this.bufferedByUid.clear();
     this.bufferedHashes.clear();
@@ -618,4 +654,16 @@ export class Scheduler {
     // Commits happen on the main loop; the timer only wakes it when one is due.
     if (this.told > this.committedTold && Date.now() - this.lastCommitAt >= this.s.commitMs) this.wake?.();
   }
+}
+
+/** A task's failure, named: which task, so a run that stops on it says where. */
+function inTask(spec: TaskSpec, err: unknown): Error {
+  if (!(err instanceof Error)) return new Error(`task ${spec.seq}: ${String(err)}`);
+  const what =
+    spec.kind === 'seed'
+      ? `seed task ${spec.seq}`
+      : `task ${spec.seq} (g${spec.generation}-t${spec.index}, ${spec.operator})`;
+  const named = new Error(`${what}: ${err.message}`, { cause: err });
+  named.name = err.name;
+  return named;
 }

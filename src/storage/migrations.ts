@@ -95,7 +95,8 @@ export const MIGRATIONS: string[] = [
     metrics_json TEXT NOT NULL
   );
 
-  -- The QD core's state after the last committed generation (one row, rewritten by each commit).
+  -- The QD core's state after the last committed generation (one row, rewritten by each commit;
+  -- since schema 2, as of the last committed told prefix and its generation column = the last complete epoch).
   CREATE TABLE core_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),
     generation INTEGER NOT NULL,

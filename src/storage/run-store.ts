@@ -18,7 +18,7 @@ import type { ResponseCache } from '../engine/gateway/gateway.js';
 export interface EpochMetrics extends GenerationMetrics {
   /** The run stopped inside this epoch; the row is rewritten when a resume completes it. */
   partial: boolean;
-  /** Spend of the requests this process sent while the epoch was open (see `counters`). */
+  /** What the epoch's tasks used: requests and tokens, answered by the model or the cache. */
   spend: Record<string, number>;
   seconds: number;
   rssMb: number;

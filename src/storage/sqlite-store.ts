@@ -160,6 +160,8 @@ export class SqliteRunStore implements RunStore {
   }
 
   putResponse(response: CachedResponse): void {
+    // A response that arrives after the run closed its store is dropped: a resume asks again.
+    if (!this.db.open) return;
     this.pending.set(response.key, response);
     if (this.pending.size >= 1000) this.flush();
     else if (!this.flushTimer) {
@@ -169,6 +171,7 @@ export class SqliteRunStore implements RunStore {
   }
 
   flush(): void {
+    if (!this.db.open) return;
     if (this.flushTimer) {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
@@ -331,6 +334,11 @@ export class SqliteRunStore implements RunStore {
     return (
       this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }
     ).n;
+  }
+
+  /** Whether any told prefix was committed (the run has results a config change would mix with). */
+  hasCommitted(): boolean {
+    return this.db.prepare('SELECT 1 FROM core_state WHERE id = 1').get() !== undefined;
   }
 
   close(): void {

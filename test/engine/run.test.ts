@@ -110,7 +110,8 @@ describe('sparq run end to end against a sim-server process', () => {
   it.each(['steady', 'generations'])(
     'kill -9 at three moments, then resume (%s): the pool is identical to an uninterrupted run',
     async (scheduler) => {
-      const file = config(slowServer.url, 6, `scheduler: ${scheduler}\n`);
+      // Commits every 0.2 s, so the kills land between commits as well as long after one.
+      const file = config(slowServer.url, 6, `scheduler:\n  kind: ${scheduler}\n  commit_seconds: 0.2\n`);
       const reference = tempDir();
       expect(runCli(['run', reference, '--config', file, '--quiet']).status).toBe(0);
 
@@ -121,7 +122,7 @@ describe('sparq run end to end against a sim-server process', () => {
       run.child.kill('SIGKILL');
       await run.exited;
       expect(committedGenerations(dir)).toBe(0);
-      // 2: right after generation 1 committed; 3: in the middle of generation 4.
+      // 2: right after generation 1 was complete; 3: in the middle of generation 4.
       for (const afterGeneration of [1, 3]) {
         run = spawnRun(dir, file);
         await waitFor(() => run.lines.some((l) => l.includes(`generation ${afterGeneration}:`)));

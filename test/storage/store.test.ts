@@ -162,7 +162,7 @@ describe('run store', () => {
       told: 2,
       seedTasks: 0,
       window: 4,
-      open: [{ kind: 'mutate' as const, ...open, generation: 1, index: 2, askedAt: 2 }],
+      open: [{ kind: 'mutate' as const, ...open, generation: 1, index: 2, askedAt: 2, tokensAtAsk: 0 }],
       epoch: newTally(1, 'now'),
     };
     core.tell(1, { uid: 'g1-t1', parents: [], problem: null });

@@ -57,6 +57,11 @@ export class SpendLedger {
     }
   }
 
+  /** Everything since the last drain, without clearing it. */
+  pendingSpend(): Spend {
+    return { ...this.pending, faults: { ...this.pending.faults } };
+  }
+
   /** Everything since the last drain. */
   drain(): Spend {
     const out = this.pending;
