@@ -17,6 +17,7 @@
  * - Budgets are decided on the told prefix (plus what is asked and still open), so they also
  *   stop at the same task whatever the timing; the run stops asking and finishes what is open.
  */
+import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
 import { cellKey } from '../core/cells.js';
 import { generationMetrics, newTally, tallyOutcome } from '../core/metrics.js';
@@ -332,6 +333,8 @@ export class Scheduler {
     let controller = this.controllers.get(group);
     if (!controller) {
       controller = new AbortController();
+      // A group's requests each listen on it: dozens of listeners are expected, not a leak.
+      setMaxListeners(0, controller.signal);
       this.controllers.set(group, controller);
     }
     const run =

@@ -130,7 +130,7 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
     `generation:  ${s.generation ?? 'none committed yet'}${s.generationPartial ? ' (partial: the run stopped inside it)' : ''}${s.lastCommittedAt ? ` (committed ${s.lastCommittedAt})` : ''}`,
     ...(s.scheduler
       ? [
-          `tasks:       ${num(s.scheduler.told)} told and committed; window ${num(s.scheduler.window)}, ${num(s.scheduler.open)} asked and open`,
+          `tasks:       ${num(s.scheduler.told)} told and committed; window ${num(s.scheduler.window)}; ${num(s.scheduler.open)} proposals asked, not yet told (a resume or a larger budget runs them)`,
         ]
       : []),
     `problems:    ${num(s.problems.total)} (${list(s.problems.byOrigin)})`,
