@@ -4,18 +4,19 @@
  *
  * - A window of at most W live tasks (asked, not yet told). Task i is asked against the archive
  *   as it stood once tasks 0..i-W were told, and a mutation not before all seeds are told
- *   (`askAt(i)`), so a proposal never depends on timing.
- *   As soon as a task's turn comes it is asked and started; its requests wait for a slot in the
- *   gateway by task number, oldest first.
+ *   (`askAt(i)`), so a proposal never depends on timing. A task starts as soon as it is asked
+ *   (budgets allowing); its requests wait for a slot in the gateway by task number, oldest first.
  * - Outcomes are told to the core strictly in task order: a task that finishes early waits for
  *   the ones before it. Its duplicate check and archive placement happen then.
  * - The told prefix is committed in small transactions (every N tasks or T seconds) together
- *   with the core state and the proposals already asked but not yet told. A run killed at any moment resumes at its last commit, re-asks nothing, replays
- *   finished requests from the cache, and ends with the same pool as an uninterrupted run.
+ *   with the core state and the proposals already asked but not yet told. A run killed at any
+ *   moment resumes at its last commit, re-asks nothing, replays finished requests from the
+ *   cache, and ends with the same pool as an uninterrupted run.
  * - `steady` asks each task as soon as the window allows; `generations` asks a whole epoch at
  *   once, when the previous epoch has been told (the barrier scheduler of sparq 0.1).
- * - Budgets are decided on the told prefix (plus what is asked and still open), so they also
- *   stop at the same task whatever the timing; the run stops asking and finishes what is open.
+ * - Budgets only decide which asked tasks may start, from the told prefix and the task itself,
+ *   so they stop at the same task whatever the timing; the run finishes what is running, and the
+ *   proposals past the budget are kept, so a larger budget continues exactly.
  */
 import { setMaxListeners } from 'node:events';
 import type { Logger } from 'pino';
