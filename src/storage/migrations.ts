@@ -115,7 +115,6 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE problems ADD COLUMN unverified_reason TEXT;
   ALTER TABLE rejections ADD COLUMN seq INTEGER;
   CREATE INDEX problems_text_hash_seq ON problems (text_hash, seq);
-  CREATE INDEX problems_seq ON problems (seq);
   DROP INDEX problems_text_hash;
   CREATE TABLE scheduler_state (
     id INTEGER PRIMARY KEY CHECK (id = 1),

@@ -310,9 +310,15 @@ export class SqliteRunStore implements RunStore {
   }
 
   textHashesFrom(fromSeq: number): { seq: number; textHash: string }[] {
-    return this.db
-      .prepare('SELECT seq, text_hash AS textHash FROM problems WHERE seq >= ? ORDER BY seq')
-      .all(fromSeq) as { seq: number; textHash: string }[];
+    // Problems are inserted in task order, so the newest rows by id are the last told: read
+    // backwards only as far as needed, with no index on seq to maintain for it.
+    const out: { seq: number; textHash: string }[] = [];
+    const stmt = this.db.prepare('SELECT seq, text_hash AS textHash FROM problems ORDER BY id DESC');
+    for (const row of stmt.iterate() as Iterable<{ seq: number; textHash: string }>) {
+      if (row.seq < fromSeq) break;
+      out.push(row);
+    }
+    return out.reverse();
   }
 
   getProblems(uids: readonly string[]): ProblemRecord[] {

@@ -198,6 +198,38 @@ describe('run store', () => {
     store.close();
   });
 
+  it('gives the text hashes told from a task on, in task order (the resume of the duplicate check)', () => {
+    const store = SqliteRunStore.open(tempDir());
+    const core = new QDCore({
+      seed: 1,
+      capacity: 1,
+      space: { skills: new Map([['Algebra', []]]), bands: null },
+      strategy: 'uniform',
+      frontier: [0.2, 0.8],
+      operators: { vary: 1, harder: 0, combine: 0 },
+    });
+    const told = (n: number) => Array.from({ length: n }, (_, i) => ({ ...problem(`g1-t${i}`), seq: i }));
+    store.commit({
+      problems: told(3),
+      rejections: [],
+      epochs: [],
+      coreState: core.state(),
+      scheduler: { version: 1, told: 3, seedTasks: 0, window: 1, open: [], epoch: newTally(1, '') },
+      counters: {},
+    });
+    store.commit({
+      problems: told(6).slice(3),
+      rejections: [rejectionRecord('g1-t6', 6)],
+      epochs: [],
+      coreState: core.state(),
+      scheduler: { version: 1, told: 7, seedTasks: 0, window: 1, open: [], epoch: newTally(1, '') },
+      counters: {},
+    });
+    expect(store.textHashesFrom(2)).toEqual([2, 3, 4, 5].map((seq) => ({ seq, textHash: `h-g1-t${seq}` })));
+    expect(store.textHashesFrom(9)).toEqual([]);
+    store.close();
+  });
+
   it('refuses to resume a run whose archive state was written by sparq 0.1, saying so', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
