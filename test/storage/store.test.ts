@@ -26,6 +26,33 @@ const response = (key: string): CachedResponse => ({
   latencyMs: 3,
 });
 
+/** A core over a one-subject space with nothing told, for commits that need a valid state. */
+const emptyCore = () =>
+  new QDCore({
+    seed: 1,
+    capacity: 1,
+    space: { skills: new Map([['Algebra', []]]), bands: null },
+    strategy: 'uniform',
+    frontier: [0.2, 0.8],
+    operators: { vary: 1, harder: 0, combine: 0 },
+  });
+
+/** Commits told records with an empty archive and nothing open. */
+const commitPlain = (
+  store: SqliteRunStore,
+  problems: ProblemRecord[],
+  rejections: RejectionRecord[],
+  told: number,
+) =>
+  store.commit({
+    problems,
+    rejections,
+    epochs: [],
+    coreState: emptyCore().state(),
+    scheduler: { version: 1, told, seedTasks: 0, window: 1, open: [], epoch: newTally(1, '') },
+    counters: {},
+  });
+
 const rejectionRecord = (uid: string, seq: number): RejectionRecord => ({
   uid,
   seq,
@@ -200,31 +227,9 @@ describe('run store', () => {
 
   it('gives the text hashes told from a task on, in task order (the resume of the duplicate check)', () => {
     const store = SqliteRunStore.open(tempDir());
-    const core = new QDCore({
-      seed: 1,
-      capacity: 1,
-      space: { skills: new Map([['Algebra', []]]), bands: null },
-      strategy: 'uniform',
-      frontier: [0.2, 0.8],
-      operators: { vary: 1, harder: 0, combine: 0 },
-    });
     const told = (n: number) => Array.from({ length: n }, (_, i) => ({ ...problem(`g1-t${i}`), seq: i }));
-    store.commit({
-      problems: told(3),
-      rejections: [],
-      epochs: [],
-      coreState: core.state(),
-      scheduler: { version: 1, told: 3, seedTasks: 0, window: 1, open: [], epoch: newTally(1, '') },
-      counters: {},
-    });
-    store.commit({
-      problems: told(6).slice(3),
-      rejections: [rejectionRecord('g1-t6', 6)],
-      epochs: [],
-      coreState: core.state(),
-      scheduler: { version: 1, told: 7, seedTasks: 0, window: 1, open: [], epoch: newTally(1, '') },
-      counters: {},
-    });
+    commitPlain(store, told(3), [], 3);
+    commitPlain(store, told(6).slice(3), [rejectionRecord('g1-t6', 6)], 7);
     expect(store.textHashesFrom(2)).toEqual([2, 3, 4, 5].map((seq) => ({ seq, textHash: `h-g1-t${seq}` })));
     expect(store.textHashesFrom(9)).toEqual([]);
     store.close();
@@ -233,21 +238,7 @@ describe('run store', () => {
   it('refuses to resume a run whose archive state was written by sparq 0.1, saying so', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
-    store.commit({
-      problems: [],
-      rejections: [],
-      epochs: [],
-      coreState: new QDCore({
-        seed: 1,
-        capacity: 1,
-        space: { skills: new Map([['Algebra', []]]), bands: null },
-        strategy: 'uniform',
-        frontier: [0.2, 0.8],
-        operators: { vary: 1, harder: 0, combine: 0 },
-      }).state(),
-      scheduler: { version: 1, told: 0, seedTasks: 0, window: 1, open: [], epoch: newTally(0, '') },
-      counters: {},
-    });
+    commitPlain(store, [], [], 0);
     store.close();
     const db = new Database(join(dir, DB_FILE));
     db.prepare(`UPDATE core_state SET state_json = '{"archive":{"cells":[]},"curiosity":[]}'`).run();
