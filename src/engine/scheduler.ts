@@ -93,13 +93,14 @@ export class Scheduler {
   private next: number;
   /** Asked and not yet told, by task number: running, or waiting for a budget to allow it. */
   private readonly open = new Map<number, TaskSpec>();
-  private readonly running = new Set<number>();
   /** The promises of the running tasks, settled before the run returns. */
   private readonly pending = new Map<number, Promise<unknown>>();
-  private runningMutations = 0;
   /** Recently used parent records: the same elites are drawn again and again. */
   private readonly parents = new LruCache<string, ProblemRecord>(4096);
-  /** Open tasks start in task order: this is the next one to start. */
+  /**
+   * Open tasks start in task order and are told in task order, so the running ones are exactly
+   * tasks told .. nextToStart-1.
+   */
   private nextToStart: number;
   /** Finished and waiting for their turn to be told. */
   private readonly finished = new Map<number, TaskResult>();
@@ -178,9 +179,8 @@ export class Scheduler {
       requests: c.task_requests ?? 0,
       tokens: (c.task_prompt_tokens ?? 0) + (c.task_completion_tokens ?? 0),
     };
-    const epochs = deps.store.generations();
-    const lastComplete = epochs.filter((e) => !e.metrics.partial).at(-1);
-    this.lastGeneration = lastComplete?.generation ?? null;
+    // The open epoch follows the last complete one.
+    this.lastGeneration = this.epoch.generation > 0 ? this.epoch.generation - 1 : null;
     for (const seed of deps.seeds.slice(0, Math.min(this.told, this.seedTasks)))
       this.fallback.push(`seed:${seed.id}`);
     // Open tasks may have been asked under a larger window than today's: reach back to the oldest.
@@ -204,7 +204,7 @@ export class Scheduler {
     try {
       // Tasks asked before the last commit and not yet told start again, in order, as budgets allow.
       this.askMore();
-      while (this.failure === null && this.running.size > 0) {
+      while (this.failure === null && this.runningCount() > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -290,6 +290,10 @@ export class Scheduler {
     this.startMore();
   }
 
+  private runningCount(): number {
+    return this.nextToStart - this.told;
+  }
+
   private startMore(): void {
     while (this.failure === null && this.nextToStart < this.next) {
       const spec = this.open.get(this.nextToStart)!;
@@ -314,11 +318,12 @@ export class Scheduler {
     const { budget } = this.s;
     if (budget.generations !== null && spec.generation > budget.generations)
       return `budget.generations (${budget.generations})`;
-    if (budget.problems !== null && this.totals.generated + this.runningMutations >= budget.problems)
+    const runningMutations = Math.max(0, this.nextToStart - Math.max(this.told, this.seedTasks));
+    if (budget.problems !== null && this.totals.generated + runningMutations >= budget.problems)
       return `budget.problems (${budget.problems})`;
     if (
       budget.requests !== null &&
-      this.totals.requests + (this.running.size + 1) * this.maxRequestsPerTask > budget.requests
+      this.totals.requests + (this.runningCount() + 1) * this.maxRequestsPerTask > budget.requests
     )
       return `budget.requests (${budget.requests})`;
     // Judged on the tokens told when the task was asked, which never decrease from task to task.
@@ -328,8 +333,6 @@ export class Scheduler {
   }
 
   private start(spec: TaskSpec): void {
-    this.running.add(spec.seq);
-    if (spec.kind === 'mutate') this.runningMutations++;
     const group = Math.floor(spec.seq / Scheduler.ABORT_GROUP);
     let controller = this.controllers.get(group);
     if (!controller) {
@@ -407,8 +410,6 @@ export class Scheduler {
       this.finished.delete(this.told);
       const spec = this.open.get(this.told)!;
       this.open.delete(this.told);
-      this.running.delete(this.told);
-      if (spec.kind === 'mutate') this.runningMutations--;
       // A group's controller is dropped once its last task is told.
       if ((this.told + 1) % Scheduler.ABORT_GROUP === 0)
         this.controllers.delete(Math.floor(this.told / Scheduler.ABORT_GROUP));
@@ -648,7 +649,7 @@ export class Scheduler {
       requestsSent: this.deps.ledger.totals().requestsSent,
       verifiedShare: this.lastVerifiedShare,
       coverage: stats.coverage,
-      liveTasks: this.running.size,
+      liveTasks: this.runningCount(),
       inFlight: this.deps.inFlight?.() ?? null,
       etaSeconds: remaining === null || perSecond <= 0 ? null : remaining / perSecond,
     });

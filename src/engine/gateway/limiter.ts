@@ -34,10 +34,7 @@ export class PriorityLimiter {
 
   /** Resolves (at once when a slot is free) with a slot that must be given back with `release`. */
   acquire(priority: number): Promise<void> | undefined {
-    if (this.available > 0 && this.heap.length === 0) {
-      this.available--;
-      return undefined;
-    }
+    if (this.tryAcquire()) return undefined;
     return new Promise((wake) => this.push({ priority, order: this.arrivals++, wake }));
   }
 
