@@ -131,11 +131,12 @@ export function writeSyntheticPool(dir: string, size: number): void {
   const recent: string[] = [];
   try {
     store.setMeta('run_id', 'benchcuration');
-    store.saveConfigSnapshot(
-      JSON.stringify({ model: { model: 'sim-1' }, seeds: { path: 'none' }, solver: { k: 8 } }),
-      'benchcfg',
-      '0.1.0',
-    );
+    store.saveConfigSnapshot({
+      configJson: JSON.stringify({ model: { model: 'sim-1' }, seeds: { path: 'none' }, solver: { k: 8 } }),
+      configHash: 'benchcfg',
+      sparqVersion: '0.1.0',
+      detectedJson: null,
+    });
     for (let generation = 0, written = 0; written < size; generation++) {
       const count = Math.min(GENERATION_SIZE, size - written);
       const problems = Array.from({ length: count }, (_, t) =>

@@ -3,9 +3,11 @@
  * OpenAI-compatible backend, same server, same requests, same concurrency, interleaved rounds.
  */
 import { Pool } from 'undici';
+import { SIM_CAPABILITIES, settingsFor } from '../src/backends/capabilities.js';
 import { OpenAIHttpBackend } from '../src/backends/openai-http.js';
 import type { ChatRequest } from '../src/backends/types.js';
 import { BackendSchema } from '../src/config/schema.js';
+import { FailureMonitor } from '../src/engine/gateway/failure-monitor.js';
 import { SpendLedger } from '../src/engine/gateway/ledger.js';
 import { OnlineDispatcher } from '../src/engine/gateway/online.js';
 import { loadTemplate, renderTemplate } from '../src/prompts/templates.js';
@@ -41,7 +43,10 @@ export async function run(): Promise<void> {
   const url = new URL(server.url);
   const pool = new Pool(url.origin, { connections: CONCURRENCY });
   const backend = new OpenAIHttpBackend(
-    BackendSchema.parse({ base_urls: [server.url], max_concurrency: CONCURRENCY }),
+    settingsFor(
+      BackendSchema.parse({ base_urls: [server.url], max_concurrency: CONCURRENCY }),
+      SIM_CAPABILITIES,
+    ),
   );
   // The raw loop gets its bodies serialized in advance: the ceiling excludes even that work.
   const bodies = requests.map((r) => {
@@ -65,9 +70,10 @@ export async function run(): Promise<void> {
   // The path every run request takes past the cache: retry policy, priority limiter, spend ledger, backend.
   const dispatcher = new OnlineDispatcher(
     backend,
-    { maxRetries: 8, baseMs: 500, maxMs: 60_000 },
+    { maxRetries: 8, baseMs: 500, maxMs: 60_000, outageToleranceMs: 600_000 },
     CONCURRENCY,
     new SpendLedger(),
+    new FailureMonitor(0.5),
   );
   const sparq = (i: number) => dispatcher.dispatch(requests[i]!, i);
 

@@ -9,8 +9,8 @@
  * least outstanding requests.
  */
 import { Pool } from 'undici';
-import type { BackendConfig } from '../config/schema.js';
 import { UserError } from '../util/errors.js';
+import type { ModelSettings } from './capabilities.js';
 import { serializedFormat } from './request-key.js';
 import { classifyStatus, isRetryableNetworkError, parseRetryAfter } from './retry.js';
 import {
@@ -39,21 +39,12 @@ export class OpenAIHttpBackend implements ModelBackend {
   private closed = false;
 
   constructor(
-    private readonly config: BackendConfig,
+    private readonly config: ModelSettings,
     env: NodeJS.ProcessEnv = process.env,
   ) {
     this.model = config.model;
     this.supportsN = config.supports_n;
-    this.headers = { 'content-type': 'application/json', ...config.headers };
-    if (config.api_key_env) {
-      const key = env[config.api_key_env];
-      if (key === undefined || key === '') {
-        throw new UserError(
-          `environment variable ${config.api_key_env} is not set (model.api_key_env names it): export it with your API key, or set model.api_key_env to null for servers without authentication`,
-        );
-      }
-      this.headers.authorization = `Bearer ${key}`;
-    }
+    this.headers = { 'content-type': 'application/json', ...requestHeaders(config, env) };
     this.endpoints = config.base_urls.map((raw) => {
       const url = new URL(raw);
       return {
@@ -88,9 +79,10 @@ export class OpenAIHttpBackend implements ModelBackend {
       });
       const text = await res.body.text();
       if (res.statusCode !== 200)
-        throw this.httpFailure(endpoint, res.statusCode, res.headers['retry-after'], text);
+        throw this.httpFailure(endpoint, request, res.statusCode, res.headers['retry-after'], text);
+      let response: ChatResponse;
       try {
-        return parseCompletion(text, request.n);
+        response = parseCompletion(text);
       } catch (err) {
         if (err instanceof MalformedResponseError)
           throw new ModelCallError(`${err.message} (from ${endpoint.url})`, {
@@ -99,8 +91,16 @@ export class OpenAIHttpBackend implements ModelBackend {
           });
         throw err;
       }
+      // Fewer choices than asked is the server ignoring n, not a transient fault: every retry
+      // would regenerate and come back one short again.
+      if (response.choices.length < request.n)
+        throw new ModelCallError(
+          `${endpoint.url} returned ${response.choices.length} choice(s) for n=${request.n}: the server ignores n; set model.supports_n to false (or auto) so that sparq sends one request per attempt`,
+          { retryable: false, fault: 'malformed_response' },
+        );
+      return response;
     } catch (err) {
-      throw this.classify(err, endpoint, signal);
+      throw this.classify(err, endpoint, request, signal);
     } finally {
       endpoint.outstanding--;
     }
@@ -135,11 +135,26 @@ export class OpenAIHttpBackend implements ModelBackend {
 
   private httpFailure(
     endpoint: Endpoint,
+    request: ChatRequest,
     status: number,
     retryAfter: string | string[] | undefined,
     body: string,
   ): ModelCallError {
     const detail = serverMessage(body);
+    const where = `HTTP ${status} from ${endpoint.url}${detail ? `: ${detail}` : ''}`;
+    // Read before the status: llama.cpp answers both of these with 500, which is not a fault to retry.
+    if (request.n > 1 && N_REFUSED.test(detail))
+      return new ModelCallError(
+        `${where}; the server does not support n>1: set model.supports_n to false (or auto) so that sparq sends one request per attempt`,
+        { retryable: false, fault: 'http_4xx', status },
+      );
+    if (CONTEXT_EXCEEDED.test(detail))
+      return new ModelCallError(`${where} (prompt + max_tokens do not fit the model's context)`, {
+        retryable: false,
+        fault: status >= 500 ? 'http_5xx' : 'http_4xx',
+        status,
+        inputRejection: 'context_exceeded',
+      });
     if (classifyStatus(status) === 'retry') {
       return new ModelCallError(`HTTP ${status} from ${endpoint.url}${detail ? `: ${detail}` : ''}`, {
         retryable: true,
@@ -155,30 +170,34 @@ export class OpenAIHttpBackend implements ModelBackend {
           : 'the server requires an API key: set model.api_key_env (--api-key-env) to the name of the environment variable that holds it'
         : status === 404
           ? `check model.base_urls (an OpenAI-compatible base URL usually ends in /v1, e.g. http://127.0.0.1:8000/v1) and that the server serves model "${this.config.model}" (see GET /v1/models)`
-          : status === 400 || status === 422
-            ? `the server rejected the request: check model.model, the sampling settings, and set model.supports_n or model.json_schema to false if the server does not support n>1 or JSON-schema outputs`
-            : 'check the endpoint configuration';
-    return new ModelCallError(`HTTP ${status} from ${endpoint.url}${detail ? ` (${detail})` : ''}: ${hint}`, {
-      retryable: false,
-      fault: 'http_4xx',
-      status,
-    });
+          : null;
+    if (hint === null)
+      // 400, 413, 422 and the like: the server refused this body. If it refuses every body, the
+      // gateway's failure monitor stops the run and names the settings to check.
+      return new ModelCallError(`${where} (the server refused this request)`, {
+        retryable: false,
+        fault: 'http_4xx',
+        status,
+        inputRejection: 'server_rejected',
+      });
+    return new ModelCallError(`${where}: ${hint}`, { retryable: false, fault: 'http_4xx', status });
   }
 
-  private classify(err: unknown, endpoint: Endpoint, signal?: AbortSignal): unknown {
+  private classify(err: unknown, endpoint: Endpoint, request: ChatRequest, signal?: AbortSignal): unknown {
     if (err instanceof ModelCallError) return err;
     // An abort is the caller's decision, not the server's failure: passed through untouched.
     if (signal?.aborted) return err;
     if (isRetryableNetworkError(err)) {
       const code = (err as { code?: string }).code ?? '';
+      const tokens = request.maxTokens === undefined ? '' : ` of up to ${request.maxTokens} tokens`;
       if (code === 'UND_ERR_HEADERS_TIMEOUT')
-        return new ModelCallError(`no response from ${endpoint.url} within ${this.config.timeout_ms} ms`, {
-          retryable: true,
-          fault: 'timeout',
-        });
+        return new ModelCallError(
+          `no response from ${endpoint.url} within ${this.config.timeout_ms} ms (model.timeout_ms) for a reply${tokens}; the time includes waiting for a free server slot: raise model.timeout_ms, lower model.max_concurrency to the server's parallel slots, or lower max_tokens`,
+          { retryable: true, fault: 'timeout' },
+        );
       if (code === 'UND_ERR_BODY_TIMEOUT')
         return new ModelCallError(
-          `response body from ${endpoint.url} stalled for ${this.config.timeout_ms} ms`,
+          `response body from ${endpoint.url} stalled for ${this.config.timeout_ms} ms (model.timeout_ms)`,
           { retryable: true, fault: 'timeout' },
         );
       return new ModelCallError(`${code} from ${endpoint.url}: ${(err as Error).message}`, {
@@ -198,10 +217,39 @@ export class OpenAIHttpBackend implements ModelBackend {
   }
 }
 
+/** The headers every request to the endpoint carries, the API key read from the environment. */
+export function requestHeaders(
+  config: Pick<ModelSettings, 'headers' | 'api_key_env'>,
+  env: NodeJS.ProcessEnv,
+): Record<string, string> {
+  const headers = { ...config.headers };
+  if (config.api_key_env) {
+    const key = env[config.api_key_env];
+    if (key === undefined || key === '') {
+      throw new UserError(
+        `environment variable ${config.api_key_env} is not set (model.api_key_env names it): export it with your API key, or set model.api_key_env to null for servers without authentication`,
+      );
+    }
+    headers.authorization = `Bearer ${key}`;
+  }
+  return headers;
+}
+
+/**
+ * How servers say a prompt does not fit: vLLM and OpenAI ("maximum context length"), llama.cpp
+ * ("exceeds the available context size", "context shift is disabled", "input is too large"),
+ * SGLang and TGI ("longer than the model's context length", "too many tokens").
+ */
+const CONTEXT_EXCEEDED =
+  /context length|context size|context window|context_length_exceeded|exceed_context|context shift is disabled|input is too large|too many (input )?tokens|prompt is too long/i;
+
+/** How servers refuse n>1: llama.cpp ("Only one completion choice is allowed") and others. */
+const N_REFUSED = /only one (completion )?choice|n\s*(must|should|can only) be 1|n > 1|multiple choices/i;
+
 export class MalformedResponseError extends Error {}
 
 /** Validates a chat completion body; anything unexpected (truncated JSON, no choices) is retryable. */
-export function parseCompletion(text: string, n: number): ChatResponse {
+export function parseCompletion(text: string): ChatResponse {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -230,7 +278,6 @@ export function parseCompletion(text: string, n: number): ChatResponse {
       finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : 'stop',
     });
   }
-  if (choices.length < n) throw new MalformedResponseError(`asked for n=${n} choices, got ${choices.length}`);
   return {
     choices,
     model: typeof obj.model === 'string' ? obj.model : '',

@@ -72,19 +72,34 @@ export type FaultKind =
   | 'internal';
 
 /**
+ * Why the server would not answer one request although it answers others: the request's input
+ * is the cause (a prompt over the context, a body the server refuses), so the problem the request
+ * serves is rejected with this reason and the run goes on.
+ */
+export type InputRejection = 'context_exceeded' | 'server_rejected';
+
+/**
  * The one error type of every backend. `retryable` says whether the same request may succeed
- * later; `retryAfterMs` is the server's own wait when it gave one. The message says what failed
- * and, for failures the user must fix, what to do.
+ * later; `retryAfterMs` is the server's own wait when it gave one; `inputRejection` marks a
+ * failure that belongs to this request's input rather than to the endpoint or the configuration.
+ * The message says what failed and, for failures the user must fix, what to do.
  */
 export class ModelCallError extends Error {
   readonly retryable: boolean;
   readonly retryAfterMs: number | null;
   readonly fault: FaultKind;
   readonly status: number | null;
+  readonly inputRejection: InputRejection | null;
 
   constructor(
     message: string,
-    options: { retryable: boolean; fault: FaultKind; retryAfterMs?: number | null; status?: number | null },
+    options: {
+      retryable: boolean;
+      fault: FaultKind;
+      retryAfterMs?: number | null;
+      status?: number | null;
+      inputRejection?: InputRejection | null;
+    },
   ) {
     super(message);
     this.name = 'ModelCallError';
@@ -92,5 +107,6 @@ export class ModelCallError extends Error {
     this.fault = options.fault;
     this.retryAfterMs = options.retryAfterMs ?? null;
     this.status = options.status ?? null;
+    this.inputRejection = options.inputRejection ?? null;
   }
 }

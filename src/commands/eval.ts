@@ -13,6 +13,7 @@ import { dirname, resolve } from 'node:path';
 import { type Command, InvalidArgumentError } from 'commander';
 import { AnswerChecker } from '../answer/index.js';
 import { createBackend } from '../backends/create.js';
+import { prepareModel } from '../engine/doctor.js';
 import { createGateway, MemoryCache } from '../engine/gateway/index.js';
 import { loadBenchmark } from '../eval/benchmarks.js';
 import { DEFAULT_CONFIDENCE } from '../eval/bootstrap.js';
@@ -145,7 +146,13 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
   const out = flags.out ?? `evals/${safeName(benchmark.name)}-${safeName(config.model.model)}.json`;
   const cacheDir = flags.cache ? (flags.cacheDir ?? `${stem(out)}.cache`) : null;
 
-  const backend = createBackend(config.model);
+  const model = await prepareModel(config.model, {
+    onWait: (message) => {
+      if (!flags.quiet) process.stderr.write(`${message}\n`);
+    },
+  });
+  for (const warning of model.report?.warnings ?? []) process.stderr.write(`warning: ${warning}\n`);
+  const backend = createBackend(model.settings);
   let store: SqliteRunStore | null = null;
   let lock: RunLock | null = null;
   const controller = new AbortController();
@@ -160,7 +167,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       lock = acquireRunLock(cacheDir, `sparq eval --benchmark ${flags.benchmark} --out ${out}`);
       store = SqliteRunStore.open(cacheDir);
     }
-    const { gateway, ledger } = createGateway(config.model, backend, store ?? new MemoryCache());
+    const { gateway, ledger } = createGateway(model.settings, backend, store ?? new MemoryCache());
     const checker = new AnswerChecker();
     const sampling = {
       samples: flags.samples,
@@ -181,7 +188,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
         checker,
         items,
         sampling,
-        concurrency: config.model.max_concurrency,
+        concurrency: model.settings.max_concurrency,
         saveOutputs: flags.saveOutputs,
         signal: controller.signal,
         onProgress: (done, total) => {

@@ -4,6 +4,7 @@ import { register as compare } from './compare.js';
 import { register as config } from './config.js';
 import { register as decontaminate } from './decontaminate.js';
 import { register as demo } from './demo.js';
+import { register as doctor } from './doctor.js';
 import { register as evaluate } from './eval.js';
 import { register as init } from './init.js';
 import { register as report } from './report.js';
@@ -19,6 +20,7 @@ export const commands: Array<(program: Command) => void> = [
   demo,
   init,
   config,
+  doctor,
   run,
   status,
   stats,

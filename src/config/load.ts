@@ -224,6 +224,21 @@ function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): s
         return `${key}: expected an http(s) URL such as http://127.0.0.1:8000/v1${found}${where}`;
       // Patterns carry their own human description.
       return `${key}: ${issue.format === 'regex' ? issue.message : `expected a ${issue.format}`}${found}${where}`;
+    case 'invalid_union': {
+      // `auto` or a value: name what each alternative takes.
+      const wanted = issue.errors.flatMap((branch) =>
+        branch.map((i) =>
+          i.code === 'invalid_value'
+            ? i.values.map((v) => JSON.stringify(v)).join(', ')
+            : i.code === 'invalid_type'
+              ? i.expected === 'boolean'
+                ? 'true, false'
+                : article(i.expected)
+              : i.message,
+        ),
+      );
+      return `${key}: expected ${wanted.join(' or ')}${found}${where}`;
+    }
     default:
       return `${key}: ${issue.message}${found}${where}`;
   }

@@ -6,6 +6,11 @@
 import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
+
+/** A setting sparq can find out from the server itself (see `sparq doctor`); explicit values win. */
+function auto<T extends z.ZodType>(value: T) {
+  return z.union([z.literal('auto'), value]).default('auto');
+}
 const probability = z.number().min(0).max(1);
 const temperature = z.number().min(0).max(2);
 
@@ -47,14 +52,32 @@ export const BackendSchema = z
           'credentials must not be written in the config: set model.api_key_env to the name of an environment variable instead',
       }),
     timeout_ms: positiveInt.default(300_000),
-    max_concurrency: positiveInt.default(64),
+    /** Requests in flight; `auto`: twice the server's slots when it reports them (llama.cpp), else 64. */
+    max_concurrency: auto(positiveInt.max(100_000)),
+    /** Retries of a request that fails while other requests succeed. */
     max_retries: z.number().int().min(0).default(8),
     retry_base_ms: positiveInt.default(500),
     retry_max_ms: positiveInt.default(60_000),
-    /** Whether the server honours n>1 in one request (vLLM, SGLang do; llama.cpp server and Ollama do not). */
-    supports_n: z.boolean().default(true),
-    /** Whether the server accepts response_format json_schema (structured outputs). */
-    json_schema: z.boolean().default(true),
+    /** How long to keep retrying while no request at all succeeds (a restart, a model loading). */
+    outage_tolerance_s: z
+      .number()
+      .min(0)
+      .max(7 * 86_400)
+      .default(600),
+    /**
+     * Stop the run when more than this share of the recent requests failed for their input
+     * (context exceeded, rejected by the server); below it, each such failure rejects one problem.
+     */
+    max_failure_share: z.number().gt(0).max(1).default(0.5),
+    /** Whether the server honours n>1 in one request (vLLM, SGLang do; llama.cpp server and Ollama do not); `auto` asks it. */
+    supports_n: auto(z.boolean()),
+    /** Whether the server enforces response_format json_schema (structured outputs); `auto` tests it. */
+    json_schema: auto(z.boolean()),
+    /**
+     * Context length in tokens (prompt + max_tokens must fit); `auto` reads it from the server
+     * where it reports one (vLLM, llama.cpp), null for no limit known.
+     */
+    context_tokens: auto(positiveInt.nullable()),
   })
   .prefault({});
 

@@ -25,16 +25,26 @@ model:
   headers: {}
   # A request with no complete response within this time is retried.
   timeout_ms: 300000
-  # Requests in flight at once, across all base URLs.
-  max_concurrency: 64
-  # Retries of 429, 5xx, network errors and timeouts, with exponential backoff and jitter.
+  # Requests in flight at once, across all base URLs. auto: twice the server's slots when it
+  # reports them (llama.cpp), else 64. Set it to what your servers batch (e.g. 256 per vLLM replica).
+  max_concurrency: auto
+  # Retries of a request that fails (429, 5xx, timeouts) while other requests succeed, with
+  # exponential backoff and jitter. One that keeps failing rejects its problem (server_rejected).
   max_retries: 8
   retry_base_ms: 500
   retry_max_ms: 60000
-  # false for servers that reject n>1 (llama.cpp server, Ollama): k attempts become k requests.
-  supports_n: true
-  # false for servers without response_format json_schema; labels are then parsed from text.
-  json_schema: true
+  # While no request at all succeeds (server restarting, model loading), keep retrying this long.
+  outage_tolerance_s: 600
+  # Stop the run when more than this share of recent requests is refused for its input.
+  max_failure_share: 0.5
+  # The settings below are found out at start-up when auto (see sparq doctor); true/false wins.
+  # n>1 choices per request (vLLM, SGLang: yes; llama.cpp server, Ollama: no -> k requests).
+  supports_n: auto
+  # response_format json_schema enforced (else labels are parsed from text).
+  json_schema: auto
+  # Context length in tokens; requests are fitted to it. auto: as the server reports it (vLLM,
+  # llama.cpp); null: no limit known.
+  context_tokens: auto
 
 seeds:
   # A JSONL file ({id, problem, solution, answer?, subject?, level?}), or the bundled MATH train split.

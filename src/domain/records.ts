@@ -93,14 +93,18 @@ export type RejectionReason =
   | 'identical_to_parent'
   | 'duplicate'
   | 'truncated'
-  | 'request_failed';
+  /** A request of this problem did not fit the model's context (refused by the server, or before sending). */
+  | 'context_exceeded'
+  /** The server refused a request of this problem while answering others. */
+  | 'server_rejected';
 
 export interface RejectionRecord {
   uid: string;
   seq: number;
   generation: number;
   taskIndex: number;
-  operator: Operator;
+  /** `seed` for a seed problem the model could not be asked about (its request was refused). */
+  operator: Origin;
   parentUids: string[];
   reason: RejectionReason;
   detail: string | null;

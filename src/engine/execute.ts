@@ -21,11 +21,12 @@ import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { Rng, sha256Hex } from '../util/hash.js';
 import { SPARQ_VERSION } from '../version.js';
+import { prepareModel } from './doctor.js';
 import { createGateway } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { TaskPipeline } from './pipeline.js';
 import { createProgress, type ProgressReporter } from './progress.js';
-import { coreConfig, pipelineSettings, schedulerSettings } from './run-settings.js';
+import { coreConfig, pipelineSettings, type RunConfig, schedulerSettings } from './run-settings.js';
 import { type RunResult, Scheduler } from './scheduler.js';
 
 export const LOG_FILE = join('logs', 'run.jsonl');
@@ -74,21 +75,49 @@ export async function executeRun(
   let store: SqliteRunStore | null = null;
   let backend: ModelBackend | null = null;
   try {
-    backend = options.backend ?? createBackend(config.model, options.env ?? process.env);
+    const env = options.env ?? process.env;
+    const model = await prepareModel(config.model, {
+      env,
+      backend: options.backend,
+      signal: options.signal,
+      onWait: (message) => progress.line(message),
+    });
+    for (const warning of model.report?.warnings ?? []) {
+      progress.line(`warning: ${warning}`);
+      logger.warn({ event: 'doctor', warning }, 'model endpoint');
+    }
+    const runConfig: RunConfig = { ...config, model: model.settings };
+    backend = options.backend ?? createBackend(runConfig.model, env);
     store = SqliteRunStore.open(dir);
     if (!store.getMeta('run_id')) {
       store.setMeta('run_id', sha256Hex(`${dir}|${Date.now()}|${process.pid}`).slice(0, 12));
       store.setMeta('created_at', new Date().toISOString());
       store.setMeta('created_by', `sparq ${SPARQ_VERSION}`);
     }
-    store.saveConfigSnapshot(JSON.stringify(config), configHash(config), SPARQ_VERSION);
-    const scheduler = assembleRun({ config, store, backend, progress, logger, signal: options.signal });
+    store.saveConfigSnapshot({
+      configJson: JSON.stringify(config),
+      configHash: configHash(config),
+      sparqVersion: SPARQ_VERSION,
+      detectedJson: JSON.stringify({
+        settings: model.decided,
+        capabilities: model.report?.capabilities ?? null,
+      }),
+    });
+    const scheduler = assembleRun({
+      config: runConfig,
+      store,
+      backend,
+      progress,
+      logger,
+      signal: options.signal,
+    });
     logger.info(
       {
         event: 'start',
         dir,
         configHash: configHash(config),
         backend: backend.description,
+        model: model.decided,
         scheduler: config.scheduler.kind,
         window: scheduler.windowSize,
         sparq: SPARQ_VERSION,
@@ -121,7 +150,7 @@ export async function executeRun(
 }
 
 export interface RunParts {
-  config: SparqConfig;
+  config: RunConfig;
   store: RunStore;
   backend: ModelBackend;
   progress: ProgressReporter;
@@ -170,7 +199,7 @@ export function assembleRun({ config, store, backend, progress, logger, signal }
 }
 
 /** The run's seeds in task order: the seed file, or the sample of it the configuration asks for. */
-function runSeeds(config: SparqConfig, progress: ProgressReporter, logger: pino.Logger): SeedProblem[] {
+function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Logger): SeedProblem[] {
   const loaded = loadSeeds(config.seeds.path, { skipInvalid: config.seeds.skip_invalid });
   if (loaded.skipped.length > 0) {
     progress.line(

@@ -2,11 +2,14 @@
  * Skill labels: the model chooses a subject and one skill from the closed taxonomy. With a
  * JSON-schema response format the choice is constrained; otherwise the JSON is dug out of the
  * text (fences, prose around it) and, failing that, "subject:"/"skill:" lines are read.
- * A skill outside the list becomes "other" and is counted.
+ * One rule either way: a skill counts only under its own subject. The schema has one branch per
+ * subject listing that subject's skills (one flat list let constrained decoding pair Geometry
+ * with an Algebra skill), and the parser maps a skill outside the subject's list to "other",
+ * which is counted.
  */
 import type { JsonSchemaFormat } from '../backends/types.js';
 import { OTHER } from '../core/cells.js';
-import { parseSubject, SUBJECTS, type Subject } from '../domain/subjects.js';
+import { parseSubject, type Subject } from '../domain/subjects.js';
 import type { Taxonomy } from '../domain/taxonomy.js';
 
 export interface Label {
@@ -18,18 +21,27 @@ export interface Label {
   unknown: boolean;
 }
 
+/**
+ * The label schema. The root is an object with the choice under `label` because OpenAI's strict
+ * structured outputs refuse an `anyOf` at the root.
+ */
 export function labelResponseFormat(taxonomy: Taxonomy): JsonSchemaFormat {
-  const skills = [...new Set([...taxonomy.skills.values()].flat())];
+  const branches = [...taxonomy.skills.entries()].map(([subject, skills]) => ({
+    type: 'object',
+    properties: {
+      subject: { type: 'string', enum: [subject] },
+      skill: { type: 'string', enum: skills },
+    },
+    required: ['subject', 'skill'],
+    additionalProperties: false,
+  }));
   return {
     type: 'json_schema',
     name: 'skill_label',
     schema: {
       type: 'object',
-      properties: {
-        subject: { type: 'string', enum: [...SUBJECTS] },
-        skill: { type: 'string', enum: skills },
-      },
-      required: ['subject', 'skill'],
+      properties: { label: { anyOf: branches } },
+      required: ['label'],
       additionalProperties: false,
     },
   };
@@ -39,7 +51,11 @@ function readFields(text: string): { subject?: string; skill?: string } {
   const candidates = [text.trim(), ...(text.match(/\{[^{}]*\}/g) ?? [])];
   for (const c of candidates) {
     try {
-      const v = JSON.parse(c) as { subject?: unknown; skill?: unknown };
+      const parsed = JSON.parse(c) as { label?: unknown };
+      // The schema's shape, {"label": {...}}, or the prompt's, {...}.
+      const v = (
+        parsed && typeof parsed.label === 'object' && parsed.label !== null ? parsed.label : parsed
+      ) as { subject?: unknown; skill?: unknown };
       if (v && typeof v === 'object') {
         return {
           subject: typeof v.subject === 'string' ? v.subject : undefined,

@@ -6,7 +6,7 @@
  * core, in task order.
  */
 import type { AnswerChecker } from '../answer/index.js';
-import type { JsonSchemaFormat } from '../backends/types.js';
+import { type JsonSchemaFormat, ModelCallError } from '../backends/types.js';
 import type { ProblemRecord, RejectionReason, RejectionRecord, SamplingParams } from '../domain/records.js';
 import { parseSubject, type Subject } from '../domain/subjects.js';
 import type { MutationTaskSpec, SeedTaskSpec } from '../domain/tasks.js';
@@ -55,7 +55,48 @@ export type DuplicateCheck = (textHash: string) => boolean;
 export class TaskPipeline {
   constructor(private readonly deps: PipelineDeps) {}
 
+  /**
+   * A request refused for its input (over the context, or by the server while it answers others)
+   * costs its problem, recorded with the reason; the run goes on. Anything else fails the task.
+   */
   async runSeed(spec: SeedTaskSpec, seed: SeedProblem, signal?: AbortSignal): Promise<TaskResult> {
+    try {
+      return await this.seed(spec, seed, signal);
+    } catch (err) {
+      if (!isInputRejection(err)) throw err;
+      return refused(err, {
+        uid: `seed:${seed.id}`,
+        seq: spec.seq,
+        generation: 0,
+        taskIndex: spec.seedIndex,
+        operator: 'seed',
+        parentUids: [],
+      });
+    }
+  }
+
+  async runMutation(
+    spec: MutationTaskSpec,
+    parents: readonly ProblemRecord[],
+    isDuplicate: DuplicateCheck,
+    signal?: AbortSignal,
+  ): Promise<TaskResult> {
+    try {
+      return await this.mutation(spec, parents, isDuplicate, signal);
+    } catch (err) {
+      if (!isInputRejection(err)) throw err;
+      return refused(err, {
+        uid: mutationUid(spec),
+        seq: spec.seq,
+        generation: spec.generation,
+        taskIndex: spec.index,
+        operator: spec.operator,
+        parentUids: parents.map((p) => p.uid),
+      });
+    }
+  }
+
+  private async seed(spec: SeedTaskSpec, seed: SeedProblem, signal?: AbortSignal): Promise<TaskResult> {
     const usage = emptyUsage();
     const ctx = { generation: 0, index: spec.seedIndex, priority: spec.seq, signal };
     const [label, summary] = await Promise.all([
@@ -95,7 +136,7 @@ export class TaskPipeline {
    * as it stood when the task was asked, so the answer (and whether label and solve are spent)
    * does not depend on timing.
    */
-  async runMutation(
+  private async mutation(
     spec: MutationTaskSpec,
     parents: readonly ProblemRecord[],
     isDuplicate: DuplicateCheck,
@@ -134,7 +175,7 @@ export class TaskPipeline {
     const usage = { ...call.usage };
     const choice = call.choices[0];
     const text = choice?.text ?? '';
-    const uid = `g${spec.generation}-t${spec.index}`;
+    const uid = mutationUid(spec);
     const reject = (reason: RejectionReason, detail: string): TaskResult => ({
       kind: 'rejection',
       usage,
@@ -237,6 +278,33 @@ export class TaskPipeline {
       },
     );
   }
+}
+
+function mutationUid(spec: MutationTaskSpec): string {
+  return `g${spec.generation}-t${spec.index}`;
+}
+
+function isInputRejection(err: unknown): err is ModelCallError {
+  return err instanceof ModelCallError && err.inputRejection !== null;
+}
+
+/** The record of a problem whose request the server would not answer. */
+function refused(
+  err: ModelCallError,
+  who: Pick<RejectionRecord, 'uid' | 'seq' | 'generation' | 'taskIndex' | 'operator' | 'parentUids'>,
+): TaskResult {
+  return {
+    kind: 'rejection',
+    // What the refused problem's earlier requests cost is in the spend ledger; the task reports none.
+    usage: emptyUsage(),
+    record: {
+      ...who,
+      reason: err.inputRejection ?? 'server_rejected',
+      detail: err.message.slice(0, 2_000),
+      rawOutput: null,
+      requestKey: null,
+    },
+  };
 }
 
 /** The one wording of an exact-duplicate rejection, whichever check found it. */

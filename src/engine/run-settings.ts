@@ -3,6 +3,7 @@
  * selection settings, the pipeline's sampling settings, the scheduler's window, commits and
  * budgets. One place, so a setting means the same thing everywhere.
  */
+import type { ModelSettings } from '../backends/capabilities.js';
 import type { SparqConfig } from '../config/schema.js';
 import type { CellSpace } from '../core/cells.js';
 import type { CoreConfig } from '../core/qd-core.js';
@@ -11,14 +12,17 @@ import { labelResponseFormat } from './labels.js';
 import type { PipelineSettings } from './pipeline.js';
 import type { SchedulerSettings } from './scheduler.js';
 
-export function cellSpace(config: SparqConfig, taxonomy: Taxonomy): CellSpace {
+/** The configuration of a run once the model settings left on `auto` are decided (src/engine/doctor.ts). */
+export type RunConfig = Omit<SparqConfig, 'model'> & { model: ModelSettings };
+
+export function cellSpace(config: Pick<SparqConfig, 'archive'>, taxonomy: Taxonomy): CellSpace {
   return {
     skills: taxonomy.skills,
     bands: config.archive.difficulty_dimension ? config.archive.difficulty_bands : null,
   };
 }
 
-export function coreConfig(config: SparqConfig, taxonomy: Taxonomy): CoreConfig {
+export function coreConfig(config: RunConfig | SparqConfig, taxonomy: Taxonomy): CoreConfig {
   return {
     seed: config.seed,
     capacity: config.archive.cell_capacity,
@@ -29,7 +33,7 @@ export function coreConfig(config: SparqConfig, taxonomy: Taxonomy): CoreConfig 
   };
 }
 
-export function pipelineSettings(config: SparqConfig, taxonomy: Taxonomy): PipelineSettings {
+export function pipelineSettings(config: RunConfig, taxonomy: Taxonomy): PipelineSettings {
   const { generation, labeling, solver, archive } = config;
   return {
     seed: config.seed,
@@ -76,7 +80,7 @@ export const WINDOW_FILLS = 16;
  * has on average about 1.5 requests in flight with n>1 (mutate, then label and solve at once),
  * and (k+2)/2 when each of the k attempts is its own request.
  */
-export function defaultWindow(config: SparqConfig): number {
+export function defaultWindow(config: RunConfig): number {
   const { model, solver } = config;
   const k = solver.adaptive.enabled ? solver.adaptive.round_size : solver.k;
   const perTask = model.supports_n ? 1.5 : (k + 2) / 2;
@@ -84,14 +88,14 @@ export function defaultWindow(config: SparqConfig): number {
 }
 
 /** Mutate, label, and the solve requests: k of them without n>1, one per adaptive round with it. */
-export function maxRequestsPerTask(config: SparqConfig): number {
+export function maxRequestsPerTask(config: RunConfig): number {
   const { solver, model } = config;
   const attempts = solver.adaptive.enabled ? solver.adaptive.max_k : solver.k;
   const rounds = solver.adaptive.enabled ? Math.ceil(attempts / solver.adaptive.round_size) : 1;
   return 2 + (model.supports_n ? rounds : attempts);
 }
 
-export function schedulerSettings(config: SparqConfig): SchedulerSettings {
+export function schedulerSettings(config: RunConfig): SchedulerSettings {
   const { scheduler } = config;
   return {
     kind: scheduler.kind,

@@ -181,8 +181,10 @@ export class Scheduler {
     };
     // The open epoch follows the last complete one.
     this.lastGeneration = this.epoch.generation > 0 ? this.epoch.generation - 1 : null;
-    for (const seed of deps.seeds.slice(0, Math.min(this.told, this.seedTasks)))
-      this.fallback.push(`seed:${seed.id}`);
+    // Told seeds in task order, less those whose requests the server refused (not in the pool).
+    const toldSeeds = deps.seeds.slice(0, Math.min(this.told, this.seedTasks)).map((s) => `seed:${s.id}`);
+    for (const p of deps.store.getProblems(toldSeeds).sort((a, b) => a.seq - b.seq))
+      this.fallback.push(p.uid);
     // Open tasks may have been asked under a larger window than today's: reach back to the oldest.
     let from = this.told - this.keepHashes();
     for (const spec of this.open.values())

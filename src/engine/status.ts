@@ -1,4 +1,5 @@
 /** What `sparq status` shows: a read-only summary of a run directory. */
+import type { DecidedSettings } from '../backends/capabilities.js';
 import { Archive } from '../core/archive.js';
 import { distinctSkills } from '../core/cells.js';
 import type { GenerationMetrics } from '../core/metrics.js';
@@ -10,6 +11,8 @@ export interface RunStatus {
   createdAt: string | null;
   sparqVersion: string | null;
   model: string | null;
+  /** The model settings decided at the last start (configured or detected from the endpoint). */
+  modelSettings: DecidedSettings | null;
   /** The last epoch ("generation") with a metrics row. */
   generation: number | null;
   generationPartial: boolean;
@@ -71,6 +74,9 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
     model: config
       ? ((JSON.parse(config.configJson) as { model?: { model?: string } }).model?.model ?? null)
       : null,
+    modelSettings: config?.detectedJson
+      ? ((JSON.parse(config.detectedJson) as { settings?: DecidedSettings }).settings ?? null)
+      : null,
     generation: last?.generation ?? null,
     generationPartial: last?.metrics.partial ?? false,
     lastCommittedAt: last?.finishedAt ?? null,
@@ -127,6 +133,7 @@ const list = (r: Record<string, number>) =>
 export function formatRunStatus(dir: string, s: RunStatus): string {
   const lines = [
     `run:         ${dir} (id ${s.runId ?? '?'}, created ${s.createdAt ?? '?'}, sparq ${s.sparqVersion ?? '?'}, model ${s.model ?? '?'})`,
+    ...(s.modelSettings ? [`endpoint:    ${formatDecided(s.modelSettings)}`] : []),
     `generation:  ${s.generation ?? 'none committed yet'}${s.generationPartial ? ' (partial: the run stopped inside it)' : ''}${s.lastCommittedAt ? ` (committed ${s.lastCommittedAt})` : ''}`,
     ...(s.scheduler
       ? [
@@ -150,4 +157,11 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
     `truncated:   ${num(s.truncation.attempts)} solve attempts cut at max_tokens (left out of solve-rates), ${num(s.truncation.problemsAllCut)} problems with every attempt cut, ${num(s.truncation.mutationsCut)} mutations cut`,
   );
   return `${lines.join('\n')}\n`;
+}
+
+/** `supports_n false (detected), ...`: each decided model setting and where it came from. */
+export function formatDecided(d: DecidedSettings): string {
+  return Object.entries(d)
+    .map(([key, { value, source }]) => `${key} ${value === null ? 'none' : String(value)} (${source})`)
+    .join(', ');
 }

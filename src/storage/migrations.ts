@@ -122,6 +122,11 @@ export const MIGRATIONS: string[] = [
     state_json TEXT NOT NULL
   );
   `,
+  // 3: what the model endpoint was found to do (n>1, JSON schema, context, slots) and the
+  // settings decided from it, recorded beside the configuration each process ran with.
+  `
+  ALTER TABLE config_snapshots ADD COLUMN detected_json TEXT;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -53,13 +53,15 @@ export interface ConfigSnapshot {
   configJson: string;
   configHash: string;
   sparqVersion: string;
+  /** The model settings decided at start-up and what the endpoint was found to do (JSON); null before schema 3. */
+  detectedJson: string | null;
   createdAt: string;
 }
 
 export interface RunStore extends ResponseCache {
   getMeta(key: string): string | undefined;
   setMeta(key: string, value: string): void;
-  saveConfigSnapshot(configJson: string, configHash: string, sparqVersion: string): void;
+  saveConfigSnapshot(snapshot: Omit<ConfigSnapshot, 'createdAt'>): void;
   latestConfig(): ConfigSnapshot | undefined;
   /** Writes buffered responses now. */
   flush(): void;

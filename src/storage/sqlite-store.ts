@@ -116,14 +116,26 @@ export class SqliteRunStore implements RunStore {
   }
 
   /** Records the configuration a process runs with, unless it is the same as the last one. */
-  saveConfigSnapshot(configJson: string, configHash: string, sparqVersion: string): void {
+  saveConfigSnapshot(snapshot: Omit<ConfigSnapshot, 'createdAt'>): void {
     const last = this.latestConfig();
-    if (last && last.configHash === configHash && last.sparqVersion === sparqVersion) return;
+    if (
+      last &&
+      last.configHash === snapshot.configHash &&
+      last.sparqVersion === snapshot.sparqVersion &&
+      last.detectedJson === snapshot.detectedJson
+    )
+      return;
     this.db
       .prepare(
-        'INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json) VALUES (?, ?, ?, ?)',
+        'INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json, detected_json) VALUES (?, ?, ?, ?, ?)',
       )
-      .run(new Date().toISOString(), sparqVersion, configHash, configJson);
+      .run(
+        new Date().toISOString(),
+        snapshot.sparqVersion,
+        snapshot.configHash,
+        snapshot.configJson,
+        snapshot.detectedJson,
+      );
   }
 
   latestConfig(): ConfigSnapshot | undefined {
@@ -135,6 +147,7 @@ export class SqliteRunStore implements RunStore {
       configJson: row.config_json as string,
       configHash: row.config_hash as string,
       sparqVersion: row.sparq_version as string,
+      detectedJson: (row.detected_json as string | null | undefined) ?? null,
       createdAt: row.created_at as string,
     };
   }

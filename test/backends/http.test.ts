@@ -5,11 +5,11 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { OpenAIHttpBackend } from '../../src/backends/openai-http.js';
 import { type ChatRequest, ModelCallError } from '../../src/backends/types.js';
-import { BackendSchema } from '../../src/config/schema.js';
 import { createGateway } from '../../src/engine/gateway/index.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { UserError } from '../../src/util/errors.js';
 import { tempDir } from '../helpers/cli.js';
+import { modelSettings } from '../helpers/config.js';
 
 // --- a tiny OpenAI-compatible server on 127.0.0.1, one handler per test -------------------------
 
@@ -98,7 +98,7 @@ const ok =
   };
 
 function backend(overrides: Record<string, unknown>, env: NodeJS.ProcessEnv = {}) {
-  const b = new OpenAIHttpBackend(BackendSchema.parse(overrides), env);
+  const b = new OpenAIHttpBackend(modelSettings(overrides), env);
   backends.push(b);
   return b;
 }
@@ -460,7 +460,7 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
       if (n++ % 2 === 0) return sendJson(res, 500, { error: { message: 'try again' } });
       ok()(req, res);
     });
-    const config = BackendSchema.parse({
+    const config = modelSettings({
       base_urls: [s.url],
       api_key_env: 'SIM_KEY',
       max_retries: 3,

@@ -88,11 +88,12 @@ export function writePool(
   const store = SqliteRunStore.open(dir, { create: true });
   try {
     store.setMeta('run_id', 'testrun00001');
-    store.saveConfigSnapshot(
-      JSON.stringify({ model: { model: 'sim-1' }, seeds: { path: seedsPath }, solver: { k: 8 } }),
-      'cfghash',
-      '0.1.0',
-    );
+    store.saveConfigSnapshot({
+      configJson: JSON.stringify({ model: { model: 'sim-1' }, seeds: { path: seedsPath }, solver: { k: 8 } }),
+      configHash: 'cfghash',
+      sparqVersion: '0.1.0',
+      detectedJson: null,
+    });
     const generations = [
       ...new Set([...problems.map((p) => p.generation), ...rejections.map((r) => r.generation)]),
     ].sort((a, b) => a - b);

@@ -9,11 +9,12 @@ import {
   type ModelBackend,
   ModelCallError,
 } from '../../src/backends/types.js';
-import { BackendSchema } from '../../src/config/schema.js';
+import { FailureMonitor } from '../../src/engine/gateway/failure-monitor.js';
 import { createGateway, type Gateway, MemoryCache } from '../../src/engine/gateway/index.js';
 import { SpendLedger } from '../../src/engine/gateway/ledger.js';
 import { PriorityLimiter } from '../../src/engine/gateway/limiter.js';
 import { OnlineDispatcher } from '../../src/engine/gateway/online.js';
+import { modelSettings } from '../helpers/config.js';
 
 // --- a fake backend whose every attempt the test decides -----------------------------------------
 
@@ -103,7 +104,7 @@ const request = (label: string, n = 1, seed?: number): ChatRequest => ({
 
 /** Gateway settings: no real waiting between retries (backoff ceilings of 1 ms round down to 0). */
 const settings = (overrides: Record<string, unknown> = {}) =>
-  BackendSchema.parse({ kind: 'sim', retry_base_ms: 1, retry_max_ms: 1, ...overrides });
+  modelSettings({ kind: 'sim', retry_base_ms: 1, retry_max_ms: 1, ...overrides });
 
 /** Lets pending promise callbacks and zero-delay timers run. */
 const settle = async (rounds = 5) => {
@@ -489,9 +490,17 @@ describe('gateway: concurrency limit', () => {
     const ledger = new SpendLedger();
     const dispatcher = new OnlineDispatcher(
       backend,
-      { maxRetries: 3, baseMs: 4, maxMs: 100, random: () => 0.5, onRetry: (i) => delays.push(i.delayMs) },
+      {
+        maxRetries: 3,
+        baseMs: 4,
+        maxMs: 100,
+        outageToleranceMs: 60_000,
+        random: () => 0.5,
+        onRetry: (i) => delays.push(i.delayMs),
+      },
       2,
       ledger,
+      new FailureMonitor(0.5),
     );
     await dispatcher.dispatch(request('p'), 0);
     // Full jitter: floor(0.5 * min(100, 4 * 2^attempt)).

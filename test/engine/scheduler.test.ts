@@ -10,25 +10,26 @@ import { describe, expect, it } from 'vitest';
 import { AnswerChecker } from '../../src/answer/index.js';
 import { SimBackend } from '../../src/backends/sim-backend.js';
 import type { ChatRequest, ChatResponse, ModelBackend } from '../../src/backends/types.js';
-import { ConfigSchema, type SparqConfig } from '../../src/config/schema.js';
 import { formatTaxonomy, loadTaxonomy } from '../../src/domain/taxonomy.js';
 import { assembleRun } from '../../src/engine/execute.js';
 import { createGateway, MemoryCache } from '../../src/engine/gateway/index.js';
 import { TaskPipeline } from '../../src/engine/pipeline.js';
 import type { ProgressReporter } from '../../src/engine/progress.js';
+import type { RunConfig } from '../../src/engine/run-settings.js';
 import { defaultWindow, pipelineSettings } from '../../src/engine/run-settings.js';
 import { loadTemplate } from '../../src/prompts/templates.js';
 import type { RunStore } from '../../src/storage/run-store.js';
 import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { Rng } from '../../src/util/hash.js';
 import { tempDir } from '../helpers/cli.js';
+import { runConfig } from '../helpers/config.js';
 import { poolContent } from '../helpers/pool.js';
 
 const silent: ProgressReporter = { update() {}, line() {}, close() {} };
 const logger = pino({ level: 'silent' });
 
-function config(extra: Record<string, unknown> = {}): SparqConfig {
-  return ConfigSchema.parse({
+function config(extra: Record<string, unknown> = {}): RunConfig {
+  return runConfig({
     seed: 7,
     model: { kind: 'sim', max_concurrency: 6 },
     seeds: { sample: 24 },
@@ -94,8 +95,8 @@ class CrashingStore implements RunStore {
   setMeta(key: string, value: string) {
     this.alive().setMeta(key, value);
   }
-  saveConfigSnapshot(a: string, b: string, c: string) {
-    this.alive().saveConfigSnapshot(a, b, c);
+  saveConfigSnapshot(snapshot: Parameters<RunStore['saveConfigSnapshot']>[0]) {
+    this.alive().saveConfigSnapshot(snapshot);
   }
   latestConfig() {
     return this.alive().latestConfig();
@@ -126,7 +127,7 @@ class CrashingStore implements RunStore {
 
 async function runIn(
   dir: string,
-  cfg: SparqConfig,
+  cfg: RunConfig,
   backend: ModelBackend = new SimBackend(),
   wrap?: (s: SqliteRunStore) => RunStore,
 ) {
@@ -304,7 +305,7 @@ describe('generations scheduler', () => {
 
 describe('the default window', () => {
   it('grows with the request slots, and is smaller when each attempt is its own request', () => {
-    const w = (model: Record<string, unknown>) => defaultWindow(ConfigSchema.parse({ model }));
+    const w = (model: Record<string, unknown>) => defaultWindow(runConfig({ model }));
     expect(w({ max_concurrency: 256 })).toBeGreaterThan(w({ max_concurrency: 64 }));
     expect(w({ max_concurrency: 64, supports_n: false })).toBeLessThan(w({ max_concurrency: 64 }));
     expect(w({ max_concurrency: 1 })).toBeGreaterThanOrEqual(1);

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { AnswerChecker } from '../../src/answer/index.js';
 import { SimBackend } from '../../src/backends/sim-backend.js';
 import type { ModelBackend } from '../../src/backends/types.js';
-import { BackendSchema } from '../../src/config/schema.js';
 import { bandDecided, bandOf, wilsonInterval } from '../../src/core/solve-rate.js';
 import { loadTaxonomy } from '../../src/domain/taxonomy.js';
 import { createGateway, MemoryCache } from '../../src/engine/gateway/index.js';
@@ -16,6 +15,7 @@ import {
 import { solve, summarize } from '../../src/engine/solver.js';
 import { loadTemplate } from '../../src/prompts/templates.js';
 import { loadSeeds } from '../../src/seeds/load.js';
+import { modelSettings } from '../helpers/config.js';
 
 const taxonomy = loadTaxonomy('bundled:v1');
 
@@ -256,7 +256,7 @@ describe('solving through the gateway', () => {
   });
   const problem = 'Find the greatest common divisor of $84$ and $126$.';
   const gatewayOf = (backend: ModelBackend = new SimBackend()) =>
-    createGateway(BackendSchema.parse({ kind: 'sim', max_concurrency: 8 }), backend, new MemoryCache());
+    createGateway(modelSettings({ kind: 'sim', max_concurrency: 8 }), backend, new MemoryCache());
   const call = { priority: 0 };
   const solveOne = (
     gateway: ReturnType<typeof gatewayOf>['gateway'],

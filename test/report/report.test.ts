@@ -99,16 +99,17 @@ function probeRun(): string {
       fingerprint: [i],
     });
   });
-  store.saveConfigSnapshot(
-    JSON.stringify({
+  store.saveConfigSnapshot({
+    configJson: JSON.stringify({
       model: { model: PROBES[0] },
       seed: 1,
       solver: { k: 1 },
       selection: { strategy: 'uniform' },
     }),
-    'h',
-    '0.0.0',
-  );
+    configHash: 'h',
+    sparqVersion: '0.0.0',
+    detectedJson: null,
+  });
   store.setMeta('run_id', PROBES[1]!);
   const metrics = (g: number) => ({
     generation: g,

@@ -251,9 +251,24 @@ describe('run store', () => {
   it('keeps one config snapshot per distinct configuration', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
-    store.saveConfigSnapshot('{"a":1}', 'h1', '0.1.0');
-    store.saveConfigSnapshot('{"a":1}', 'h1', '0.1.0');
-    store.saveConfigSnapshot('{"a":2}', 'h2', '0.1.0');
+    store.saveConfigSnapshot({
+      configJson: '{"a":1}',
+      configHash: 'h1',
+      sparqVersion: '0.1.0',
+      detectedJson: null,
+    });
+    store.saveConfigSnapshot({
+      configJson: '{"a":1}',
+      configHash: 'h1',
+      sparqVersion: '0.1.0',
+      detectedJson: null,
+    });
+    store.saveConfigSnapshot({
+      configJson: '{"a":2}',
+      configHash: 'h2',
+      sparqVersion: '0.1.0',
+      detectedJson: null,
+    });
     const db = new Database(join(dir, DB_FILE), { readonly: true });
     expect(db.prepare('SELECT COUNT(*) AS n FROM config_snapshots').get()).toEqual({ n: 2 });
     db.close();

@@ -12,8 +12,15 @@
  * call.choices; // the choices, from the cache or the model
  */
 import { requestKey } from '../../backends/request-key.js';
-import type { ChatChoice, ChatRequest, ChatResponse } from '../../backends/types.js';
+import {
+  type ChatChoice,
+  type ChatRequest,
+  type ChatResponse,
+  ModelCallError,
+} from '../../backends/types.js';
 import type { CachedResponse } from '../../domain/records.js';
+import { fitToContext } from './context-budget.js';
+import type { FailureMonitor } from './failure-monitor.js';
 import type { SpendLedger } from './ledger.js';
 
 /** Where responses are kept by key: the run store, or memory for a throwaway eval. */
@@ -69,6 +76,10 @@ export class ModelGateway {
     private readonly dispatcher: Dispatcher,
     private readonly cache: ResponseCache,
     private readonly ledger: SpendLedger,
+    private readonly limits: { contextTokens: number | null; monitor: FailureMonitor | null } = {
+      contextTokens: null,
+      monitor: null,
+    },
   ) {}
 
   get model(): string {
@@ -76,7 +87,15 @@ export class ModelGateway {
   }
 
   async call(spec: CallSpec): Promise<ModelCall> {
-    const { request } = spec;
+    const fitted = fitToContext(spec.request, this.limits.contextTokens);
+    if (!fitted.ok) {
+      const refused = new ModelCallError(
+        `the prompt (about ${fitted.promptTokens} tokens) leaves no room to answer in the model's context of ${fitted.contextTokens} tokens (model.context_tokens); not sent`,
+        { retryable: false, fault: 'http_4xx', inputRejection: 'context_exceeded' },
+      );
+      throw this.limits.monitor ? this.limits.monitor.rejected(refused) : refused;
+    }
+    const request = fitted.request;
     if (request.n <= 1 || this.dispatcher.supportsN) {
       const one = await this.one(spec, request, null);
       const key = one.key;

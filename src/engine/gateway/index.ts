@@ -3,13 +3,15 @@
  * front, an online dispatcher behind (retry policy, concurrency limit by priority), one ledger
  * counting what was spent.
  */
+import type { ModelSettings } from '../../backends/capabilities.js';
 import type { ModelBackend } from '../../backends/types.js';
-import type { BackendConfig } from '../../config/schema.js';
 import type { CachedResponse } from '../../domain/records.js';
+import { FailureMonitor } from './failure-monitor.js';
 import { ModelGateway, type ResponseCache } from './gateway.js';
 import { SpendLedger } from './ledger.js';
 import { OnlineDispatcher, type RetrySettings } from './online.js';
 
+export { FailureMonitor } from './failure-monitor.js';
 export {
   type CallSpec,
   type CallUsage,
@@ -18,6 +20,7 @@ export {
   type ResponseCache,
 } from './gateway.js';
 export { emptySpend, type Spend, SpendLedger } from './ledger.js';
+export { OnlineDispatcher, type RetrySettings } from './online.js';
 
 export interface Gateway {
   gateway: ModelGateway;
@@ -27,22 +30,37 @@ export interface Gateway {
 }
 
 export function createGateway(
-  config: BackendConfig,
+  config: ModelSettings,
   backend: ModelBackend,
   cache: ResponseCache,
   onRetry?: RetrySettings['onRetry'],
 ): Gateway {
   const ledger = new SpendLedger();
+  const monitor = new FailureMonitor(config.max_failure_share);
   const dispatcher = new OnlineDispatcher(
     backend,
-    { maxRetries: config.max_retries, baseMs: config.retry_base_ms, maxMs: config.retry_max_ms, onRetry },
+    retrySettings(config, onRetry),
     config.max_concurrency,
     ledger,
+    monitor,
   );
   return {
-    gateway: new ModelGateway(dispatcher, cache, ledger),
+    gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
     ledger,
     inFlight: () => dispatcher.limiter.inFlight,
+  };
+}
+
+export function retrySettings(
+  config: Pick<ModelSettings, 'max_retries' | 'retry_base_ms' | 'retry_max_ms' | 'outage_tolerance_s'>,
+  onRetry?: RetrySettings['onRetry'],
+): RetrySettings {
+  return {
+    maxRetries: config.max_retries,
+    baseMs: config.retry_base_ms,
+    maxMs: config.retry_max_ms,
+    outageToleranceMs: config.outage_tolerance_s * 1000,
+    onRetry,
   };
 }
 

@@ -2,14 +2,23 @@
  * Sending requests now: at most `maxConcurrency` in flight (served by priority), each failure
  * retried under the policy of src/backends/retry.ts, every attempt's outcome counted in the
  * ledger. A slot is given back before a retry waits, so a sleeping retry never holds one.
+ *
+ * Two kinds of trouble are told apart by whether other requests succeed meanwhile:
+ * - an outage (connection refused or reset, 502/503/504, a model loading) while nothing at all
+ *   succeeds: retried without counting against the request, until no request has succeeded for
+ *   `outageToleranceMs`;
+ * - an error only some requests hit: retried `maxRetries` times; one that keeps failing while
+ *   others succeed belongs to its input, and its problem is rejected (`server_rejected`).
+ * Input rejections go through the failure monitor, which stops the run once they are systematic.
  */
-import { nextDelay } from '../../backends/retry.js';
+import { backoffDelay, nextDelay } from '../../backends/retry.js';
 import {
   type ChatRequest,
   type ChatResponse,
   type ModelBackend,
   ModelCallError,
 } from '../../backends/types.js';
+import type { FailureMonitor } from './failure-monitor.js';
 import type { Dispatcher } from './gateway.js';
 import type { SpendLedger } from './ledger.js';
 import { PriorityLimiter } from './limiter.js';
@@ -20,20 +29,40 @@ export interface RetrySettings {
   maxMs: number;
   /** Randomness for backoff jitter; injectable for tests. */
   random?: () => number;
+  /** How long no request may succeed before an outage stops the run. */
+  outageToleranceMs: number;
   /** Called before each retry wait, for logging. */
-  onRetry?: (info: { attempt: number; delayMs: number; reason: string }) => void;
+  onRetry?: (info: { attempt: number; delayMs: number; reason: string; outage: boolean }) => void;
+  /** The clock, injectable for tests. */
+  now?: () => number;
+}
+
+/** During an outage, how often at most each waiting request tries again: a restarted server is found within seconds. */
+const OUTAGE_PROBE_MAX_MS = 5_000;
+
+/** Failures that mean the server is not there at all, rather than refusing one request. */
+function outageLike(failure: ModelCallError): boolean {
+  return (
+    failure.fault === 'network' || failure.status === 502 || failure.status === 503 || failure.status === 504
+  );
 }
 
 export class OnlineDispatcher implements Dispatcher {
   readonly limiter: PriorityLimiter;
+  private readonly now: () => number;
+  /** When any request last succeeded (or the dispatcher was made): the start of an outage. */
+  private lastSuccessAt: number;
 
   constructor(
     private readonly backend: ModelBackend,
     private readonly retry: RetrySettings,
     maxConcurrency: number,
     private readonly ledger: SpendLedger,
+    private readonly monitor: FailureMonitor,
   ) {
     this.limiter = new PriorityLimiter(maxConcurrency);
+    this.now = retry.now ?? Date.now;
+    this.lastSuccessAt = this.now();
   }
 
   get model(): string {
@@ -46,13 +75,20 @@ export class OnlineDispatcher implements Dispatcher {
 
   async dispatch(request: ChatRequest, priority: number, signal?: AbortSignal): Promise<ChatResponse> {
     const random = this.retry.random ?? Math.random;
+    const firstSentAt = this.now();
+    let counted = 0;
+    let outageWaits = 0;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
+      if (this.monitor.systematic) throw this.monitor.systematic;
       if (this.limiter.tryAcquire() === false) await this.slot(priority, signal);
+      const sentAt = this.now();
       let failure: ModelCallError;
       try {
         const response = await this.backend.send(request, signal);
         this.ledger.sent(response.usage.promptTokens, response.usage.completionTokens);
+        this.lastSuccessAt = this.now();
+        this.monitor.succeeded();
         return response;
       } catch (err) {
         if (signal?.aborted || !(err instanceof ModelCallError)) throw err;
@@ -60,20 +96,46 @@ export class OnlineDispatcher implements Dispatcher {
       } finally {
         this.limiter.release();
       }
-      const retry = failure.retryable && attempt < this.retry.maxRetries;
-      this.ledger.fault(failure.fault, retry);
-      if (!failure.retryable) throw failure;
-      if (!retry)
-        throw new ModelCallError(
-          `request failed after ${attempt + 1} attempts; last error: ${failure.message}`,
-          {
-            retryable: false,
-            fault: failure.fault,
-            status: failure.status,
-          },
-        );
-      const delayMs = nextDelay(attempt, failure.retryAfterMs, this.retry.baseMs, this.retry.maxMs, random);
-      this.retry.onRetry?.({ attempt: attempt + 1, delayMs, reason: failure.message });
+      if (!failure.retryable) {
+        this.ledger.fault(failure.fault, false);
+        throw failure.inputRejection ? this.monitor.rejected(failure) : failure;
+      }
+      const outage = outageLike(failure) && this.lastSuccessAt < sentAt;
+      if (outage) {
+        const downMs = this.now() - this.lastSuccessAt;
+        if (downMs > this.retry.outageToleranceMs) {
+          this.ledger.fault(failure.fault, false);
+          throw new ModelCallError(
+            `no request to the model has succeeded for ${Math.round(downMs / 1000)} s (model.outage_tolerance_s is ${this.retry.outageToleranceMs / 1000}): the server is down or unreachable; start it (or fix model.base_urls) and resume. Last error: ${failure.message}`,
+            { retryable: false, fault: failure.fault, status: failure.status },
+          );
+        }
+      } else counted++;
+      if (counted > this.retry.maxRetries) {
+        this.ledger.fault(failure.fault, false);
+        const message = `request failed ${attempt + 1} times; last error: ${failure.message}`;
+        // Others got answers while this one kept failing: the request itself is the trouble.
+        if (this.lastSuccessAt > firstSentAt)
+          throw this.monitor.rejected(
+            new ModelCallError(`${message} (other requests succeeded meanwhile)`, {
+              retryable: false,
+              fault: failure.fault,
+              status: failure.status,
+              inputRejection: 'server_rejected',
+            }),
+          );
+        throw new ModelCallError(message, { retryable: false, fault: failure.fault, status: failure.status });
+      }
+      this.ledger.fault(failure.fault, true);
+      const delayMs = outage
+        ? backoffDelay(
+            outageWaits++,
+            this.retry.baseMs,
+            Math.min(this.retry.maxMs, OUTAGE_PROBE_MAX_MS),
+            random,
+          )
+        : nextDelay(counted - 1, failure.retryAfterMs, this.retry.baseMs, this.retry.maxMs, random);
+      this.retry.onRetry?.({ attempt: attempt + 1, delayMs, reason: failure.message, outage });
       await sleep(delayMs, signal);
     }
   }

@@ -1,0 +1,329 @@
+/**
+ * Finding out what an endpoint can do, with a few small requests, before a run or an eval sends
+ * thousands: whether it honours n>1 (vLLM and SGLang do; llama.cpp answers 500; some servers drop
+ * n and return one choice), whether it enforces a JSON schema (some accept one and ignore it),
+ * which models it serves, its context length and slots where it reports them (vLLM's
+ * `max_model_len`, llama.cpp's GET /props), and the latency of a short request.
+ *
+ * At start-up the server may still be loading its model (503) or restarting: the first request
+ * waits for it within model.outage_tolerance_s, but gives up quickly when nothing listens at all,
+ * which is more often a wrong URL than a server on its way.
+ */
+import { Pool } from 'undici';
+import {
+  type Capabilities,
+  type DecidedSettings,
+  decideSettings,
+  type ModelSettings,
+  modelSettings,
+  type NSupport,
+  type SchemaSupport,
+  SIM_CAPABILITIES,
+} from '../backends/capabilities.js';
+import { OpenAIHttpBackend, requestHeaders } from '../backends/openai-http.js';
+import { type ChatRequest, type ChatResponse, type ModelBackend, ModelCallError } from '../backends/types.js';
+import type { BackendConfig } from '../config/schema.js';
+import { UserError } from '../util/errors.js';
+import { type JsonSchema, schemaViolation } from '../util/json-schema.js';
+import { FailureMonitor } from './gateway/failure-monitor.js';
+import { SpendLedger } from './gateway/ledger.js';
+import { OnlineDispatcher } from './gateway/online.js';
+
+export interface DoctorReport {
+  endpoint: string;
+  capabilities: Capabilities;
+  decided: DecidedSettings;
+  /** What each probe saw, in words. */
+  observations: string[];
+  /** Things the user should look at: a model the server does not list, silent truncation. */
+  warnings: string[];
+}
+
+export interface DoctorOptions {
+  env?: NodeJS.ProcessEnv;
+  /** Test every capability, not only those the configuration leaves on `auto`. */
+  all?: boolean;
+  /** Told while the first request waits for the server. */
+  onWait?: (message: string) => void;
+  signal?: AbortSignal;
+}
+
+/** Nothing listening for this long at start-up: a wrong URL more likely than a server starting. */
+const CONNECT_PATIENCE_MS = 15_000;
+const GET_TIMEOUT_MS = 10_000;
+
+export async function runDoctor(config: BackendConfig, options: DoctorOptions = {}): Promise<DoctorReport> {
+  const env = options.env ?? process.env;
+  const base = config.base_urls[0]!;
+  const headers = requestHeaders(config, env);
+  const observations: string[] = [];
+  const warnings: string[] = [];
+  const backend = new OpenAIHttpBackend(
+    {
+      ...config,
+      supports_n: true,
+      json_schema: true,
+      max_concurrency: 2,
+      context_tokens: null,
+      timeout_ms: Math.min(config.timeout_ms, 120_000),
+    },
+    env,
+  );
+  const pool = new Pool(new URL(base).origin, {
+    connections: 2,
+    headersTimeout: GET_TIMEOUT_MS,
+    bodyTimeout: GET_TIMEOUT_MS,
+  });
+  try {
+    const found: Capabilities = {
+      n: null,
+      schema: null,
+      servedModels: null,
+      reportedModel: null,
+      contextTokens: null,
+      contextSource: null,
+      slots: null,
+      server: null,
+      latencyMs: null,
+    };
+    const listing = await getJson(pool, `${pathOf(base)}/models`, headers);
+    readModelList(listing, config.model, found, observations);
+    const props = await getJson(pool, '/props', headers);
+    readLlamaCppProps(props, found, observations);
+    const first = await firstAnswer(backend, config, found.servedModels, options);
+    found.reportedModel = first.model || null;
+    // Timed on a second request: the first also paid for the connection and any warm-up.
+    const sentAt = performance.now();
+    await backend.send(tiny(), options.signal).catch(() => undefined);
+    found.latencyMs = Math.round(performance.now() - sentAt);
+    observations.push(`a short request answered in ${found.latencyMs} ms`);
+
+    const probe = new OnlineDispatcher(
+      backend,
+      { maxRetries: 2, baseMs: 250, maxMs: 2_000, outageToleranceMs: config.outage_tolerance_s * 1000 },
+      2,
+      new SpendLedger(),
+      new FailureMonitor(1),
+    );
+    if (options.all || config.supports_n === 'auto')
+      found.n = await probeN(probe, observations, options.signal);
+    if (options.all || config.json_schema === 'auto')
+      found.schema = await probeSchema(probe, observations, options.signal);
+
+    if (found.servedModels && !found.servedModels.includes(config.model))
+      warnings.push(
+        `the server lists ${found.servedModels.map((m) => `"${m}"`).join(', ')}, not "${config.model}" (model.model)${found.server === 'llama.cpp' ? ': llama.cpp answers to any name, so the name sparq records would be wrong' : ''}`,
+      );
+    if (found.contextTokens === null && config.context_tokens === 'auto')
+      warnings.push(
+        found.server === 'ollama'
+          ? "Ollama cuts prompts beyond its num_ctx without saying so: set model.context_tokens to the model's num_ctx so that sparq keeps requests inside it"
+          : 'the server does not report its context length: set model.context_tokens if requests may not fit',
+      );
+    return {
+      endpoint: base,
+      capabilities: found,
+      decided: decideSettings(config, found),
+      observations,
+      warnings,
+    };
+  } finally {
+    await backend.close();
+    await pool.close().catch(() => undefined);
+  }
+}
+
+const tiny = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
+  messages: [{ role: 'user', content: 'Reply with the single word: ready' }],
+  n: 1,
+  temperature: 0,
+  maxTokens: 16,
+  seed: 1,
+  ...extra,
+});
+
+/** The first answer, waiting for a server that is loading or restarting. */
+async function firstAnswer(
+  backend: ModelBackend,
+  config: BackendConfig,
+  servedModels: string[] | null,
+  options: DoctorOptions,
+): Promise<ChatResponse> {
+  const started = Date.now();
+  let told = '';
+  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+    options.signal?.throwIfAborted();
+    try {
+      return await backend.send(tiny(), options.signal);
+    } catch (err) {
+      if (!(err instanceof ModelCallError) || options.signal?.aborted) throw err;
+      const waited = Date.now() - started;
+      const loading = err.status === 503 || err.status === 502 || err.status === 504;
+      const refused = err.fault === 'network';
+      const patience = loading ? config.outage_tolerance_s * 1000 : refused ? CONNECT_PATIENCE_MS : 0;
+      if (!err.retryable || waited >= patience) {
+        const served =
+          err.status === 404 && servedModels?.length
+            ? `\nThe server serves: ${servedModels.map((m) => JSON.stringify(m)).join(', ')} (set model.model / --model to one of them).`
+            : '';
+        const running = refused
+          ? '\nIs the server running at that address? (`sparq doctor --base-url URL --model NAME` checks an endpoint.)'
+          : '';
+        throw new UserError(
+          `the model endpoint ${config.base_urls[0]} did not answer a test request: ${err.message}${served}${running}`,
+          3,
+        );
+      }
+      const message = `waiting for ${config.base_urls[0]} (${loading ? 'the server is starting' : 'no answer yet'}: ${err.message})`;
+      if (message !== told) options.onWait?.(message);
+      told = message;
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
+}
+
+async function probeN(
+  probe: OnlineDispatcher,
+  observations: string[],
+  signal?: AbortSignal,
+): Promise<NSupport> {
+  try {
+    const response = await probe.dispatch(tiny({ n: 2, temperature: 1 }), 0, signal);
+    observations.push(`n=2: ${response.choices.length} choices`);
+    return 'honoured';
+  } catch (err) {
+    if (!(err instanceof ModelCallError)) throw err;
+    const dropped = !err.retryable && err.fault === 'malformed_response';
+    observations.push(`n=2: ${dropped ? 'one choice came back (n ignored)' : `refused (${err.message})`}`);
+    return dropped ? 'dropped' : 'rejected';
+  }
+}
+
+async function probeSchema(
+  probe: OnlineDispatcher,
+  observations: string[],
+  signal?: AbortSignal,
+): Promise<SchemaSupport> {
+  // One allowed value that no model would write unasked: only an enforced schema produces it.
+  const token = `sparq-probe-${Math.floor(Math.random() * 1e6)}`;
+  const schema: JsonSchema = {
+    type: 'object',
+    properties: { ok: { type: 'string', enum: [token] } },
+    required: ['ok'],
+    additionalProperties: false,
+  };
+  try {
+    const response = await probe.dispatch(
+      tiny({
+        messages: [{ role: 'user', content: 'What colour is the sky on a clear day? Answer in one word.' }],
+        maxTokens: 48,
+        responseFormat: { type: 'json_schema', name: 'sparq_probe', schema },
+      }),
+      0,
+      signal,
+    );
+    const text = response.choices[0]?.text ?? '';
+    let problem: string | null;
+    try {
+      problem = schemaViolation(JSON.parse(text), schema);
+    } catch {
+      problem = 'not JSON';
+    }
+    observations.push(
+      problem === null
+        ? 'JSON schema: the reply followed it'
+        : `JSON schema: accepted, but the reply did not follow it (${problem}: ${JSON.stringify(text.slice(0, 60))})`,
+    );
+    return problem === null ? 'enforced' : 'ignored';
+  } catch (err) {
+    if (!(err instanceof ModelCallError)) throw err;
+    observations.push(`JSON schema: refused (${err.message})`);
+    return 'rejected';
+  }
+}
+
+function readModelList(listing: unknown, wanted: string, found: Capabilities, observations: string[]): void {
+  const data = (listing as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) {
+    observations.push('GET /models: no model list');
+    return;
+  }
+  const models = data.filter((m): m is Record<string, unknown> => m !== null && typeof m === 'object');
+  found.servedModels = models.map((m) => String(m.id));
+  const owners = new Set(models.map((m) => String(m.owned_by ?? '')));
+  found.server = owners.has('vllm')
+    ? 'vllm'
+    : owners.has('llamacpp')
+      ? 'llama.cpp'
+      : owners.has('library')
+        ? 'ollama'
+        : owners.has('sglang')
+          ? 'sglang'
+          : null;
+  const entry = models.find((m) => m.id === wanted) ?? (models.length === 1 ? models[0] : undefined);
+  const maxLen = Number(entry?.max_model_len);
+  if (Number.isInteger(maxLen) && maxLen > 0) {
+    found.contextTokens = maxLen;
+    found.contextSource = 'max_model_len (GET /models)';
+  }
+  observations.push(`GET /models: ${found.servedModels.map((m) => JSON.stringify(m)).join(', ') || 'none'}`);
+}
+
+function readLlamaCppProps(props: unknown, found: Capabilities, observations: string[]): void {
+  const p = props as { default_generation_settings?: { n_ctx?: unknown }; total_slots?: unknown } | null;
+  const nCtx = Number(p?.default_generation_settings?.n_ctx);
+  const slots = Number(p?.total_slots);
+  if (!Number.isInteger(nCtx) || nCtx <= 0) return;
+  found.server = 'llama.cpp';
+  // /props reports the context of one slot: what a single request can use.
+  found.contextTokens = nCtx;
+  found.contextSource = 'n_ctx per slot (GET /props)';
+  if (Number.isInteger(slots) && slots > 0) found.slots = slots;
+  observations.push(`GET /props: n_ctx ${nCtx} per slot, ${Number.isInteger(slots) ? slots : '?'} slot(s)`);
+}
+
+/** A GET that may fail: most servers have only some of these routes. */
+async function getJson(pool: Pool, path: string, headers: Record<string, string>): Promise<unknown> {
+  try {
+    const res = await pool.request({ method: 'GET', path, headers });
+    const text = await res.body.text();
+    if (res.statusCode !== 200) return null;
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function pathOf(base: string): string {
+  return new URL(base).pathname.replace(/\/+$/, '');
+}
+
+export interface PreparedModel {
+  settings: ModelSettings;
+  decided: DecidedSettings;
+  /** Null when nothing was asked: the in-process simulator, or a backend handed in by a test. */
+  report: DoctorReport | null;
+}
+
+/**
+ * The model settings a run or an eval uses: every `auto` decided by asking the server (or, for
+ * the in-process simulator and backends handed in directly, by what they say of themselves).
+ */
+export async function prepareModel(
+  config: BackendConfig,
+  options: DoctorOptions & { backend?: ModelBackend } = {},
+): Promise<PreparedModel> {
+  if (options.backend || config.kind === 'sim') {
+    const known: Capabilities = options.backend
+      ? {
+          ...SIM_CAPABILITIES,
+          n: options.backend.supportsN ? 'honoured' : 'rejected',
+          server: options.backend.description,
+        }
+      : SIM_CAPABILITIES;
+    const decided = decideSettings(config, known);
+    return { settings: modelSettings(config, decided), decided, report: null };
+  }
+  const report = await runDoctor(config, options);
+  return { settings: modelSettings(config, report.decided), decided: report.decided, report };
+}
