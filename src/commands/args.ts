@@ -24,6 +24,14 @@ export function rateArg(flag: string) {
   return numArg(flag, 0, 1);
 }
 
+export function choiceArg<T extends string>(flag: string, choices: readonly T[]) {
+  return (value: string): T => {
+    if (!(choices as readonly string[]).includes(value))
+      throw new InvalidArgumentError(`${flag} expects one of ${choices.join(', ')}, got "${value}"`);
+    return value as T;
+  };
+}
+
 /** `--bootstrap N` and `--bootstrap-seed N`, shared by the commands that report bootstrap intervals. */
 export function addBootstrapOptions(command: Command, what: string): Command {
   return command

@@ -1,7 +1,27 @@
-import type { Command } from 'commander';
+import { type Command, InvalidArgumentError } from 'commander';
+import {
+  BEHAVIOURS,
+  type Behaviour,
+  CONTEXT_OVERFLOWS,
+  type ContextOverflow,
+  type Outage,
+  profileOf,
+  type ServerProfile,
+} from '../sim/behaviour.js';
 import { type Latency, startSimServer } from '../sim/server.js';
 import { UserError } from '../util/errors.js';
-import { intArg, numArg, rateArg } from './args.js';
+import { choiceArg, intArg, numArg, rateArg } from './args.js';
+
+/** The profile flags as commander hands them over; unset ones keep the profile's value. */
+interface ProfileFlags {
+  behave: Behaviour;
+  context?: number;
+  contextOverflow?: ContextOverflow;
+  slots?: number;
+  loadingS?: number;
+  outage?: Outage;
+  n: boolean;
+}
 
 export function register(program: Command): void {
   program
@@ -51,7 +71,38 @@ export function register(program: Command): void {
       0,
     )
     .option('--api-key-env <var>', 'require `Authorization: Bearer $VAR` on every request')
-    .option('--no-n', 'reject n>1, like llama.cpp server and Ollama')
+    .option(
+      '--behave <server>',
+      `pass for a real server (${BEHAVIOURS.join(', ')}): its n>1, JSON-schema, context, model-name and slot rules`,
+      choiceArg('--behave', BEHAVIOURS),
+      'default',
+    )
+    .option(
+      '--context <tokens>',
+      'context window in tokens (0 = unlimited)',
+      intArg('--context', 0, 10_000_000),
+    )
+    .option(
+      '--context-overflow <mode>',
+      'past the context window: reject (an error) or truncate (cut the prompt and the output)',
+      choiceArg('--context-overflow', CONTEXT_OVERFLOWS),
+    )
+    .option(
+      '--slots <n>',
+      'requests processed at once, the rest queued (0 = no limit)',
+      intArg('--slots', 0, 100_000),
+    )
+    .option(
+      '--loading-s <s>',
+      'answer 503 "Loading model" for this long after start',
+      numArg('--loading-s', 0, 86_400),
+    )
+    .option(
+      '--outage <start_s>:<duration_s>',
+      'stop listening and drop all connections at start_s, listen again duration_s later',
+      outageArg,
+    )
+    .option('--no-n', 'answer n>1 with HTTP 500, as llama.cpp server does')
     .option('--seed <n>', 'seed of the fault and latency stream', intArg('--seed', 0, 2 ** 31), 0)
     .action(async (opts) => {
       const faults = {
@@ -82,7 +133,7 @@ export function register(program: Command): void {
         faults,
         apiKey,
         seed: opts.seed,
-        supportsN: opts.n,
+        profile: profileFrom(opts),
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE')
           throw new UserError(
@@ -90,7 +141,9 @@ export function register(program: Command): void {
           );
         throw err;
       });
-      process.stdout.write(`sim-server listening on ${server.url} (model ${opts.model})\n`);
+      process.stdout.write(
+        `sim-server listening on ${server.url} (model ${opts.model}, behaving as ${opts.behave})\n`,
+      );
       await new Promise<void>((resolve) => {
         const stop = () => {
           void server.close().then(resolve);
@@ -99,4 +152,26 @@ export function register(program: Command): void {
         process.once('SIGTERM', stop);
       });
     });
+}
+
+function profileFrom(flags: ProfileFlags): ServerProfile {
+  const profile = profileOf(flags.behave);
+  if (flags.context !== undefined) profile.contextTokens = flags.context === 0 ? null : flags.context;
+  if (flags.contextOverflow !== undefined) profile.contextOverflow = flags.contextOverflow;
+  if (flags.slots !== undefined) profile.slots = flags.slots === 0 ? null : flags.slots;
+  if (flags.loadingS !== undefined) profile.loadingMs = flags.loadingS * 1000;
+  if (flags.outage !== undefined) profile.outage = flags.outage;
+  if (!flags.n) profile.multipleChoices = 'reject';
+  return profile;
+}
+
+function outageArg(value: string): Outage {
+  const parts = value.split(':');
+  if (parts.length !== 2)
+    throw new InvalidArgumentError(
+      `--outage expects <start_s>:<duration_s> (seconds after start, then seconds down), e.g. 30:5, got "${value}"`,
+    );
+  const start = numArg('--outage start_s', 0, 86_400)(parts[0]!);
+  const duration = numArg('--outage duration_s', 0, 86_400)(parts[1]!);
+  return { startMs: start * 1000, durationMs: duration * 1000 };
 }

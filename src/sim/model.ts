@@ -12,9 +12,10 @@
  * - labels subject and skill from the closed list in the prompt;
  * - maps problems it did not write (MATH seeds) onto one of its families.
  */
-import type { ChatRequest, ChatResponse } from '../backends/types.js';
+import type { ChatMessage, ChatRequest, ChatResponse, JsonSchemaFormat } from '../backends/types.js';
 import { parseSubject, type Subject } from '../domain/subjects.js';
 import { hash32, Rng } from '../util/hash.js';
+import { constrainToSchema } from './constrained.js';
 import { MAX_LEVEL } from './families/family.js';
 import { familiesOf } from './families/index.js';
 import { recall } from './knowledge.js';
@@ -39,14 +40,31 @@ import { Rat as R } from './rational.js';
 
 /** Share of replies in which the model itself botches the format, so rejection paths get exercised. */
 const FORMAT_SLIP_RATE = 0.01;
-/** Share of labels outside the closed list. */
+/** Share of labels outside the closed list, when no schema constrains the output. */
 const OFF_LIST_LABEL_RATE = 0.02;
 /** Solve probability of a memorised MATH problem by level (1..5). */
 const LEVEL_EASE = [0.6, 0.92, 0.8, 0.66, 0.5, 0.32];
 
+/** The prompt as the model reads it; its length in characters, divided by 4, is its token count. */
+function promptText(messages: ChatMessage[]): string {
+  return messages.map((m) => `${m.role}\u0000${m.content}`).join('\u0001');
+}
+
+export function promptTokens(messages: ChatMessage[]): number {
+  return tokensOf(promptText(messages));
+}
+
+function tokensOf(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/**
+ * One reply to `request`. With a response format the output is constrained to its schema, as a
+ * server that enforces structured outputs does.
+ */
 export function simulateCompletion(request: ChatRequest, model = 'sim-1'): ChatResponse {
   const task = readTask(request);
-  const content = request.messages.map((m) => `${m.role}\u0000${m.content}`).join('\u0001');
+  const content = promptText(request.messages);
   const contentHash = hash32(content);
   const choices = [];
   let completionChars = 0;
@@ -62,11 +80,12 @@ export function simulateCompletion(request: ChatRequest, model = 'sim-1'): ChatR
         text = writeProblem(task.operator, task.parents, rng);
         break;
       case 'label':
-        text = label(task.problem, task.skills, rng, request.responseFormat !== undefined);
+        text = label(task.problem, task.skills, rng, request.responseFormat);
         break;
       default:
         text = solve(task.problem, rng);
     }
+    if (request.responseFormat) text = constrainToSchema(request.responseFormat.schema, text);
     let finishReason = 'stop';
     if (request.maxTokens !== undefined && text.length > request.maxTokens * 4) {
       text = text.slice(0, request.maxTokens * 4);
@@ -78,7 +97,7 @@ export function simulateCompletion(request: ChatRequest, model = 'sim-1'): ChatR
   return {
     model,
     choices,
-    usage: { promptTokens: Math.ceil(content.length / 4), completionTokens: Math.ceil(completionChars / 4) },
+    usage: { promptTokens: tokensOf(content), completionTokens: Math.ceil(completionChars / 4) },
   };
 }
 
@@ -205,7 +224,16 @@ function slipText(answer: string, rng: Rng): string {
 
 // --- labelling ---------------------------------------------------------------------------------
 
-function label(problemText: string, skills: Map<string, string[]>, rng: Rng, json: boolean): string {
+/**
+ * A subject and a skill as JSON: `{"label": {...}}` when the schema asks for that, else flat. Only
+ * without a schema does the model stray off the list or wrap its JSON in prose.
+ */
+function label(
+  problemText: string,
+  skills: Map<string, string[]>,
+  rng: Rng,
+  format: JsonSchemaFormat | undefined,
+): string {
   const own = parseProblem(problemText);
   let subject: string;
   let skill: string;
@@ -221,9 +249,12 @@ function label(problemText: string, skills: Map<string, string[]>, rng: Rng, jso
     subject = offered(guessed) ?? guessed;
     skill = closestSkill(problemText, skills.get(subject) ?? []);
   }
+  if (format) {
+    const wrapped = (format.schema.properties as Record<string, unknown> | undefined)?.label !== undefined;
+    return JSON.stringify(wrapped ? { label: { subject, skill } } : { subject, skill });
+  }
   if (rng.next() < OFF_LIST_LABEL_RATE) skill = 'general problem solving';
   const body = JSON.stringify({ subject, skill });
-  if (json) return body;
   // Without enforced JSON, models wrap their JSON in prose or fences now and then.
   const style = rng.int(0, 2);
   if (style === 0) return body;

@@ -1,15 +1,28 @@
 /**
  * `sparq sim-server`: the simulated model behind the OpenAI-compatible protocol
- * (/v1/chat/completions with n>1 and JSON-schema outputs, /v1/models, usage counts), with
- * optional latency and fault injection, so that sparq's real HTTP path can be exercised offline.
- * Faults are drawn per HTTP request from the server's own seeded stream, not from the request
- * content: a retried request can succeed, as with a real overloaded server.
+ * (/v1/chat/completions, streamed or not, /v1/models, usage counts), passing for a real server
+ * (vLLM, llama.cpp, Ollama, OpenAI: see behaviour.ts) so that sparq's real HTTP path takes the
+ * turns it will take in production, with optional latency, fault injection, a loading phase and
+ * outages, all offline. Faults are drawn per HTTP request from the server's own seeded stream, not
+ * from the request content: a retried request can succeed, as with a real overloaded server.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChatMessage, ChatRequest } from '../backends/types.js';
 import { Rng } from '../util/hash.js';
+import { profileOf, type ServerProfile } from './behaviour.js';
+import { admitToContext, CONTEXT_SHIFT_DISABLED } from './context.js';
+import {
+  llamacppProps,
+  loadingModel,
+  modelList,
+  modelNotFound,
+  ONE_CHOICE_ONLY,
+  type Reply,
+} from './dialect.js';
 import { simulateCompletion } from './model.js';
+import { Slots } from './slots.js';
+import { completionBody, completionEvents, type WireCompletion } from './wire.js';
 
 export interface FaultRates {
   /** HTTP 500. */
@@ -37,8 +50,8 @@ export interface SimServerOptions {
   apiKey: string | null;
   /** Seed of the fault and latency stream. */
   seed: number;
-  /** llama.cpp server and Ollama reject n>1; set false to behave like them. */
-  supportsN: boolean;
+  /** The real server to pass for (`profileOf(behaviour)`), with any of its fields changed. */
+  profile: ServerProfile;
 }
 
 export const NO_FAULTS: FaultRates = {
@@ -53,8 +66,11 @@ export const NO_FAULTS: FaultRates = {
 export interface SimServerStats {
   requests: number;
   completed: number;
+  /** Requests being processed; those waiting for a slot are `queued`. */
   inFlight: number;
   maxInFlight: number;
+  queued: number;
+  maxQueued: number;
   faults: Record<'http500' | 'http429' | 'hang' | 'truncate' | 'malformed', number>;
   /** Every Authorization header value is checked, never stored; this counts the rejections. */
   unauthorized: number;
@@ -64,6 +80,11 @@ export interface RunningSimServer {
   url: string;
   port: number;
   stats(): SimServerStats;
+  /**
+   * Stops listening and drops every connection now, as a restarting server does, then listens
+   * again on the same port after `durationMs`. Resolves when it is back (or closed meanwhile).
+   */
+  outage(durationMs: number): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -76,35 +97,51 @@ export function defaultSimServerOptions(overrides: Partial<SimServerOptions> = {
     faults: NO_FAULTS,
     apiKey: null,
     seed: 0,
-    supportsN: true,
+    profile: profileOf('default'),
     ...overrides,
   };
 }
 
+/** What every request handler shares. */
+interface ServerState {
+  options: SimServerOptions;
+  profile: ServerProfile;
+  rng: Rng;
+  stats: SimServerStats;
+  slots: Slots | null;
+  /** Epoch ms until which every request is answered "Loading model"; 0 when there is no loading. */
+  loadingUntil: number;
+  startedS: number;
+}
+
+const CHAT_PATH = '/v1/chat/completions';
+
 export async function startSimServer(options: SimServerOptions): Promise<RunningSimServer> {
-  const rng = new Rng(options.seed);
+  const { profile } = options;
   const stats: SimServerStats = {
     requests: 0,
     completed: 0,
     inFlight: 0,
     maxInFlight: 0,
+    queued: 0,
+    maxQueued: 0,
     faults: { http500: 0, http429: 0, hang: 0, truncate: 0, malformed: 0 },
     unauthorized: 0,
+  };
+  const state: ServerState = {
+    options,
+    profile,
+    rng: new Rng(options.seed),
+    stats,
+    slots: profile.slots === null ? null : new Slots(profile.slots),
+    loadingUntil: 0,
+    startedS: Math.floor(Date.now() / 1000),
   };
   const sockets = new Set<Socket>();
 
   const server: Server = createServer((req, res) => {
     stats.requests++;
-    stats.inFlight++;
-    stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
-    let done = false;
-    const finish = () => {
-      if (done) return;
-      done = true;
-      stats.inFlight--;
-    };
-    res.on('close', finish);
-    handle(req, res, options, rng, stats).catch((err) => {
+    handle(req, res, state).catch((err) => {
       if (!res.headersSent)
         sendJson(res, 500, { error: { message: `sim-server error: ${(err as Error).message}` } });
       else res.destroy();
@@ -117,32 +154,82 @@ export async function startSimServer(options: SimServerOptions): Promise<Running
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
   });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host, () => resolve());
-  });
+  const listen = (port: number) =>
+    new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, options.host, () => {
+        server.off('error', reject);
+        resolve();
+      });
+    });
+  const stopListening = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    });
+
+  await listen(options.port);
+  if (profile.loadingMs > 0) state.loadingUntil = Date.now() + profile.loadingMs;
   const address = server.address() as AddressInfo;
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
+
+  let closed = false;
+  let down: Promise<void> | null = null;
+  let endDowntime: (() => void) | null = null;
+  const outage = (durationMs: number): Promise<void> => {
+    down ??= (async () => {
+      await stopListening();
+      if (!closed)
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(resolve, durationMs);
+          endDowntime = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
+      // The port is ours again unless another process took it meanwhile; keep trying as a
+      // restarting server would.
+      while (!closed) {
+        try {
+          await listen(address.port);
+          break;
+        } catch {
+          await new Promise((resolve) => setTimeout(resolve, 100));
+        }
+      }
+      down = null;
+      endDowntime = null;
+    })();
+    return down;
+  };
+  const scheduled = profile.outage
+    ? setTimeout(() => void outage(profile.outage!.durationMs), profile.outage.startMs)
+    : null;
+
   return {
     url: `http://${host}:${address.port}/v1`,
     port: address.port,
     stats: () => ({ ...stats, faults: { ...stats.faults } }),
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
+    outage,
+    close: async () => {
+      closed = true;
+      if (scheduled) clearTimeout(scheduled);
+      endDowntime?.();
+      await down;
+      await stopListening();
+    },
   };
 }
 
-async function handle(
-  req: IncomingMessage,
-  res: ServerResponse,
-  options: SimServerOptions,
-  rng: Rng,
-  stats: SimServerStats,
-): Promise<void> {
+async function handle(req: IncomingMessage, res: ServerResponse, s: ServerState): Promise<void> {
+  const { options, profile, stats } = s;
   const path = (req.url ?? '/').split('?')[0]!.replace(/\/+$/, '');
+  const chat = req.method === 'POST' && path === CHAT_PATH;
+  // A request waiting for a slot is not in flight yet: it starts when it gets one.
+  if (!chat || s.slots === null) beginProcessing(res, stats);
+  // The stats are the sim's own window, not part of the server it passes for: always open.
+  if (s.loadingUntil > 0 && path !== '/v1/stats' && Date.now() < s.loadingUntil)
+    return send(res, loadingModel(profile.behaviour));
   if (req.method === 'GET' && (path === '/health' || path === ''))
     return sendJson(res, 200, { status: 'ok' });
   if (options.apiKey !== null && req.headers.authorization !== `Bearer ${options.apiKey}`) {
@@ -151,17 +238,17 @@ async function handle(
       error: { message: 'Invalid or missing API key.', type: 'invalid_request_error' },
     });
   }
-  if (req.method === 'GET' && path === '/v1/models') {
-    return sendJson(res, 200, {
-      object: 'list',
-      data: [{ id: options.model, object: 'model', owned_by: 'sparq-sim' }],
-    });
-  }
+  if (req.method === 'GET' && path === '/v1/models')
+    return sendJson(res, 200, modelList(profile.behaviour, options.model, profile.contextTokens, s.startedS));
+  if (req.method === 'GET' && path === '/props' && profile.behaviour === 'llamacpp')
+    return sendJson(res, 200, llamacppProps(options.model, profile.contextTokens, profile.slots));
   if (req.method === 'GET' && path === '/v1/stats') return sendJson(res, 200, stats);
-  if (req.method !== 'POST' || path !== '/v1/chat/completions') {
-    return sendJson(res, 404, { error: { message: `No route for ${req.method} ${req.url}` } });
-  }
+  if (!chat) return sendJson(res, 404, { error: { message: `No route for ${req.method} ${req.url}` } });
+  return complete(req, res, s);
+}
 
+async function complete(req: IncomingMessage, res: ServerResponse, s: ServerState): Promise<void> {
+  const { options, profile, rng, stats } = s;
   const raw = await readBody(req);
   let body: Record<string, unknown>;
   try {
@@ -169,15 +256,36 @@ async function handle(
   } catch {
     return sendJson(res, 400, { error: { message: 'Request body is not valid JSON.' } });
   }
-  const parsed = validate(body, options);
-  if (typeof parsed === 'string') {
-    const status = parsed.startsWith('The model') ? 404 : 400;
-    return sendJson(res, status, { error: { message: parsed, type: 'invalid_request_error' } });
+  if (!profile.acceptsAnyModel && body.model !== options.model)
+    return send(res, modelNotFound(profile.behaviour, String(body.model), options.model));
+  const parsed = validate(body);
+  if (typeof parsed === 'string')
+    return sendJson(res, 400, { error: { message: parsed, type: 'invalid_request_error' } });
+
+  let request = parsed;
+  if (request.n > 1 && profile.multipleChoices !== 'honour') {
+    if (profile.multipleChoices === 'reject') return send(res, ONE_CHOICE_ONLY);
+    request = { ...request, n: 1 };
   }
+  if (request.responseFormat && !profile.enforcesJsonSchema)
+    request = { ...request, responseFormat: undefined };
+  let failsAtWindow = false;
+  if (profile.contextTokens !== null) {
+    const admission = admitToContext(request, {
+      tokens: profile.contextTokens,
+      overflow: profile.contextOverflow,
+      behaviour: profile.behaviour,
+    });
+    if (!admission.admitted) return send(res, admission.reply);
+    request = admission.request;
+    failsAtWindow = admission.failsAtWindow;
+  }
+  if (s.slots !== null && !(await takeSlot(res, s.slots, stats))) return;
 
   const fault = drawFault(options.faults, rng);
   if (fault) stats.faults[fault]++;
   await delay(options.latency, rng);
+  if (res.closed) return; // the client gave up (or an outage dropped it) during the wait
   if (fault === 'hang') return; // the connection stays open until the client gives up
   if (fault === 'http500')
     return sendJson(res, 500, { error: { message: 'Internal server error (injected)' } });
@@ -186,24 +294,24 @@ async function handle(
     return sendJson(res, 429, { error: { message: 'Rate limit reached (injected)' } });
   }
 
-  const completion = simulateCompletion(parsed, options.model);
-  const choices = completion.choices.map((c, index) => ({
-    index,
-    message: { role: 'assistant', content: fault === 'malformed' ? garble(c.text, rng) : c.text },
-    finish_reason: c.finishReason,
-  }));
-  const payload = JSON.stringify({
+  const completion = simulateCompletion(request, options.model);
+  // Without context shift, llama.cpp generates up to the end of the window and only then fails.
+  if (failsAtWindow && completion.choices.some((c) => c.finishReason === 'length'))
+    return send(res, CONTEXT_SHIFT_DISABLED);
+  const wire: WireCompletion = {
     id: `chatcmpl-sim-${stats.requests}`,
-    object: 'chat.completion',
-    created: 0,
-    model: options.model,
-    choices,
-    usage: {
-      prompt_tokens: completion.usage.promptTokens,
-      completion_tokens: completion.usage.completionTokens,
-      total_tokens: completion.usage.promptTokens + completion.usage.completionTokens,
-    },
-  });
+    model: profile.acceptsAnyModel && typeof body.model === 'string' ? body.model : options.model,
+    choices:
+      fault === 'malformed'
+        ? completion.choices.map((c) => ({ text: garble(c.text, rng), finishReason: c.finishReason }))
+        : completion.choices,
+    usage: completion.usage,
+  };
+  if (body.stream === true) {
+    const streamOptions = body.stream_options as { include_usage?: unknown } | undefined;
+    return stream(res, completionEvents(wire, streamOptions?.include_usage === true), fault, stats);
+  }
+  const payload = completionBody(wire);
   if (fault === 'truncate') {
     const cut = payload.slice(0, Math.floor(payload.length / 2));
     if (rng.next() < 0.5) {
@@ -221,9 +329,30 @@ async function handle(
   return sendRaw(res, 200, payload);
 }
 
-function validate(body: Record<string, unknown>, options: SimServerOptions): ChatRequest | string {
-  if (body.model !== options.model)
-    return `The model \`${String(body.model)}\` does not exist. This server serves \`${options.model}\`.`;
+function beginProcessing(res: ServerResponse, stats: SimServerStats): void {
+  stats.inFlight++;
+  stats.maxInFlight = Math.max(stats.maxInFlight, stats.inFlight);
+  res.once('close', () => {
+    stats.inFlight--;
+  });
+}
+
+/** Waits in the queue for a slot; false when the client left first. */
+async function takeSlot(res: ServerResponse, slots: Slots, stats: SimServerStats): Promise<boolean> {
+  const taken = slots.take(res);
+  if (taken === false) return false;
+  if (taken !== true) {
+    stats.queued++;
+    stats.maxQueued = Math.max(stats.maxQueued, stats.queued);
+    const granted = await taken;
+    stats.queued--;
+    if (!granted) return false;
+  }
+  beginProcessing(res, stats);
+  return true;
+}
+
+function validate(body: Record<string, unknown>): ChatRequest | string {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return '"messages" must be a non-empty array';
   for (const m of messages as ChatMessage[]) {
@@ -234,7 +363,6 @@ function validate(body: Record<string, unknown>, options: SimServerOptions): Cha
   const n = body.n === undefined ? 1 : body.n;
   if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > 256)
     return '"n" must be an integer in [1, 256]';
-  if (n > 1 && !options.supportsN) return 'Only one completion choice is allowed (n must be 1)';
   const temperature = body.temperature === undefined ? 1 : body.temperature;
   if (typeof temperature !== 'number' || temperature < 0 || temperature > 2)
     return '"temperature" must be a number in [0, 2]';
@@ -257,6 +385,20 @@ function validate(body: Record<string, unknown>, options: SimServerOptions): Cha
           }
         : undefined,
   };
+}
+
+/** Server-sent events; a truncate fault drops the connection halfway through them. */
+function stream(res: ServerResponse, events: string[], fault: Fault, stats: SimServerStats): void {
+  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  if (fault === 'truncate') {
+    const half = Math.ceil(events.length / 2);
+    for (const event of events.slice(0, half - 1)) res.write(event);
+    res.write(events[half - 1]!, () => res.destroy());
+    return;
+  }
+  for (const event of events) res.write(event);
+  stats.completed++;
+  res.end();
 }
 
 type Fault = 'http500' | 'http429' | 'hang' | 'truncate' | 'malformed' | null;
@@ -310,4 +452,8 @@ function sendJson(res: ServerResponse, status: number, value: unknown): void {
 function sendRaw(res: ServerResponse, status: number, body: string): void {
   res.writeHead(status, { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) });
   res.end(body);
+}
+
+function send(res: ServerResponse, reply: Reply): void {
+  sendJson(res, reply.status, reply.body);
 }
