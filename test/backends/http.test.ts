@@ -246,7 +246,7 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
     const err = await failure(b.send(solveRequest()));
     expect(err.fault).toBe('timeout');
     expect(err.retryable).toBe(true);
-    expect(err.message).toBe(`no response from ${s.url} within 200 ms`);
+    expect(err.message).toMatch(/within 200 ms \(model\.timeout_ms\).*free server slot.*max_tokens/);
     expect(s.received).toHaveLength(1);
   });
 
@@ -268,7 +268,6 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
       JSON.stringify({ choices: [] }),
       JSON.stringify({ object: 'chat.completion' }),
       JSON.stringify({ choices: [{ message: { content: 42 } }] }),
-      JSON.stringify(completion(2)), // fewer choices than asked for
     ];
     let i = 0;
     const s = await localServer((_req, res) => {
@@ -285,7 +284,6 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
     }
     expect(errs[0]!.message).toMatch(/not valid JSON/);
     expect(errs[2]!.message).toMatch(/no "choices" array/);
-    expect(errs[5]!.message).toMatch(/asked for n=4 choices, got 2/);
   });
 
   it('a connection dropped mid-body, or refused, is a retryable network fault', async () => {
@@ -348,12 +346,70 @@ describe('OpenAI-compatible backend: one attempt against a local server', () => 
     expect(s.received[0]!.path).toBe('/api/chat/completions');
   });
 
-  it('400 is fatal and points at the model and sampling settings', async () => {
-    const s = await localServer((_req, res) => sendJson(res, 400, { error: { message: 'n must be 1' } }));
+  it('a server that drops n (one choice for n=4) is a setting to change, not a fault to retry', async () => {
+    const s = await localServer((_req, res) => sendJson(res, 200, completion(1)));
+    const err = await failure(backend({ base_urls: [s.url] }).send({ ...solveRequest(), n: 4 }));
+    expect(err.retryable).toBe(false);
+    expect(err.inputRejection).toBeNull();
+    expect(err.message).toMatch(/returned 1 choice\(s\) for n=4.*model\.supports_n to false/);
+  });
+
+  it("llama.cpp's 500 for n>1 is not retried and names model.supports_n", async () => {
+    const s = await localServer((_req, res) =>
+      sendJson(res, 500, {
+        error: { code: 500, message: 'Only one completion choice is allowed', type: 'server_error' },
+      }),
+    );
+    const err = await failure(backend({ base_urls: [s.url] }).send({ ...solveRequest(), n: 2 }));
+    expect(err.retryable).toBe(false);
+    expect(err.inputRejection).toBeNull();
+    expect(err.message).toMatch(/HTTP 500.*Only one completion choice.*model\.supports_n/);
+  });
+
+  it('a context-size refusal (400 or 500) belongs to the request: not retried, context_exceeded', async () => {
+    const bodies: [number, unknown][] = [
+      [
+        400,
+        {
+          error: {
+            code: 400,
+            message: 'the request exceeds the available context size, try increasing it',
+            type: 'exceed_context_size_error',
+          },
+        },
+      ],
+      [500, { error: { code: 500, message: 'context shift is disabled', type: 'server_error' } }],
+      [
+        400,
+        {
+          object: 'error',
+          message:
+            "This model's maximum context length is 4096 tokens. However, you requested 5000 tokens (1000 in the messages, 4000 in the completion).",
+          type: 'BadRequestError',
+          code: 400,
+        },
+      ],
+    ];
+    let i = 0;
+    const s = await localServer((_req, res) => {
+      const [status, body] = bodies[i++]!;
+      sendJson(res, status, body);
+    });
+    const b = backend({ base_urls: [s.url] });
+    for (let k = 0; k < bodies.length; k++) {
+      const err = await failure(b.send(solveRequest()));
+      expect(err.retryable).toBe(false);
+      expect(err.inputRejection).toBe('context_exceeded');
+    }
+  });
+
+  it('other 400s are refusals of this request (the failure monitor decides whether they are systematic)', async () => {
+    const s = await localServer((_req, res) => sendJson(res, 400, { error: { message: 'bad temperature' } }));
     const err = await failure(backend({ base_urls: [s.url] }).send(solveRequest()));
     expect(err.retryable).toBe(false);
     expect(err.status).toBe(400);
-    expect(err.message).toMatch(/HTTP 400.*\(n must be 1\).*model\.supports_n/);
+    expect(err.inputRejection).toBe('server_rejected');
+    expect(err.message).toMatch(/HTTP 400.*bad temperature/);
   });
 
   it('401 without a key says to set api_key_env; with a bad key it names the variable, never the key', async () => {

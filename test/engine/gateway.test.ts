@@ -9,7 +9,7 @@ import {
   type ModelBackend,
   ModelCallError,
 } from '../../src/backends/types.js';
-import { FailureMonitor } from '../../src/engine/gateway/failure-monitor.js';
+import { FailureMonitor, SAME_FAILURES_IN_A_ROW } from '../../src/engine/gateway/failure-monitor.js';
 import { createGateway, type Gateway, MemoryCache } from '../../src/engine/gateway/index.js';
 import { SpendLedger } from '../../src/engine/gateway/ledger.js';
 import { PriorityLimiter } from '../../src/engine/gateway/limiter.js';
@@ -92,7 +92,7 @@ const retryable = (
     retryable: true,
     fault,
     retryAfterMs,
-    status: fault === 'http_429' ? 429 : fault === 'http_5xx' ? 503 : null,
+    status: fault === 'http_429' ? 429 : fault === 'http_5xx' ? 500 : null,
   });
 
 const request = (label: string, n = 1, seed?: number): ChatRequest => ({
@@ -285,17 +285,116 @@ describe('gateway: retries and spend', () => {
     let hits = 0;
     const url = await localServer((res) => {
       hits++;
-      sendJson(res, 503, { error: { message: 'overloaded' } }, { 'retry-after': '0' });
+      sendJson(res, 500, { error: { message: 'overloaded' } }, { 'retry-after': '0' });
     });
     const config = settings({ kind: 'openai', base_urls: [url], max_retries: 1 });
     const backend = new OpenAIHttpBackend(config, {});
     closers.push(() => backend.close());
     const { gateway, ledger } = createGateway(config, backend, new MemoryCache());
     await expect(call(gateway, request('p'))).rejects.toThrow(
-      /^request failed after 2 attempts; last error: HTTP 503 from .*: overloaded$/,
+      /^request failed after 2 attempts; last error: HTTP 500 from .*: overloaded$/,
     );
     expect(hits).toBe(2);
     expect(ledger.totals()).toMatchObject({ retries: 1, failures: 1, faults: { http_5xx: 2 } });
+  });
+});
+
+describe('gateway: outages and failures of one request', () => {
+  const unavailable = () =>
+    new ModelCallError('HTTP 503 from fake: Loading model', {
+      retryable: true,
+      fault: 'http_5xx',
+      status: 503,
+    });
+
+  it('while nothing succeeds, 503s do not use up the retries: the request waits out the outage', async () => {
+    // 20 outage failures with max_retries 2, then the server is back.
+    const backend = new FakeBackend((a, i) => (i < 20 ? a.reject(unavailable()) : a.resolve()));
+    const outages: boolean[] = [];
+    const { gateway, ledger } = createGateway(
+      settings({ max_retries: 2, outage_tolerance_s: 60 }),
+      backend,
+      new MemoryCache(),
+      (i) => outages.push(i.outage),
+    );
+    const result = await call(gateway, request('p'));
+    expect(result.choices).toHaveLength(1);
+    expect(backend.attempts).toHaveLength(21);
+    expect(outages.every(Boolean)).toBe(true);
+    expect(ledger.totals()).toMatchObject({ requestsSent: 1, retries: 20, failures: 0 });
+  });
+
+  it('an outage longer than model.outage_tolerance_s stops with a message naming it', async () => {
+    const backend = new FakeBackend((a) => a.reject(unavailable()));
+    const { gateway } = createGateway(settings({ outage_tolerance_s: 0.05 }), backend, new MemoryCache());
+    const err = (await call(gateway, request('p')).catch((e: unknown) => e)) as ModelCallError;
+    expect(err.message).toMatch(
+      /no request to the model has succeeded for \d+ s \(model\.outage_tolerance_s is 0\.05\).*Loading model/,
+    );
+    expect(err.inputRejection).toBeNull();
+  });
+
+  it('a request that keeps failing while others succeed is rejected for its input (server_rejected)', async () => {
+    const backend = new FakeBackend((a) =>
+      a.request.messages[0]!.content === 'bad' ? a.reject(retryable('http_5xx')) : a.resolve(),
+    );
+    const { gateway } = createGateway(settings({ max_retries: 3 }), backend, new MemoryCache());
+    const bad = call(gateway, request('bad')).catch((e: unknown) => e);
+    // Others succeed while the bad one is retried.
+    for (let i = 0; i < 5; i++) await call(gateway, request(`ok${i}`));
+    const err = (await bad) as ModelCallError;
+    expect(err.inputRejection).toBe('server_rejected');
+    expect(err.message).toMatch(/failed after 4 attempts.*other requests succeeded/);
+  });
+
+  it('input rejections stop the run only when they are systematic, with the hint for their cause', async () => {
+    const contextError = () =>
+      new ModelCallError('HTTP 400 from fake: the request exceeds the available context size', {
+        retryable: false,
+        fault: 'http_4xx',
+        status: 400,
+        inputRejection: 'context_exceeded',
+      });
+    // One over-long prompt among many that fit: that one is rejected, the others are answered.
+    const some = new FakeBackend((a) =>
+      a.request.messages[0]!.content.startsWith('long') ? a.reject(contextError()) : a.resolve(),
+    );
+    const g1 = createGateway(settings(), some, new MemoryCache()).gateway;
+    const one = (await call(g1, request('long 1')).catch((e: unknown) => e)) as ModelCallError;
+    expect(one.inputRejection).toBe('context_exceeded');
+    for (let i = 0; i < 30; i++) await call(g1, request(`fits ${i}`));
+    // Every request over the context: systematic after a dozen, naming the settings to change.
+    const all = new FakeBackend((a) => a.reject(contextError()));
+    const g2 = createGateway(settings(), all, new MemoryCache()).gateway;
+    const errors: ModelCallError[] = [];
+    for (let i = 0; i < 20; i++)
+      errors.push((await call(g2, request(`r${i}`)).catch((e: unknown) => e)) as ModelCallError);
+    expect(
+      errors.slice(0, SAME_FAILURES_IN_A_ROW - 1).every((e) => e.inputRejection === 'context_exceeded'),
+    ).toBe(true);
+    const systematic = errors[SAME_FAILURES_IN_A_ROW - 1]!;
+    expect(systematic.inputRejection).toBeNull();
+    expect(systematic.message).toMatch(
+      /last 12 requests all failed.*solver\.max_tokens.*model\.context_tokens/,
+    );
+    // Sticky: later calls fail with it at once, without sending.
+    const sent = all.attempts.length;
+    expect(errors[19]).toBe(systematic);
+    expect(all.attempts.length).toBe(sent);
+  });
+
+  it('a known context refuses a prompt that cannot fit before sending, and shortens max_tokens to the room left', async () => {
+    const backend = new FakeBackend();
+    const { gateway } = createGateway(settings({ context_tokens: 200 }), backend, new MemoryCache());
+    const long = { ...request('x'.repeat(900)), maxTokens: 100 };
+    const err = (await call(gateway, long).catch((e: unknown) => e)) as ModelCallError;
+    expect(err.inputRejection).toBe('context_exceeded');
+    expect(err.message).toMatch(/model\.context_tokens.*not sent/);
+    expect(backend.attempts).toHaveLength(0);
+    await call(gateway, { ...request('y'.repeat(300)), maxTokens: 500 });
+    const sentTokens = backend.attempts[0]!.request.maxTokens!;
+    expect(sentTokens).toBeLessThan(500);
+    expect(sentTokens).toBeGreaterThanOrEqual(64);
   });
 });
 

@@ -100,7 +100,7 @@ export class OnlineDispatcher implements Dispatcher {
         this.ledger.fault(failure.fault, false);
         throw failure.inputRejection ? this.monitor.rejected(failure) : failure;
       }
-      const outage = outageLike(failure) && this.lastSuccessAt < sentAt;
+      const outage = outageLike(failure) && this.lastSuccessAt <= sentAt;
       if (outage) {
         const downMs = this.now() - this.lastSuccessAt;
         if (downMs > this.retry.outageToleranceMs) {
@@ -113,7 +113,7 @@ export class OnlineDispatcher implements Dispatcher {
       } else counted++;
       if (counted > this.retry.maxRetries) {
         this.ledger.fault(failure.fault, false);
-        const message = `request failed ${attempt + 1} times; last error: ${failure.message}`;
+        const message = `request failed after ${attempt + 1} attempts; last error: ${failure.message}`;
         // Others got answers while this one kept failing: the request itself is the trouble.
         if (this.lastSuccessAt > firstSentAt)
           throw this.monitor.rejected(
