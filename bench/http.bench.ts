@@ -7,7 +7,6 @@ import { SIM_CAPABILITIES, settingsFor } from '../src/backends/capabilities.js';
 import { OpenAIHttpBackend } from '../src/backends/openai-http.js';
 import type { ChatRequest } from '../src/backends/types.js';
 import { BackendSchema } from '../src/config/schema.js';
-import { FailureMonitor } from '../src/engine/gateway/failure-monitor.js';
 import { SpendLedger } from '../src/engine/gateway/ledger.js';
 import { OnlineDispatcher } from '../src/engine/gateway/online.js';
 import { loadTemplate, renderTemplate } from '../src/prompts/templates.js';
@@ -73,7 +72,6 @@ export async function run(): Promise<void> {
     { maxRetries: 8, baseMs: 500, maxMs: 60_000, outageToleranceMs: 600_000 },
     CONCURRENCY,
     new SpendLedger(),
-    new FailureMonitor(0.5),
   );
   const sparq = (i: number) => dispatcher.dispatch(requests[i]!, i);
 

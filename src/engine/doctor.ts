@@ -25,7 +25,6 @@ import { type ChatRequest, type ChatResponse, type ModelBackend, ModelCallError 
 import type { BackendConfig } from '../config/schema.js';
 import { UserError } from '../util/errors.js';
 import { type JsonSchema, schemaViolation } from '../util/json-schema.js';
-import { FailureMonitor } from './gateway/failure-monitor.js';
 import { SpendLedger } from './gateway/ledger.js';
 import { OnlineDispatcher } from './gateway/online.js';
 
@@ -103,7 +102,6 @@ export async function runDoctor(config: BackendConfig, options: DoctorOptions = 
       { maxRetries: 2, baseMs: 250, maxMs: 2_000, outageToleranceMs: config.outage_tolerance_s * 1000 },
       2,
       new SpendLedger(),
-      new FailureMonitor(1),
     );
     if (options.all || config.supports_n === 'auto')
       found.n = await probeN(probe, observations, options.signal);

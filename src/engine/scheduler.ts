@@ -214,9 +214,14 @@ export class Scheduler {
         this.tellReady();
         this.maybeCommit();
       }
-      if (this.failure === null && this.stoppedBy === null)
-        this.stoppedBy =
-          this.open.size === 0 ? 'no parents to mutate (no seed was evaluated)' : 'nothing left to run';
+      if (this.failure === null && this.stoppedBy === null) {
+        if (this.open.size === 0 && this.fallback.length === 0)
+          // Every seed was refused (over the context, say): a run that cannot start is a failure.
+          this.failure = new Error(
+            `no seed could be evaluated: all ${this.seedTasks} were rejected (\`sparq status\` shows the reasons), so there is nothing to mutate`,
+          );
+        else this.stoppedBy = 'nothing left to run';
+      }
     } catch (err) {
       // A failure on the loop itself (the store, the core): stop the tasks like any other failure.
       this.fail(err);

@@ -9,7 +9,7 @@ import {
   type ModelBackend,
   ModelCallError,
 } from '../../src/backends/types.js';
-import { FailureMonitor, SAME_FAILURES_IN_A_ROW } from '../../src/engine/gateway/failure-monitor.js';
+import { SAME_FAILURES_IN_A_ROW } from '../../src/engine/gateway/failure-monitor.js';
 import { createGateway, type Gateway, MemoryCache } from '../../src/engine/gateway/index.js';
 import { SpendLedger } from '../../src/engine/gateway/ledger.js';
 import { PriorityLimiter } from '../../src/engine/gateway/limiter.js';
@@ -336,7 +336,10 @@ describe('gateway: outages and failures of one request', () => {
 
   it('a request that keeps failing while others succeed is rejected for its input (server_rejected)', async () => {
     const backend = new FakeBackend((a) =>
-      a.request.messages[0]!.content === 'bad' ? a.reject(retryable('http_5xx')) : a.resolve(),
+      // Each failure of the bad request comes late enough for the others to have been answered.
+      a.request.messages[0]!.content === 'bad'
+        ? setTimeout(() => a.reject(retryable('http_5xx')), 5)
+        : a.resolve(),
     );
     const { gateway } = createGateway(settings({ max_retries: 3 }), backend, new MemoryCache());
     const bad = call(gateway, request('bad')).catch((e: unknown) => e);
@@ -375,7 +378,7 @@ describe('gateway: outages and failures of one request', () => {
     const systematic = errors[SAME_FAILURES_IN_A_ROW - 1]!;
     expect(systematic.inputRejection).toBeNull();
     expect(systematic.message).toMatch(
-      /last 12 requests all failed.*solver\.max_tokens.*model\.context_tokens/,
+      /last 12 solve requests all failed.*solver\.max_tokens.*model\.context_tokens/,
     );
     // Sticky: later calls fail with it at once, without sending.
     const sent = all.attempts.length;
@@ -599,7 +602,6 @@ describe('gateway: concurrency limit', () => {
       },
       2,
       ledger,
-      new FailureMonitor(0.5),
     );
     await dispatcher.dispatch(request('p'), 0);
     // Full jitter: floor(0.5 * min(100, 4 * 2^attempt)).

@@ -1,9 +1,11 @@
 /**
  * Tells a failure of one problem from a failure of the run. A request the server refuses for its
  * input (a prompt over the context, a body it rejects) costs one problem and the run goes on; but
- * when most recent requests fail, or the last many all fail the same way, the cause is the setup
- * (max_tokens against the context, the model name, a setting the server lacks) and going on would
- * reject every problem: the run stops with a message naming the setting to change.
+ * when most recent requests of one kind fail, or the last many all fail the same way, the cause
+ * is the setup (max_tokens against the context, the model name, a setting the server lacks) and
+ * going on would reject every problem: the run stops with a message naming the setting to change.
+ * Requests are watched by purpose (mutate, label, solve): every label prompt over the context
+ * while every solve fits is systematic, however many solves succeed in between.
  */
 import { type InputRejection, ModelCallError } from '../../backends/types.js';
 
@@ -14,11 +16,27 @@ export const SAME_FAILURES_IN_A_ROW = 12;
 /** Fewer outcomes than this say nothing about a share. */
 const MIN_OBSERVED = 20;
 
+/** The recent outcomes of one kind of request. */
+class Recent {
+  readonly outcomes: (InputRejection | null)[] = [];
+  failures = 0;
+  streak = 0;
+  streakReason: InputRejection | null = null;
+
+  push(outcome: InputRejection | null): void {
+    this.outcomes.push(outcome);
+    if (outcome !== null) this.failures++;
+    if (this.outcomes.length > RECENT_REQUESTS && this.outcomes.shift() !== null) this.failures--;
+    if (outcome === null) this.streak = 0;
+    else {
+      this.streak = this.streakReason === outcome ? this.streak + 1 : 1;
+      this.streakReason = outcome;
+    }
+  }
+}
+
 export class FailureMonitor {
-  private readonly recent: (InputRejection | null)[] = [];
-  private failures = 0;
-  private streak = 0;
-  private streakReason: InputRejection | null = null;
+  private readonly byPurpose = new Map<string, Recent>();
   private stopped: ModelCallError | null = null;
 
   /** `maxShare`: the share of recent requests that may fail for their input (model.max_failure_share). */
@@ -29,25 +47,22 @@ export class FailureMonitor {
     return this.stopped;
   }
 
-  succeeded(): void {
-    this.push(null);
-    this.streak = 0;
+  succeeded(purpose: string): void {
+    this.recent(purpose).push(null);
   }
 
   /** Records an input rejection; returns the systematic error instead when the threshold is crossed. */
-  rejected(failure: ModelCallError): ModelCallError {
+  rejected(purpose: string, failure: ModelCallError): ModelCallError {
     const reason = failure.inputRejection ?? 'server_rejected';
-    this.push(reason);
-    this.streak = this.streakReason === reason ? this.streak + 1 : 1;
-    this.streakReason = reason;
+    const recent = this.recent(purpose);
+    recent.push(reason);
     if (this.stopped) return this.stopped;
-    const observed = this.recent.length;
-    const share = this.failures / observed;
-    const inARow = this.streak >= SAME_FAILURES_IN_A_ROW;
-    if (inARow || (observed >= MIN_OBSERVED && share > this.maxShare)) {
+    const observed = recent.outcomes.length;
+    const inARow = recent.streak >= SAME_FAILURES_IN_A_ROW;
+    if (inARow || (observed >= MIN_OBSERVED && recent.failures / observed > this.maxShare)) {
       const how = inARow
-        ? `the last ${this.streak} requests all failed this way`
-        : `${this.failures} of the last ${observed} requests failed (model.max_failure_share is ${this.maxShare})`;
+        ? `the last ${recent.streak} ${purpose} requests all failed this way`
+        : `${recent.failures} of the last ${observed} ${purpose} requests failed (model.max_failure_share is ${this.maxShare})`;
       this.stopped = new ModelCallError(
         `${how}, so the cause is the setup, not single problems: ${hint(reason)}. Last error: ${failure.message}`,
         {
@@ -61,10 +76,13 @@ export class FailureMonitor {
     return failure;
   }
 
-  private push(outcome: InputRejection | null): void {
-    this.recent.push(outcome);
-    if (outcome !== null) this.failures++;
-    if (this.recent.length > RECENT_REQUESTS && this.recent.shift() !== null) this.failures--;
+  private recent(purpose: string): Recent {
+    let r = this.byPurpose.get(purpose);
+    if (!r) {
+      r = new Recent();
+      this.byPurpose.set(purpose, r);
+    }
+    return r;
   }
 }
 

@@ -82,18 +82,25 @@ export class ModelGateway {
     },
   ) {}
 
+  /** Records an input rejection; the error to throw is the systematic one once they are. */
+  private rejected(purpose: string, failure: ModelCallError): ModelCallError {
+    return this.limits.monitor ? this.limits.monitor.rejected(purpose, failure) : failure;
+  }
+
   get model(): string {
     return this.dispatcher.model;
   }
 
   async call(spec: CallSpec): Promise<ModelCall> {
+    const systematic = this.limits.monitor?.systematic;
+    if (systematic) throw systematic;
     const fitted = fitToContext(spec.request, this.limits.contextTokens);
     if (!fitted.ok) {
       const refused = new ModelCallError(
         `the prompt (about ${fitted.promptTokens} tokens) leaves no room to answer in the model's context of ${fitted.contextTokens} tokens (model.context_tokens); not sent`,
         { retryable: false, fault: 'http_4xx', inputRejection: 'context_exceeded' },
       );
-      throw this.limits.monitor ? this.limits.monitor.rejected(refused) : refused;
+      throw this.rejected(spec.purpose, refused);
     }
     const request = fitted.request;
     if (request.n <= 1 || this.dispatcher.supportsN) {
@@ -140,7 +147,14 @@ export class ModelGateway {
       };
     }
     const started = performance.now();
-    const response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal);
+    let response: ChatResponse;
+    try {
+      response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal);
+    } catch (err) {
+      if (err instanceof ModelCallError && err.inputRejection) throw this.rejected(spec.purpose, err);
+      throw err;
+    }
+    this.limits.monitor?.succeeded(spec.purpose);
     const { promptTokens, completionTokens } = response.usage;
     this.cache.putResponse({
       key,

@@ -42,7 +42,6 @@ export function createGateway(
     retrySettings(config, onRetry),
     config.max_concurrency,
     ledger,
-    monitor,
   );
   return {
     gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),

@@ -9,7 +9,7 @@
  *   `outageToleranceMs`;
  * - an error only some requests hit: retried `maxRetries` times; one that keeps failing while
  *   others succeed belongs to its input, and its problem is rejected (`server_rejected`).
- * Input rejections go through the failure monitor, which stops the run once they are systematic.
+ * Whether input rejections are systematic is the gateway's failure monitor's call.
  */
 import { backoffDelay, nextDelay } from '../../backends/retry.js';
 import {
@@ -18,7 +18,6 @@ import {
   type ModelBackend,
   ModelCallError,
 } from '../../backends/types.js';
-import type { FailureMonitor } from './failure-monitor.js';
 import type { Dispatcher } from './gateway.js';
 import type { SpendLedger } from './ledger.js';
 import { PriorityLimiter } from './limiter.js';
@@ -58,7 +57,6 @@ export class OnlineDispatcher implements Dispatcher {
     private readonly retry: RetrySettings,
     maxConcurrency: number,
     private readonly ledger: SpendLedger,
-    private readonly monitor: FailureMonitor,
   ) {
     this.limiter = new PriorityLimiter(maxConcurrency);
     this.now = retry.now ?? Date.now;
@@ -80,7 +78,6 @@ export class OnlineDispatcher implements Dispatcher {
     let outageWaits = 0;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
-      if (this.monitor.systematic) throw this.monitor.systematic;
       if (this.limiter.tryAcquire() === false) await this.slot(priority, signal);
       const sentAt = this.now();
       let failure: ModelCallError;
@@ -88,7 +85,6 @@ export class OnlineDispatcher implements Dispatcher {
         const response = await this.backend.send(request, signal);
         this.ledger.sent(response.usage.promptTokens, response.usage.completionTokens);
         this.lastSuccessAt = this.now();
-        this.monitor.succeeded();
         return response;
       } catch (err) {
         if (signal?.aborted || !(err instanceof ModelCallError)) throw err;
@@ -98,7 +94,7 @@ export class OnlineDispatcher implements Dispatcher {
       }
       if (!failure.retryable) {
         this.ledger.fault(failure.fault, false);
-        throw failure.inputRejection ? this.monitor.rejected(failure) : failure;
+        throw failure;
       }
       const outage = outageLike(failure) && this.lastSuccessAt <= sentAt;
       if (outage) {
@@ -116,14 +112,12 @@ export class OnlineDispatcher implements Dispatcher {
         const message = `request failed after ${attempt + 1} attempts; last error: ${failure.message}`;
         // Others got answers while this one kept failing: the request itself is the trouble.
         if (this.lastSuccessAt > firstSentAt)
-          throw this.monitor.rejected(
-            new ModelCallError(`${message} (other requests succeeded meanwhile)`, {
-              retryable: false,
-              fault: failure.fault,
-              status: failure.status,
-              inputRejection: 'server_rejected',
-            }),
-          );
+          throw new ModelCallError(`${message} (other requests succeeded meanwhile)`, {
+            retryable: false,
+            fault: failure.fault,
+            status: failure.status,
+            inputRejection: 'server_rejected',
+          });
         throw new ModelCallError(message, { retryable: false, fault: failure.fault, status: failure.status });
       }
       this.ledger.fault(failure.fault, true);
