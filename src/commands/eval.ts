@@ -217,7 +217,12 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       schemaVersion: 1,
       sparqVersion: SPARQ_VERSION,
       createdAt: new Date().toISOString(),
-      model: { name: config.model.model, kind: config.model.kind, backend: backend.description },
+      model: {
+        name: config.model.model,
+        kind: config.model.kind,
+        backend: backend.description,
+        settings: model.decided,
+      },
       benchmark: {
         name: benchmark.name,
         bundled: benchmark.bundled,

@@ -17,6 +17,7 @@ import {
   type ModelSettings,
   modelSettings,
   type NSupport,
+  REQUESTS_PER_SLOT,
   type SchemaSupport,
   SIM_CAPABILITIES,
 } from '../backends/capabilities.js';
@@ -112,6 +113,14 @@ export async function runDoctor(config: BackendConfig, options: DoctorOptions = 
       warnings.push(
         `the server lists ${found.servedModels.map((m) => `"${m}"`).join(', ')}, not "${config.model}" (model.model)${found.server === 'llama.cpp' ? ': llama.cpp answers to any name, so the name sparq records would be wrong' : ''}`,
       );
+    if (
+      found.slots !== null &&
+      typeof config.max_concurrency === 'number' &&
+      config.max_concurrency > found.slots * REQUESTS_PER_SLOT * 2
+    )
+      warnings.push(
+        `model.max_concurrency is ${config.max_concurrency} but the server decodes ${found.slots} request(s) at a time: the rest wait in its queue, and model.timeout_ms counts the wait; ${found.slots * REQUESTS_PER_SLOT} (or auto) keeps every slot busy`,
+      );
     if (found.contextTokens === null && config.context_tokens === 'auto')
       warnings.push(
         found.server === 'ollama'
@@ -158,14 +167,15 @@ async function firstAnswer(
       const waited = Date.now() - started;
       const loading = err.status === 503 || err.status === 502 || err.status === 504;
       const refused = err.fault === 'network';
-      const patience = loading ? config.outage_tolerance_s * 1000 : refused ? CONNECT_PATIENCE_MS : 0;
+      const tolerance = config.outage_tolerance_s * 1000;
+      const patience = loading ? tolerance : refused ? Math.min(CONNECT_PATIENCE_MS, tolerance) : 0;
       if (!err.retryable || waited >= patience) {
         const served =
           err.status === 404 && servedModels?.length
             ? `\nThe server serves: ${servedModels.map((m) => JSON.stringify(m)).join(', ')} (set model.model / --model to one of them).`
             : '';
         const running = refused
-          ? '\nIs the server running at that address? (`sparq doctor --base-url URL --model NAME` checks an endpoint.)'
+          ? '\nIs the server running at that address? Start it (or fix model.base_urls), then run the same command again; `sparq doctor --base-url URL --model NAME` checks an endpoint.'
           : '';
         throw new UserError(
           `the model endpoint ${config.base_urls[0]} did not answer a test request: ${err.message}${served}${running}`,

@@ -3,6 +3,7 @@
  * `compare`, `scaling` and the HTML report, so their shape is a contract: fields are only ever
  * added; a change in meaning bumps `schemaVersion`. docs/evaluation.md documents every field.
  */
+import type { DecidedSettings } from '../backends/capabilities.js';
 
 /** A headline number with its bootstrap confidence interval (95% unless `bootstrap.confidence` says otherwise). */
 export interface MetricWithCI {
@@ -70,6 +71,8 @@ export interface EvalFile {
     kind: string;
     /** Backend description for provenance (kind, endpoints); never credentials. */
     backend: string;
+    /** The endpoint settings decided at start-up (n>1, JSON schema, context) and whether detected; absent before sparq 0.2. */
+    settings?: DecidedSettings;
   };
   benchmark: {
     /** Bundled name (`math500`, ...) or the file's base name without extension. */

@@ -233,7 +233,7 @@ describe('sparq run end to end against a sim-server process', () => {
     expect(runCli(['run', dir, '--quiet', '--generations', '2']).status).toBe(0);
   });
 
-  it('an unreachable endpoint stops the run with a message that says how to resume', () => {
+  it('an unreachable endpoint stops the run before it starts, with exit code 3 and what to do', () => {
     const dir = tempDir();
     const r = runCli([
       'run',
@@ -242,11 +242,14 @@ describe('sparq run end to end against a sim-server process', () => {
       config('http://127.0.0.1:9/v1'),
       '--quiet',
       '--set',
-      'model.max_retries=1',
+      'model.outage_tolerance_s=1',
     ]);
-    expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/ECONNREFUSED/);
-    expect(r.stderr).toMatch(/resume with `sparq run/);
+    expect(r.status).toBe(3);
+    expect(r.stderr).toMatch(/did not answer a test request: ECONNREFUSED/);
+    expect(r.stderr).toMatch(
+      /Is the server running at that address\? Start it .* run the same command again/,
+    );
+    expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('a malformed seed file stops the run with file and line; --skip-invalid runs and says how many were skipped', () => {
