@@ -179,7 +179,7 @@ async function firstAnswer(
           : '';
         throw new UserError(
           `the model endpoint ${config.base_urls[0]} did not answer a test request: ${err.message}${served}${running}`,
-          3,
+          1,
         );
       }
       const message = `waiting for ${config.base_urls[0]} (${loading ? 'the server is starting' : 'no answer yet'}: ${err.message})`;

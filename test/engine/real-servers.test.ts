@@ -261,7 +261,7 @@ describe('systematic failures stop the run with the setting to change', () => {
       '-q',
       ...SMALL,
     ]);
-    expect(r.status).toBe(3);
+    expect(r.status).toBe(1);
     expect(r.stderr).toMatch(
       /did not answer a test request: HTTP 404.*qwen-7b[\s\S]*The server serves: "sim-1"/,
     );

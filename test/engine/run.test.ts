@@ -233,7 +233,7 @@ describe('sparq run end to end against a sim-server process', () => {
     expect(runCli(['run', dir, '--quiet', '--generations', '2']).status).toBe(0);
   });
 
-  it('an unreachable endpoint stops the run before it starts, with exit code 3 and what to do', () => {
+  it('an unreachable endpoint stops the run before it starts, with exit code 1 and what to do', () => {
     const dir = tempDir();
     const r = runCli([
       'run',
@@ -244,7 +244,7 @@ describe('sparq run end to end against a sim-server process', () => {
       '--set',
       'model.outage_tolerance_s=1',
     ]);
-    expect(r.status).toBe(3);
+    expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/did not answer a test request: ECONNREFUSED/);
     expect(r.stderr).toMatch(
       /Is the server running at that address\? Start it .* run the same command again/,
