@@ -1,5 +1,5 @@
 /**
- * What an endpoint can do, as found out by asking it (src/backends/probe.ts), and the model
+ * What an endpoint can do, as found out by asking it (src/engine/doctor.ts), and the model
  * settings a run uses once every `auto` in the configuration has been decided. Explicit settings
  * always win over what was detected; what was detected is recorded with the run.
  */
@@ -105,4 +105,29 @@ export function modelSettings(config: BackendConfig, decided: DecidedSettings): 
 /** The settings `config` leads to against an endpoint found to behave as `found`. */
 export function settingsFor(config: BackendConfig, found: Capabilities): ModelSettings {
   return modelSettings(config, decideSettings(config, found));
+}
+
+/** Settings that change what a run computes (request keys, prompts): fixed when a run starts. */
+const FIXED_FOR_A_RUN = ['supports_n', 'json_schema', 'context_tokens'] as const;
+
+/**
+ * A resumed run keeps the settings it started with wherever the configuration still says
+ * `auto`, so that it goes on computing exactly what it would have; what the server does now
+ * differently is returned, to be said. Concurrency may follow the server.
+ */
+export function keepForResume(
+  config: BackendConfig,
+  now: DecidedSettings,
+  started: DecidedSettings,
+): { decided: DecidedSettings; differs: string[] } {
+  const decided = { ...now };
+  const differs: string[] = [];
+  for (const key of FIXED_FOR_A_RUN) {
+    if (config[key] !== 'auto') continue;
+    const before = started[key] as Decided<never>;
+    if (before.value !== now[key].value)
+      differs.push(`${key} would now be ${String(now[key].value)}; the run keeps ${String(before.value)}`);
+    (decided as Record<string, Decided<unknown>>)[key] = before;
+  }
+  return { decided, differs };
 }

@@ -140,7 +140,9 @@ export class OpenAIHttpBackend implements ModelBackend {
     retryAfter: string | string[] | undefined,
     body: string,
   ): ModelCallError {
-    const detail = serverMessage(body);
+    // Servers quote a rejected key back (OpenAI masks most of it): never pass it on.
+    const key = this.headers.authorization?.slice('Bearer '.length);
+    const detail = key ? serverMessage(body).split(key).join('[redacted]') : serverMessage(body);
     const where = `HTTP ${status} from ${endpoint.url}${detail ? `: ${detail}` : ''}`;
     // Read before the status: llama.cpp answers both of these with 500, which is not a fault to retry.
     if (request.n > 1 && N_REFUSED.test(detail))
@@ -148,7 +150,10 @@ export class OpenAIHttpBackend implements ModelBackend {
         `${where}; the server does not support n>1: set model.supports_n to false (or auto) so that sparq sends one request per attempt`,
         { retryable: false, fault: 'http_4xx', status },
       );
-    if (CONTEXT_EXCEEDED.test(detail))
+    if (
+      (status === 400 || status === 413 || status === 422 || status === 500) &&
+      CONTEXT_EXCEEDED.test(detail)
+    )
       return new ModelCallError(`${where} (prompt + max_tokens do not fit the model's context)`, {
         retryable: false,
         fault: status >= 500 ? 'http_5xx' : 'http_4xx',
@@ -200,9 +205,13 @@ export class OpenAIHttpBackend implements ModelBackend {
           `response body from ${endpoint.url} stalled for ${this.config.timeout_ms} ms (model.timeout_ms)`,
           { retryable: true, fault: 'timeout' },
         );
+      // A connection that never opens is the server not being there, like a refused one.
       return new ModelCallError(`${code} from ${endpoint.url}: ${(err as Error).message}`, {
         retryable: true,
-        fault: code.includes('TIMEOUT') ? 'timeout' : 'network',
+        fault:
+          code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'ETIMEDOUT' || !code.includes('TIMEOUT')
+            ? 'network'
+            : 'timeout',
       });
     }
     return new ModelCallError(
@@ -241,7 +250,7 @@ export function requestHeaders(
  * SGLang and TGI ("longer than the model's context length", "too many tokens").
  */
 const CONTEXT_EXCEEDED =
-  /context length|context size|context window|context_length_exceeded|exceed_context|context shift is disabled|input is too large|too many (input )?tokens|prompt is too long/i;
+  /context length|context size|context window|context_length_exceeded|exceed_context|context shift is disabled|input is too large|too many (input )?tokens|prompt is too long|maximum model length|maximum allowed length|max_new_tokens must be/i;
 
 /** How servers refuse n>1: llama.cpp ("Only one completion choice is allowed") and others. */
 const N_REFUSED = /only one (completion )?choice|n\s*(must|should|can only) be 1|n > 1|multiple choices/i;

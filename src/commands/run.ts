@@ -44,6 +44,9 @@ export function register(program: Command): void {
     if (flags.seeds !== undefined) extra.push({ path: 'seeds.path', value: flags.seeds, flag: '--seeds' });
     if (flags.skipInvalid) extra.push({ path: 'seeds.skip_invalid', value: true, flag: '--skip-invalid' });
     const stored = storedRun(dir);
+    // A run from before sparq knew a context length had none: resumed, it must not gain one.
+    const storedModel = stored?.config?.model as Record<string, unknown> | undefined;
+    if (storedModel && !('context_tokens' in storedModel)) storedModel.context_tokens = null;
     // A resumed run starts from its own configuration; the file, environment and flags override it.
     const config = resolveConfig(flags, process.env, extra, stored?.config);
     // Before anything was committed (e.g. a run that stopped on a bad seed file) there is nothing to protect.

@@ -15,6 +15,8 @@ const FREE = [
   'model.max_retries',
   'model.retry_base_ms',
   'model.retry_max_ms',
+  'model.outage_tolerance_s',
+  'model.max_failure_share',
   'scheduler.commit_tasks',
   'scheduler.commit_seconds',
   'log_level',

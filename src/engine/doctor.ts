@@ -5,15 +5,16 @@
  * which models it serves, its context length and slots where it reports them (vLLM's
  * `max_model_len`, llama.cpp's GET /props), and the latency of a short request.
  *
- * At start-up the server may still be loading its model (503) or restarting: the first request
- * waits for it within model.outage_tolerance_s, but gives up quickly when nothing listens at all,
- * which is more often a wrong URL than a server on its way.
+ * At start-up the server may still be loading its model (llama.cpp answers 503; vLLM refuses
+ * connections until it is ready) or restarting: the first request waits for it within
+ * model.outage_tolerance_s, saying so at once, so that a wrong URL is noticed too.
  */
 import { Pool } from 'undici';
 import {
   type Capabilities,
   type DecidedSettings,
   decideSettings,
+  keepForResume,
   type ModelSettings,
   modelSettings,
   type NSupport,
@@ -48,8 +49,6 @@ export interface DoctorOptions {
   signal?: AbortSignal;
 }
 
-/** Nothing listening for this long at start-up: a wrong URL more likely than a server starting. */
-const CONNECT_PATIENCE_MS = 15_000;
 const GET_TIMEOUT_MS = 10_000;
 
 export async function runDoctor(config: BackendConfig, options: DoctorOptions = {}): Promise<DoctorReport> {
@@ -86,12 +85,19 @@ export async function runDoctor(config: BackendConfig, options: DoctorOptions = 
       server: null,
       latencyMs: null,
     };
-    const listing = await getJson(pool, `${pathOf(base)}/models`, headers);
-    readModelList(listing, config.model, found, observations);
-    const props = await getJson(pool, '/props', headers);
-    readLlamaCppProps(props, found, observations);
-    const first = await firstAnswer(backend, config, found.servedModels, options);
+    const listModels = () => getJson(pool, `${pathOf(base)}/models`, headers, options.signal);
+    // The chat first: a server still loading answers 503 on its other routes too.
+    const first = await firstAnswer(backend, config, listModels, options);
     found.reportedModel = first.model || null;
+    readModelList(await listModels(), config.model, found, observations);
+    readLlamaCppProps(await getJson(pool, '/props', headers, options.signal), found, observations);
+    if (found.slots !== null && config.base_urls.length > 1) {
+      // Only the first server was asked; the others are taken to be like it.
+      found.slots *= config.base_urls.length;
+      observations.push(
+        `${config.base_urls.length} base URLs: ${found.slots} slots in all, if the servers are alike`,
+      );
+    }
     // Timed on a second request: the first also paid for the connection and any warm-up.
     const sentAt = performance.now();
     await backend.send(tiny(), options.signal).catch(() => undefined);
@@ -144,50 +150,79 @@ const tiny = (extra: Partial<ChatRequest> = {}): ChatRequest => ({
   messages: [{ role: 'user', content: 'Reply with the single word: ready' }],
   n: 1,
   temperature: 0,
-  maxTokens: 16,
+  // Room for a reasoning model's thinking before its reply.
+  maxTokens: 256,
   seed: 1,
   ...extra,
 });
 
-/** The first answer, waiting for a server that is loading or restarting. */
+/**
+ * The first answer, waiting for a server that is loading or restarting (503, connections
+ * refused, no answer in time) within model.outage_tolerance_s; other transient errors (429,
+ * 500) are retried model.max_retries times.
+ */
 async function firstAnswer(
   backend: ModelBackend,
   config: BackendConfig,
-  servedModels: string[] | null,
+  listModels: () => Promise<unknown>,
   options: DoctorOptions,
 ): Promise<ChatResponse> {
   const started = Date.now();
+  const tolerance = config.outage_tolerance_s * 1000;
   let told = '';
-  for (let wait = 500; ; wait = Math.min(wait * 2, 5_000)) {
+  for (let attempt = 1; ; attempt++) {
     options.signal?.throwIfAborted();
     try {
       return await backend.send(tiny(), options.signal);
     } catch (err) {
       if (!(err instanceof ModelCallError) || options.signal?.aborted) throw err;
+      const starting =
+        err.status === 503 ||
+        err.status === 502 ||
+        err.status === 504 ||
+        err.fault === 'network' ||
+        err.fault === 'timeout';
       const waited = Date.now() - started;
-      const loading = err.status === 503 || err.status === 502 || err.status === 504;
-      const refused = err.fault === 'network';
-      const tolerance = config.outage_tolerance_s * 1000;
-      const patience = loading ? tolerance : refused ? Math.min(CONNECT_PATIENCE_MS, tolerance) : 0;
-      if (!err.retryable || waited >= patience) {
-        const served =
-          err.status === 404 && servedModels?.length
-            ? `\nThe server serves: ${servedModels.map((m) => JSON.stringify(m)).join(', ')} (set model.model / --model to one of them).`
+      if (!err.retryable || (starting ? waited >= tolerance : attempt > config.max_retries)) {
+        const served = err.status === 404 ? servedModelsHint(await listModels()) : '';
+        const running =
+          err.fault === 'network'
+            ? '\nIs the server running at that address? Start it (or fix model.base_urls), then run the same command again; `sparq doctor --base-url URL --model NAME` checks an endpoint.'
             : '';
-        const running = refused
-          ? '\nIs the server running at that address? Start it (or fix model.base_urls), then run the same command again; `sparq doctor --base-url URL --model NAME` checks an endpoint.'
-          : '';
         throw new UserError(
-          `the model endpoint ${config.base_urls[0]} did not answer a test request: ${err.message}${served}${running}`,
+          `the model endpoint ${config.base_urls[0]} did not answer a test request${starting ? ` within ${Math.round(waited / 1000)} s (model.outage_tolerance_s is ${config.outage_tolerance_s})` : ''}: ${err.message}${served}${running}`,
           1,
         );
       }
-      const message = `waiting for ${config.base_urls[0]} (${loading ? 'the server is starting' : 'no answer yet'}: ${err.message})`;
+      const message = starting
+        ? `waiting up to ${config.outage_tolerance_s} s (model.outage_tolerance_s) for ${config.base_urls[0]} to answer (${err.message}); Ctrl-C to stop`
+        : `retrying the test request (${err.message})`;
       if (message !== told) options.onWait?.(message);
       told = message;
-      await new Promise((resolve) => setTimeout(resolve, wait));
+      await pause(err.retryAfterMs ?? Math.min(500 * 2 ** (attempt - 1), 5_000), options.signal);
     }
   }
+}
+
+function servedModelsHint(listing: unknown): string {
+  const data = (listing as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data) || data.length === 0) return '';
+  const ids = data.map((m) => JSON.stringify(String((m as { id?: unknown })?.id)));
+  return `\nThe server serves: ${ids.join(', ')} (set model.model / --model to one of them).`;
+}
+
+function pause(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal?.addEventListener(
+      'abort',
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason ?? new Error('aborted'));
+      },
+      { once: true },
+    );
+  });
 }
 
 async function probeN(
@@ -224,7 +259,7 @@ async function probeSchema(
     const response = await probe.dispatch(
       tiny({
         messages: [{ role: 'user', content: 'What colour is the sky on a clear day? Answer in one word.' }],
-        maxTokens: 48,
+        maxTokens: 512,
         responseFormat: { type: 'json_schema', name: 'sparq_probe', schema },
       }),
       0,
@@ -291,9 +326,14 @@ function readLlamaCppProps(props: unknown, found: Capabilities, observations: st
 }
 
 /** A GET that may fail: most servers have only some of these routes. */
-async function getJson(pool: Pool, path: string, headers: Record<string, string>): Promise<unknown> {
+async function getJson(
+  pool: Pool,
+  path: string,
+  headers: Record<string, string>,
+  signal?: AbortSignal,
+): Promise<unknown> {
   try {
-    const res = await pool.request({ method: 'GET', path, headers });
+    const res = await pool.request({ method: 'GET', path, headers, signal });
     const text = await res.body.text();
     if (res.statusCode !== 200) return null;
     return JSON.parse(text) as unknown;
@@ -319,8 +359,14 @@ export interface PreparedModel {
  */
 export async function prepareModel(
   config: BackendConfig,
-  options: DoctorOptions & { backend?: ModelBackend } = {},
+  options: DoctorOptions & {
+    backend?: ModelBackend;
+    /** What a resumed run decided when it started: kept wherever the configuration says auto. */
+    startedWith?: DecidedSettings | null;
+  } = {},
 ): Promise<PreparedModel> {
+  let report: DoctorReport | null = null;
+  let decided: DecidedSettings;
   if (options.backend || config.kind === 'sim') {
     const known: Capabilities = options.backend
       ? {
@@ -329,9 +375,18 @@ export async function prepareModel(
           server: options.backend.description,
         }
       : SIM_CAPABILITIES;
-    const decided = decideSettings(config, known);
-    return { settings: modelSettings(config, decided), decided, report: null };
+    decided = decideSettings(config, known);
+  } else {
+    report = await runDoctor(config, options);
+    decided = report.decided;
   }
-  const report = await runDoctor(config, options);
-  return { settings: modelSettings(config, report.decided), decided: report.decided, report };
+  if (options.startedWith) {
+    const kept = keepForResume(config, decided, options.startedWith);
+    decided = kept.decided;
+    if (report && kept.differs.length > 0)
+      report.warnings.push(
+        `the endpoint differs from when this run started (${kept.differs.join('; ')}), so that the run goes on computing the same; start a new run directory to use the new settings`,
+      );
+  }
+  return { settings: modelSettings(config, decided), decided, report };
 }

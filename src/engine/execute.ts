@@ -8,6 +8,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
 import { AnswerChecker } from '../answer/index.js';
+import type { Capabilities, DecidedSettings } from '../backends/capabilities.js';
 import { createBackend } from '../backends/create.js';
 import type { ModelBackend } from '../backends/types.js';
 import type { SparqConfig } from '../config/schema.js';
@@ -21,7 +22,7 @@ import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { Rng, sha256Hex } from '../util/hash.js';
 import { SPARQ_VERSION } from '../version.js';
-import { prepareModel } from './doctor.js';
+import { type PreparedModel, prepareModel } from './doctor.js';
 import { createGateway } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { TaskPipeline } from './pipeline.js';
@@ -76,11 +77,13 @@ export async function executeRun(
   let backend: ModelBackend | null = null;
   try {
     const env = options.env ?? process.env;
+    store = SqliteRunStore.open(dir);
     const model = await prepareModel(config.model, {
       env,
       backend: options.backend,
       signal: options.signal,
       onWait: (message) => progress.line(message),
+      startedWith: store.hasCommitted() ? startedWith(store) : null,
     });
     for (const warning of model.report?.warnings ?? []) {
       progress.line(`warning: ${warning}`);
@@ -88,7 +91,6 @@ export async function executeRun(
     }
     const runConfig: RunConfig = { ...config, model: model.settings };
     backend = options.backend ?? createBackend(runConfig.model, env);
-    store = SqliteRunStore.open(dir);
     if (!store.getMeta('run_id')) {
       store.setMeta('run_id', sha256Hex(`${dir}|${Date.now()}|${process.pid}`).slice(0, 12));
       store.setMeta('created_at', new Date().toISOString());
@@ -98,10 +100,7 @@ export async function executeRun(
       configJson: JSON.stringify(config),
       configHash: configHash(config),
       sparqVersion: SPARQ_VERSION,
-      detectedJson: JSON.stringify({
-        settings: model.decided,
-        capabilities: model.report?.capabilities ?? null,
-      }),
+      detectedJson: JSON.stringify({ settings: model.decided, capabilities: stableCapabilities(model) }),
     });
     const scheduler = assembleRun({
       config: runConfig,
@@ -147,6 +146,19 @@ export async function executeRun(
     destination.end();
     lock.release();
   }
+}
+
+/** The endpoint settings the run decided when it first started, from its oldest snapshot that has them. */
+function startedWith(store: SqliteRunStore): DecidedSettings | null {
+  const json = store.firstDetected();
+  return json ? ((JSON.parse(json) as { settings?: DecidedSettings }).settings ?? null) : null;
+}
+
+/** What the endpoint was found to do, less the latency, which differs at every start. */
+function stableCapabilities(model: PreparedModel): Omit<Capabilities, 'latencyMs'> | null {
+  if (!model.report) return null;
+  const { latencyMs: _latency, ...stable } = model.report.capabilities;
+  return stable;
 }
 
 export interface RunParts {

@@ -60,11 +60,12 @@ export class TaskPipeline {
    * costs its problem, recorded with the reason; the run goes on. Anything else fails the task.
    */
   async runSeed(spec: SeedTaskSpec, seed: SeedProblem, signal?: AbortSignal): Promise<TaskResult> {
+    const spent = emptyUsage();
     try {
-      return await this.seed(spec, seed, signal);
+      return await this.seed(spec, seed, spent, signal);
     } catch (err) {
       if (!isInputRejection(err)) throw err;
-      return refused(err, {
+      return refused(err, spent, {
         uid: `seed:${seed.id}`,
         seq: spec.seq,
         generation: 0,
@@ -81,11 +82,12 @@ export class TaskPipeline {
     isDuplicate: DuplicateCheck,
     signal?: AbortSignal,
   ): Promise<TaskResult> {
+    const spent = emptyUsage();
     try {
-      return await this.mutation(spec, parents, isDuplicate, signal);
+      return await this.mutation(spec, parents, isDuplicate, spent, signal);
     } catch (err) {
       if (!isInputRejection(err)) throw err;
-      return refused(err, {
+      return refused(err, spent, {
         uid: mutationUid(spec),
         seq: spec.seq,
         generation: spec.generation,
@@ -96,15 +98,19 @@ export class TaskPipeline {
     }
   }
 
-  private async seed(spec: SeedTaskSpec, seed: SeedProblem, signal?: AbortSignal): Promise<TaskResult> {
-    const usage = emptyUsage();
+  /** `usage` collects what the task's requests cost as they are answered, refused or not. */
+  private async seed(
+    spec: SeedTaskSpec,
+    seed: SeedProblem,
+    usage: CallUsage,
+    signal?: AbortSignal,
+  ): Promise<TaskResult> {
     const ctx = { generation: 0, index: spec.seedIndex, priority: spec.seq, signal };
-    const [label, summary] = await Promise.all([
+    const [label, summary] = await both(
       this.label(seed.problem, seed.subject, null, ctx),
       this.solve(seed.problem, seed.answer, ctx),
-    ]);
-    addUsage(usage, label.usage);
-    addUsage(usage, summary.usage);
+      usage,
+    );
     const record: ProblemRecord = {
       uid: `seed:${seed.id}`,
       seq: spec.seq,
@@ -140,6 +146,7 @@ export class TaskPipeline {
     spec: MutationTaskSpec,
     parents: readonly ProblemRecord[],
     isDuplicate: DuplicateCheck,
+    usage: CallUsage,
     signal?: AbortSignal,
   ): Promise<TaskResult> {
     const { settings, templates, gateway } = this.deps;
@@ -172,7 +179,7 @@ export class TaskPipeline {
       priority: spec.seq,
       signal,
     });
-    const usage = { ...call.usage };
+    addUsage(usage, call.usage);
     const choice = call.choices[0];
     const text = choice?.text ?? '';
     const uid = mutationUid(spec);
@@ -193,12 +200,11 @@ export class TaskPipeline {
     const textHash = problemTextHash(parsed.value.problem);
     if (isDuplicate(textHash)) return reject('duplicate', DUPLICATE_DETAIL);
 
-    const [label, summary] = await Promise.all([
+    const [label, summary] = await both(
       this.label(parsed.value.problem, null, parseSubject(first.subject), ctx),
       this.solve(parsed.value.problem, parsed.value.answer, ctx),
-    ]);
-    addUsage(usage, label.usage);
-    addUsage(usage, summary.usage);
+      usage,
+    );
     const record: ProblemRecord = {
       uid,
       seq: spec.seq,
@@ -284,6 +290,23 @@ function mutationUid(spec: MutationTaskSpec): string {
   return `g${spec.generation}-t${spec.index}`;
 }
 
+/**
+ * Label and solve at once, both seen to the end: when one is refused the other's requests have
+ * been sent, cost what they cost, and must not outlive the task.
+ */
+async function both<A extends { usage: CallUsage }, B extends { usage: CallUsage }>(
+  a: Promise<A>,
+  b: Promise<B>,
+  usage: CallUsage,
+): Promise<[A, B]> {
+  const [x, y] = await Promise.allSettled([a, b]);
+  if (x.status === 'fulfilled') addUsage(usage, x.value.usage);
+  if (y.status === 'fulfilled') addUsage(usage, y.value.usage);
+  if (x.status === 'rejected') throw x.reason;
+  if (y.status === 'rejected') throw y.reason;
+  return [x.value, y.value];
+}
+
 function isInputRejection(err: unknown): err is ModelCallError {
   return err instanceof ModelCallError && err.inputRejection !== null;
 }
@@ -291,12 +314,12 @@ function isInputRejection(err: unknown): err is ModelCallError {
 /** The record of a problem whose request the server would not answer. */
 function refused(
   err: ModelCallError,
+  usage: CallUsage,
   who: Pick<RejectionRecord, 'uid' | 'seq' | 'generation' | 'taskIndex' | 'operator' | 'parentUids'>,
 ): TaskResult {
   return {
     kind: 'rejection',
-    // What the refused problem's earlier requests cost is in the spend ledger; the task reports none.
-    usage: emptyUsage(),
+    usage,
     record: {
       ...who,
       reason: err.inputRejection ?? 'server_rejected',

@@ -14,17 +14,6 @@ export class UserError extends Error {
   }
 }
 
-/** A fatal error from a model endpoint that retrying cannot fix (400/401/404...). */
-export class FatalBackendError extends Error {
-  constructor(
-    message: string,
-    readonly status?: number,
-  ) {
-    super(message);
-    this.name = 'FatalBackendError';
-  }
-}
-
 export function errorMessage(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }

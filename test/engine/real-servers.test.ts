@@ -139,6 +139,44 @@ describe.each(Object.keys(EXPECTED) as Behaviour[])(
   },
 );
 
+describe('start-up and resume', () => {
+  it('doctor waits for a server still loading its model, then reads its context and slots', async () => {
+    const loading = await startSimServerProcess(['--behave', 'llamacpp', '--loading-s', '2']);
+    try {
+      const r = runCli(['doctor', '--base-url', loading.url, '--json']);
+      expect(r.status, r.stderr).toBe(0);
+      expect(r.stderr).toMatch(/waiting up to 600 s \(model\.outage_tolerance_s\).*Loading model/);
+      const report = JSON.parse(r.stdout) as { capabilities: { contextTokens: number; slots: number } };
+      expect(report.capabilities).toMatchObject({ contextTokens: 4096, slots: 4 });
+    } finally {
+      await loading.stop();
+    }
+  });
+
+  it('a resumed run keeps the settings it started with, and says the endpoint now differs', () => {
+    const dir = join(tempDir(), 'run');
+    const first = runCli(['run', dir, '--base-url', servers.get('llamacpp')!.url, '-q', ...SMALL]);
+    expect(first.status, first.stderr).toBe(0);
+    const resumed = runCli([
+      'run',
+      dir,
+      '--base-url',
+      servers.get('vllm')!.url,
+      ...SMALL,
+      '--set',
+      'budget.generations=3',
+    ]);
+    expect(resumed.status, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(
+      /warning: the endpoint differs from when this run started \(supports_n would now be true; the run keeps false/,
+    );
+    const d = decided(dir);
+    expect(d.supports_n!.value).toBe(false);
+    expect(d.json_schema!.value).toBe(false);
+    expect(d.max_concurrency!.value).toBe(64);
+  });
+});
+
 describe('failures that belong to one problem', () => {
   let small: SpawnedServer;
   beforeAll(async () => {

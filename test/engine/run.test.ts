@@ -245,7 +245,9 @@ describe('sparq run end to end against a sim-server process', () => {
       'model.outage_tolerance_s=1',
     ]);
     expect(r.status).toBe(1);
-    expect(r.stderr).toMatch(/did not answer a test request: ECONNREFUSED/);
+    expect(r.stderr).toMatch(
+      /did not answer a test request within \d+ s \(model\.outage_tolerance_s is 1\): ECONNREFUSED/,
+    );
     expect(r.stderr).toMatch(
       /Is the server running at that address\? Start it .* run the same command again/,
     );

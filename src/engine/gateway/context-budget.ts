@@ -13,7 +13,7 @@ import type { ChatRequest } from '../../backends/types.js';
 
 const CHARS_PER_TOKEN = 3;
 const TOKENS_PER_MESSAGE = 8;
-/** Less room than this (or than max_tokens, when smaller) leaves no room for an answer. */
+/** Less room than this (or than max_tokens, when smaller) leaves no room for an answer at all. */
 export const MIN_ANSWER_TOKENS = 64;
 
 export function estimatePromptTokens(request: ChatRequest): number {
@@ -30,7 +30,10 @@ export function fitToContext(request: ChatRequest, contextTokens: number | null)
   if (contextTokens === null) return { ok: true, request };
   const promptTokens = estimatePromptTokens(request);
   const room = contextTokens - promptTokens;
-  if (room < Math.min(MIN_ANSWER_TOKENS, request.maxTokens ?? MIN_ANSWER_TOKENS))
+  // Room for a quarter of the wanted output at least: a solve fitted to a few dozen tokens would
+  // only come back cut, and a cut attempt measures nothing.
+  const wanted = request.maxTokens ?? MIN_ANSWER_TOKENS;
+  if (room < Math.min(wanted, Math.max(MIN_ANSWER_TOKENS, Math.floor(wanted / 4))))
     return { ok: false, promptTokens, contextTokens };
   if (request.maxTokens === undefined || request.maxTokens <= room) return { ok: true, request };
   return { ok: true, request: { ...request, maxTokens: room } };

@@ -11,7 +11,7 @@ import { type InputRejection, ModelCallError } from '../../backends/types.js';
 
 /** Requests the share is measured over. */
 export const RECENT_REQUESTS = 50;
-/** This many failures in a row, the same way, is systematic whatever the share. */
+/** This many failures in a row, the same way, with no success in the window, is systematic before the share can say. */
 export const SAME_FAILURES_IN_A_ROW = 12;
 /** Fewer outcomes than this say nothing about a share. */
 const MIN_OBSERVED = 20;
@@ -58,13 +58,15 @@ export class FailureMonitor {
     recent.push(reason);
     if (this.stopped) return this.stopped;
     const observed = recent.outcomes.length;
-    const inARow = recent.streak >= SAME_FAILURES_IN_A_ROW;
+    // Every recent request of this kind failed the same way (none in the window succeeded): a
+    // dozen long problems in a row after many answered ones is not that.
+    const inARow = recent.streak >= SAME_FAILURES_IN_A_ROW && recent.streak >= observed;
     if (inARow || (observed >= MIN_OBSERVED && recent.failures / observed > this.maxShare)) {
       const how = inARow
         ? `the last ${recent.streak} ${purpose} requests all failed this way`
         : `${recent.failures} of the last ${observed} ${purpose} requests failed (model.max_failure_share is ${this.maxShare})`;
       this.stopped = new ModelCallError(
-        `${how}, so the cause is the setup, not single problems: ${hint(reason)}. Last error: ${failure.message}`,
+        `${how}, so the cause is the setup, not single problems: ${hint(reason)}. Settings that change results (max_tokens, model.context_tokens) need a new run directory or --allow-config-change. Last error: ${failure.message}`,
         {
           retryable: false,
           fault: failure.fault,

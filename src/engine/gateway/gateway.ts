@@ -91,16 +91,32 @@ export class ModelGateway {
     return this.dispatcher.model;
   }
 
+  /**
+   * One outcome per call for the failure monitor, however many requests it was split into: one
+   * over-long problem is one refusal, not k.
+   */
   async call(spec: CallSpec): Promise<ModelCall> {
     const systematic = this.limits.monitor?.systematic;
     if (systematic) throw systematic;
+    let result: ModelCall;
+    try {
+      result = await this.answer(spec);
+    } catch (err) {
+      if (err instanceof ModelCallError && err.inputRejection) throw this.rejected(spec.purpose, err);
+      throw err;
+    }
+    if (!result.fromCache) this.limits.monitor?.succeeded(spec.purpose);
+    return result;
+  }
+
+  private async answer(spec: CallSpec): Promise<ModelCall> {
     const fitted = fitToContext(spec.request, this.limits.contextTokens);
     if (!fitted.ok) {
       const refused = new ModelCallError(
         `the prompt (about ${fitted.promptTokens} tokens) leaves no room to answer in the model's context of ${fitted.contextTokens} tokens (model.context_tokens); not sent`,
         { retryable: false, fault: 'http_4xx', inputRejection: 'context_exceeded' },
       );
-      throw this.rejected(spec.purpose, refused);
+      throw refused;
     }
     const request = fitted.request;
     if (request.n <= 1 || this.dispatcher.supportsN) {
@@ -114,11 +130,16 @@ export class ModelGateway {
         fromCache: one.fromCache,
       };
     }
-    const parts = await Promise.all(
+    // Settled, not raced: a part still running when another failed would go on writing to the
+    // cache after the caller has moved on (or the store has closed).
+    const settled = await Promise.allSettled(
       Array.from({ length: request.n }, (_, i) =>
         this.one(spec, { ...request, n: 1, seed: (request.seed ?? 0) + i }, i),
       ),
     );
+    const failed = settled.find((p) => p.status === 'rejected');
+    if (failed) throw failed.reason;
+    const parts = settled.map((p) => (p as PromiseFulfilledResult<OneResponse>).value);
     const keys = parts.map((p) => p.key);
     return {
       keys,
@@ -147,14 +168,7 @@ export class ModelGateway {
       };
     }
     const started = performance.now();
-    let response: ChatResponse;
-    try {
-      response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal);
-    } catch (err) {
-      if (err instanceof ModelCallError && err.inputRejection) throw this.rejected(spec.purpose, err);
-      throw err;
-    }
-    this.limits.monitor?.succeeded(spec.purpose);
+    const response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal);
     const { promptTokens, completionTokens } = response.usage;
     this.cache.putResponse({
       key,

@@ -39,6 +39,11 @@ export interface RetrySettings {
 /** During an outage, how often at most each waiting request tries again: a restarted server is found within seconds. */
 const OUTAGE_PROBE_MAX_MS = 5_000;
 
+/** Failures that a request's own input can cause: a server error, a reply broken for this body. */
+function inputLike(failure: ModelCallError): boolean {
+  return (failure.fault === 'http_5xx' && !outageLike(failure)) || failure.fault === 'malformed_response';
+}
+
 /** Failures that mean the server is not there at all, rather than refusing one request. */
 function outageLike(failure: ModelCallError): boolean {
   return (
@@ -76,6 +81,9 @@ export class OnlineDispatcher implements Dispatcher {
     const firstSentAt = this.now();
     let counted = 0;
     let outageWaits = 0;
+    // Since when this request has been trying: a success of any request after it means the
+    // server is up, and this request's failure is its own.
+    let triedSince = firstSentAt;
     for (let attempt = 0; ; attempt++) {
       signal?.throwIfAborted();
       if (this.limiter.tryAcquire() === false) await this.slot(priority, signal);
@@ -96,22 +104,30 @@ export class OnlineDispatcher implements Dispatcher {
         this.ledger.fault(failure.fault, false);
         throw failure;
       }
-      const outage = outageLike(failure) && this.lastSuccessAt <= sentAt;
-      if (outage) {
-        const downMs = this.now() - this.lastSuccessAt;
-        if (downMs > this.retry.outageToleranceMs) {
-          this.ledger.fault(failure.fault, false);
-          throw new ModelCallError(
-            `no request to the model has succeeded for ${Math.round(downMs / 1000)} s (model.outage_tolerance_s is ${this.retry.outageToleranceMs / 1000}): the server is down or unreachable; start it (or fix model.base_urls) and resume. Last error: ${failure.message}`,
-            { retryable: false, fault: failure.fault, status: failure.status },
-          );
-        }
-      } else counted++;
+      const othersSucceeded = this.lastSuccessAt > triedSince;
+      const outage = outageLike(failure) && !othersSucceeded;
+      triedSince = sentAt;
+      const now = this.now();
+      // A whole outage, or one request that has met only outage-like failures for as long
+      // (a server that crashes on this input and restarts): either way, no longer than the tolerance.
+      const downMs = outage ? now - this.lastSuccessAt : now - firstSentAt;
+      if (outageLike(failure) && downMs > this.retry.outageToleranceMs) {
+        this.ledger.fault(failure.fault, false);
+        throw new ModelCallError(
+          outage
+            ? `no request to the model has succeeded for ${Math.round(downMs / 1000)} s (model.outage_tolerance_s is ${this.retry.outageToleranceMs / 1000}): the server is down or unreachable; start it (or fix model.base_urls) and resume. Last error: ${failure.message}`
+            : `this request has failed for ${Math.round(downMs / 1000)} s (model.outage_tolerance_s is ${this.retry.outageToleranceMs / 1000}) while others succeeded; last error: ${failure.message}`,
+          { retryable: false, fault: failure.fault, status: failure.status },
+        );
+      }
+      if (!outage) counted++;
       if (counted > this.retry.maxRetries) {
         this.ledger.fault(failure.fault, false);
         const message = `request failed after ${attempt + 1} attempts; last error: ${failure.message}`;
-        // Others got answers while this one kept failing: the request itself is the trouble.
-        if (this.lastSuccessAt > firstSentAt)
+        // A server error that keeps coming back for this request while others got answers during
+        // its last attempt: the request itself is the trouble. Rate limits and timeouts say
+        // nothing about the input, and stop the run instead.
+        if (inputLike(failure) && this.lastSuccessAt > sentAt)
           throw new ModelCallError(`${message} (other requests succeeded meanwhile)`, {
             retryable: false,
             fault: failure.fault,
@@ -152,7 +168,9 @@ export class OnlineDispatcher implements Dispatcher {
 function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    if (ms <= 0) return resolve();
+    // Even a zero wait goes through the timer queue: a request failing at once (a local error)
+    // and retrying in microtasks alone would starve every timer, other requests' included.
+    if (ms <= 0) return setImmediate(resolve);
     const timer = setTimeout(() => {
       signal?.removeEventListener('abort', onAbort);
       resolve();
