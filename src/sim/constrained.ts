@@ -6,7 +6,9 @@
  * additionalProperties, items, minItems, minLength.
  */
 
-type Schema = Record<string, unknown>;
+import { alternatives, isObject, type JsonSchema, schemaViolation } from '../util/json-schema.js';
+
+type Schema = JsonSchema;
 
 export function constrainToSchema(schema: Schema, intended: string): string {
   let value: unknown;
@@ -82,44 +84,7 @@ function closestBranch(branches: Schema[], value: unknown): Schema {
 }
 
 function matches(schema: Schema, value: unknown): boolean {
-  if ('const' in schema && !same(schema.const, value)) return false;
-  if (Array.isArray(schema.enum) && !schema.enum.some((e) => same(e, value))) return false;
-  const branches = alternatives(schema);
-  if (branches && !branches.some((b) => matches(b, value))) return false;
-  const types = schema.type === undefined ? null : ([] as unknown[]).concat(schema.type);
-  if (types && !types.some((t) => hasType(t, value))) return false;
-  if (isObject(value)) {
-    const properties = isObject(schema.properties) ? schema.properties : {};
-    if (Array.isArray(schema.required) && schema.required.some((k) => !(k in value))) return false;
-    for (const [key, v] of Object.entries(value)) {
-      const sub = properties[key] ?? schema.additionalProperties;
-      if (sub === false) return false;
-      if (isObject(sub) && !matches(sub, v)) return false;
-    }
-  }
-  if (Array.isArray(value)) {
-    if (value.length < Number(schema.minItems ?? 0)) return false;
-    if (isObject(schema.items) && !value.every((v) => matches(schema.items as Schema, v))) return false;
-  }
-  if (typeof value === 'string' && value.length < Number(schema.minLength ?? 0)) return false;
-  return true;
-}
-
-function hasType(type: unknown, value: unknown): boolean {
-  switch (type) {
-    case 'object':
-      return isObject(value);
-    case 'array':
-      return Array.isArray(value);
-    case 'integer':
-      return Number.isInteger(value);
-    case 'number':
-      return typeof value === 'number';
-    case 'null':
-      return value === null;
-    default:
-      return typeof value === type;
-  }
+  return schemaViolation(value, schema) === null;
 }
 
 function typeOf(schema: Schema): unknown {
@@ -130,19 +95,6 @@ function typeOf(schema: Schema): unknown {
   return null;
 }
 
-function alternatives(schema: Schema): Schema[] | null {
-  const list = schema.anyOf ?? schema.oneOf;
-  return Array.isArray(list) && list.length > 0 ? list.map(asSchema) : null;
-}
-
 function asSchema(value: unknown): Schema {
   return isObject(value) ? value : {};
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-function same(a: unknown, b: unknown): boolean {
-  return a === b || (typeof a === 'object' && JSON.stringify(a) === JSON.stringify(b));
 }
