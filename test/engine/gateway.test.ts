@@ -299,6 +299,24 @@ describe('gateway: retries and spend', () => {
   });
 });
 
+/** Calls `label` and keeps other requests succeeding until it has failed; its error. */
+async function failsWhileOthersSucceed(
+  gateway: ReturnType<typeof createGateway>['gateway'],
+  label: string,
+): Promise<ModelCallError> {
+  let settled = false;
+  const pending = call(gateway, request(label))
+    .catch((e: unknown) => e)
+    .finally(() => {
+      settled = true;
+    });
+  for (let i = 0; !settled; i++) {
+    await call(gateway, request(`ok${i}`));
+    await new Promise((r) => setTimeout(r, 1));
+  }
+  return (await pending) as ModelCallError;
+}
+
 describe('gateway: outages and failures of one request', () => {
   const unavailable = () =>
     new ModelCallError('HTTP 503 from fake: Loading model', {
@@ -342,18 +360,7 @@ describe('gateway: outages and failures of one request', () => {
         : a.resolve(),
     );
     const { gateway } = createGateway(settings({ max_retries: 3 }), backend, new MemoryCache());
-    let settled = false;
-    const bad = call(gateway, request('bad'))
-      .catch((e: unknown) => e)
-      .finally(() => {
-        settled = true;
-      });
-    // Others keep succeeding while the bad one is retried.
-    for (let i = 0; !settled; i++) {
-      await call(gateway, request(`ok${i}`));
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    const err = (await bad) as ModelCallError;
+    const err = await failsWhileOthersSucceed(gateway, 'bad');
     expect(err.inputRejection).toBe('server_rejected');
     expect(err.message).toMatch(/failed after 4 attempts.*other requests succeeded/);
   });
@@ -403,17 +410,7 @@ describe('gateway: outages and failures of one request', () => {
       backend,
       new MemoryCache(),
     );
-    let settled = false;
-    const bad = call(gateway, request('crashes'))
-      .catch((e: unknown) => e)
-      .finally(() => {
-        settled = true;
-      });
-    for (let i = 0; !settled; i++) {
-      await call(gateway, request(`ok${i}`));
-      await new Promise((r) => setTimeout(r, 2));
-    }
-    const err = (await bad) as ModelCallError;
+    const err = await failsWhileOthersSucceed(gateway, 'crashes');
     expect(err.message).toMatch(/this request has failed for \d+ s .*while others succeeded/);
   });
 
@@ -424,17 +421,7 @@ describe('gateway: outages and failures of one request', () => {
         : a.resolve(),
     );
     const { gateway } = createGateway(settings({ max_retries: 2 }), backend, new MemoryCache());
-    let settled = false;
-    const limited = call(gateway, request('limited'))
-      .catch((e: unknown) => e)
-      .finally(() => {
-        settled = true;
-      });
-    for (let i = 0; !settled; i++) {
-      await call(gateway, request(`ok${i}`));
-      await new Promise((r) => setTimeout(r, 1));
-    }
-    const err = (await limited) as ModelCallError;
+    const err = await failsWhileOthersSucceed(gateway, 'limited');
     expect(err.message).toMatch(/failed after 3 attempts.*HTTP 429/);
     expect(err.inputRejection).toBeNull();
   });
