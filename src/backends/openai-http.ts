@@ -228,10 +228,18 @@ export class OpenAIHttpBackend implements ModelBackend {
 
 /** The headers every request to the endpoint carries, the API key read from the environment. */
 export function requestHeaders(
-  config: Pick<ModelSettings, 'headers' | 'api_key_env'>,
+  config: Pick<ModelSettings, 'headers' | 'api_key_env' | 'header_env'>,
   env: NodeJS.ProcessEnv,
 ): Record<string, string> {
   const headers = { ...config.headers };
+  for (const [name, variable] of Object.entries(config.header_env)) {
+    const value = env[variable];
+    if (value === undefined || value === '')
+      throw new UserError(
+        `environment variable ${variable} is not set (model.header_env names it for the ${name} header): export it, or remove the header from model.header_env`,
+      );
+    headers[name] = value;
+  }
   if (config.api_key_env) {
     const key = env[config.api_key_env];
     if (key === undefined || key === '') {

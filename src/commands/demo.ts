@@ -44,7 +44,7 @@ export function register(program: Command): void {
       } finally {
         await server.close();
       }
-      const store = SqliteRunStore.open(dir, { create: false });
+      const store = SqliteRunStore.openReadOnly(dir);
       try {
         const gens = store.generations();
         const rows = gens.map((g) => {

@@ -27,6 +27,7 @@ import type { EvalFile } from '../eval/types.js';
 import { acquireRunLock, type RunLock } from '../storage/lock.js';
 import { SqliteRunStore } from '../storage/sqlite-store.js';
 import { errorMessage, UserError } from '../util/errors.js';
+import { abortOnSignals, interruptExitCode } from '../util/interrupt.js';
 import { SPARQ_VERSION } from '../version.js';
 import { addBootstrapOptions, intArg, numArg } from './args.js';
 import { addBackendOptions, addConfigOptions, type ConfigFlags, resolveConfig } from './config-options.js';
@@ -156,9 +157,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
   let store: SqliteRunStore | null = null;
   let lock: RunLock | null = null;
   const controller = new AbortController();
-  const onSignal = () => controller.abort(new Error('interrupted'));
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  const stopListening = abortOnSignals(controller);
   let lastReport = 0;
   let finished = 0;
   try {
@@ -203,7 +202,8 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       const where = cacheDir
         ? `the ${finished} finished items are cached in ${cacheDir}; run the same command again to resume`
         : 'nothing was cached (--no-cache)';
-      if (controller.signal.aborted) throw new UserError(`eval interrupted: ${where}`, 130);
+      if (controller.signal.aborted)
+        throw new UserError(`eval interrupted: ${where}`, interruptExitCode(controller.signal.reason));
       throw new UserError(`eval stopped: ${errorMessage(err)}\n${where}`, 1);
     }
     const bootstrap = {
@@ -279,8 +279,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
       );
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    stopListening();
     store?.close();
     lock?.release();
     await backend.close();

@@ -1,9 +1,13 @@
+import { existsSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Override } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
 import { lockedChanges } from '../engine/config-drift.js';
-import { executeRun, storedRun } from '../engine/execute.js';
+import { executeRun, isRunDirectory, storedRun } from '../engine/execute.js';
+import { DB_FILE } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
+import { abortOnSignals } from '../util/interrupt.js';
 import { addBackendOptions, addConfigOptions, type ConfigFlags, resolveConfig } from './config-options.js';
 import { printStatus } from './status.js';
 
@@ -15,6 +19,7 @@ interface RunFlags extends ConfigFlags {
   seed?: string;
   quiet?: boolean;
   allowConfigChange?: boolean;
+  forceNew?: boolean;
 }
 
 export function register(program: Command): void {
@@ -33,7 +38,11 @@ export function register(program: Command): void {
     .option('--seeds <file>', 'seed problems, JSONL (seeds.path)')
     .option('--skip-invalid', 'skip malformed seed lines and report how many (seeds.skip_invalid)')
     .option('-q, --quiet', 'no progress output')
-    .option('--allow-config-change', "resume even though settings that change results differ from the run's");
+    .option('--allow-config-change', "resume even though settings that change results differ from the run's")
+    .option(
+      '--force-new',
+      'start a new run over an empty or damaged run database (it is kept aside as sparq.db.broken-<time>)',
+    );
   addBackendOptions(addConfigOptions(cmd)).action(async (dir: string, flags: RunFlags) => {
     const extra: Override[] = [];
     if (flags.generations !== undefined)
@@ -43,10 +52,13 @@ export function register(program: Command): void {
     if (flags.seed !== undefined) extra.push({ path: 'seed', value: flags.seed, flag: '--seed' });
     if (flags.seeds !== undefined) extra.push({ path: 'seeds.path', value: flags.seeds, flag: '--seeds' });
     if (flags.skipInvalid) extra.push({ path: 'seeds.skip_invalid', value: true, flag: '--skip-invalid' });
+    if (flags.forceNew) setAsideBrokenRun(dir);
     const stored = storedRun(dir);
     // A run from before sparq knew a context length had none: resumed, it must not gain one.
     const storedModel = stored?.config?.model as Record<string, unknown> | undefined;
     if (storedModel && !('context_tokens' in storedModel)) storedModel.context_tokens = null;
+    // Header values are not kept (they may be secrets): they come from the configuration again.
+    if (storedModel) delete storedModel.headers;
     // A resumed run starts from its own configuration; the file, environment and flags override it.
     const config = resolveConfig(flags, process.env, extra, stored?.config);
     // Before anything was committed (e.g. a run that stopped on a bad seed file) there is nothing to protect.
@@ -60,16 +72,36 @@ export function register(program: Command): void {
       }
     }
     const controller = new AbortController();
-    const onSignal = () => controller.abort(new Error('interrupted'));
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    const stopListening = abortOnSignals(controller);
     try {
       const result = await executeRun(dir, config, { quiet: flags.quiet, signal: controller.signal });
       if (!flags.quiet) process.stderr.write(`run stopped at ${result.stoppedBy}\n`);
       printStatus(dir, false);
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      stopListening();
     }
   });
+}
+
+/**
+ * `--force-new`: an empty or damaged database is moved aside (never deleted) so that a new run
+ * can start in its directory; a database that opens is refused, since resuming it is the job.
+ */
+function setAsideBrokenRun(dir: string): void {
+  if (!isRunDirectory(dir)) return;
+  try {
+    storedRun(dir);
+  } catch (err) {
+    if (!(err instanceof UserError)) throw err;
+    const aside = join(dir, `${DB_FILE}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`);
+    for (const suffix of ['', '-wal', '-shm'])
+      if (existsSync(join(dir, DB_FILE + suffix))) renameSync(join(dir, DB_FILE + suffix), aside + suffix);
+    process.stderr.write(
+      `note: the run database of ${dir} could not be read; kept aside as ${aside}, starting a new run\n`,
+    );
+    return;
+  }
+  throw new UserError(
+    `--force-new: ${dir} holds a run that opens fine; resume it with \`sparq run ${dir}\`, or start the new run in another directory`,
+  );
 }

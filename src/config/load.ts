@@ -4,10 +4,10 @@
  * was found and where it came from; values from the environment are never echoed back, because a
  * mistyped variable may hold a secret.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { isMap, LineCounter, parseDocument, parse as parseYaml } from 'yaml';
 import type { z } from 'zod';
-import { UserError } from '../util/errors.js';
+import { readUserFile, UserError } from '../util/errors.js';
 import { ConfigSchema, type SparqConfig } from './schema.js';
 
 export const ENV_PREFIX = 'SPARQ_';
@@ -90,7 +90,7 @@ export function loadConfig(options: LoadOptions = {}): SparqConfig {
 function mergeFile(file: string, raw: Record<string, unknown>, origins: Map<string, Origin>): void {
   if (!existsSync(file))
     throw new UserError(`config file not found: ${file} (create one with \`sparq init\`)`);
-  const text = readFileSync(file, 'utf8');
+  const text = readUserFile(file, 'config file');
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, prettyErrors: true });
   if (doc.errors.length > 0) {
@@ -190,9 +190,9 @@ function describeValue(value: unknown): string {
   return `${typeof value === 'number' ? 'the number' : typeof value} ${String(value)}`;
 }
 
-/** A URL's `user:password@` may be a secret: echoed values never show it. */
+/** A URL's `user:password@` and query values may be secrets: echoed values never show them. */
 function withoutUserInfo(s: string): string {
-  return s.replace(/\/\/[^/@\s]*@/g, '//[redacted]@');
+  return s.replace(/\/\/[^/@\s]*@/g, '//[redacted]@').replace(/([?&][^=&#\s]+=)[^&#\s]*/g, '$1[redacted]');
 }
 
 function truncate(s: string): string {
@@ -202,8 +202,13 @@ function truncate(s: string): string {
 function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   const where = describeOrigin(issue.path as Path, origins);
-  // Secrets can hide in headers or in a mistyped environment variable: never echo those values.
-  const secret = issue.path.includes('headers') || fromEnv(issue.path as Path, origins);
+  // Secrets can hide in headers, in a key pasted where a variable's name belongs, or in a
+  // mistyped environment variable: never echo those values.
+  const secret =
+    issue.path.includes('headers') ||
+    issue.path.includes('header_env') ||
+    issue.path.includes('api_key_env') ||
+    fromEnv(issue.path as Path, origins);
   const found = secret ? '' : `, found ${describeValue(issue.input)}`;
   switch (issue.code) {
     case 'unrecognized_keys': {

@@ -15,7 +15,23 @@ const probability = z.number().min(0).max(1);
 const temperature = z.number().min(0).max(2);
 
 /** Header names that carry credentials: those belong in the environment, never in a config file. */
-const SECRET_HEADERS = ['authorization', 'api-key', 'x-api-key', 'proxy-authorization'];
+const SECRET_HEADERS = [
+  'authorization',
+  'api-key',
+  'x-api-key',
+  'x-goog-api-key',
+  'proxy-authorization',
+  'cookie',
+  'x-auth-token',
+];
+
+/** Query parameters that carry credentials (API keys, SAS signatures, tokens). */
+const SECRET_PARAMS =
+  /^(key|api[-_]?key|apikey|token|access[-_]?token|auth|sig|signature|secret|password|code)$/i;
+
+const ENV_NAME = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as OPENAI_API_KEY');
 
 export const BackendSchema = z
   .strictObject({
@@ -23,27 +39,36 @@ export const BackendSchema = z
     kind: z.enum(['openai', 'sim']).default('openai'),
     base_urls: z
       .array(
-        z.url({ protocol: /^https?$/ }).refine(
-          (u) => {
-            const url = new URL(u);
-            return url.username === '' && url.password === '';
-          },
-          {
-            // The config is stored with the run and copied into eval files, so a URL is no place for a secret.
+        z
+          .url({ protocol: /^https?$/ })
+          .refine(
+            (u) => {
+              const url = new URL(u);
+              return url.username === '' && url.password === '';
+            },
+            {
+              // The config is stored with the run and copied into eval files, so a URL is no place for a secret.
+              message:
+                'credentials must not be written in a URL: set model.api_key_env to the name of an environment variable instead',
+            },
+          )
+          .refine((u) => ![...new URL(u).searchParams.keys()].some((k) => SECRET_PARAMS.test(k)), {
             message:
-              'credentials must not be written in a URL: set model.api_key_env to the name of an environment variable instead',
-          },
-        ),
+              'a query parameter of this URL carries a credential: take it out and set model.api_key_env (or model.header_env) to the name of an environment variable that holds it',
+          }),
       )
       .min(1)
       .default(['http://127.0.0.1:8000/v1']),
     model: z.string().min(1).default('sim-1'),
     /** Name of the environment variable holding the API key; the key itself is never in the config. */
-    api_key_env: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as OPENAI_API_KEY')
-      .nullable()
-      .default(null),
+    api_key_env: ENV_NAME.nullable().default(null),
+    /**
+     * Headers whose values come from environment variables, by name: `{api-key: AZURE_OPENAI_API_KEY}`
+     * (Azure), `{x-goog-api-key: GEMINI_API_KEY}`. The values are never stored.
+     */
+    header_env: z
+      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name'), ENV_NAME)
+      .default({}),
     headers: z
       .record(z.string(), z.string())
       .default({})

@@ -21,8 +21,10 @@ model:
   # NAME of the environment variable that holds the API key (the key itself never goes here).
   # null for local servers without authentication.
   api_key_env: null
-  # Extra HTTP headers (no credentials: those are refused here).
+  # Extra HTTP headers (no credentials: those are refused here). Their values are not stored.
   headers: {}
+  # Headers whose values come from environment variables, e.g. {api-key: AZURE_OPENAI_API_KEY}.
+  header_env: {}
   # A request with no complete response within this time is retried.
   timeout_ms: 300000
   # Requests in flight at once, across all base URLs. auto: twice the server's slots when it

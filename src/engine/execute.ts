@@ -21,6 +21,7 @@ import type { RunStore } from '../storage/run-store.js';
 import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { Rng, sha256Hex } from '../util/hash.js';
+import { interruptExitCode } from '../util/interrupt.js';
 import { SPARQ_VERSION } from '../version.js';
 import { type PreparedModel, prepareModel } from './doctor.js';
 import { createGateway } from './gateway/index.js';
@@ -36,8 +37,17 @@ export function isRunDirectory(dir: string): boolean {
   return existsSync(join(dir, DB_FILE));
 }
 
+/**
+ * The configuration as it may be kept: header values blanked, since a header (a cookie, a custom
+ * token) can carry a secret; a resumed run takes its headers from the configuration again.
+ */
+export function storableConfig(config: SparqConfig): SparqConfig {
+  const headers = Object.fromEntries(Object.keys(config.model.headers).map((k) => [k, '[redacted]']));
+  return { ...config, model: { ...config.model, headers } };
+}
+
 export function configHash(config: SparqConfig): string {
-  return sha256Hex(JSON.stringify(config)).slice(0, 16);
+  return sha256Hex(JSON.stringify(storableConfig(config))).slice(0, 16);
 }
 
 export interface ExecuteOptions {
@@ -97,7 +107,7 @@ export async function executeRun(
       store.setMeta('created_by', `sparq ${SPARQ_VERSION}`);
     }
     store.saveConfigSnapshot({
-      configJson: JSON.stringify(config),
+      configJson: JSON.stringify(storableConfig(config)),
       configHash: configHash(config),
       sparqVersion: SPARQ_VERSION,
       detectedJson: JSON.stringify({ settings: model.decided, capabilities: stableCapabilities(model) }),
@@ -132,7 +142,7 @@ export async function executeRun(
     if (options.signal?.aborted)
       throw new UserError(
         `interrupted; everything told so far is committed: resume with \`sparq run ${dir}\``,
-        130,
+        interruptExitCode(options.signal.reason),
       );
     if (err instanceof UserError) throw err;
     throw new UserError(
@@ -212,7 +222,10 @@ export function assembleRun({ config, store, backend, progress, logger, signal }
 
 /** The run's seeds in task order: the seed file, or the sample of it the configuration asks for. */
 function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Logger): SeedProblem[] {
-  const loaded = loadSeeds(config.seeds.path, { skipInvalid: config.seeds.skip_invalid });
+  const loaded = loadSeeds(config.seeds.path, {
+    skipInvalid: config.seeds.skip_invalid,
+    maxProblemChars: config.generation.max_problem_chars,
+  });
   if (loaded.skipped.length > 0) {
     progress.line(
       `seeds: skipped ${loaded.skipped.length} invalid line(s) of ${loaded.file} (first: line ${loaded.skipped[0]!.line}: ${loaded.skipped[0]!.reason})`,
@@ -239,7 +252,7 @@ export function storedRun(
   dir: string,
 ): { config: Record<string, unknown> | undefined; committed: boolean } | undefined {
   if (!isRunDirectory(dir)) return undefined;
-  const store = SqliteRunStore.open(dir, { create: false });
+  const store = SqliteRunStore.openReadOnly(dir);
   try {
     const snapshot = store.latestConfig();
     return {

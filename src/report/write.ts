@@ -5,7 +5,7 @@ import { renderReport } from './report.js';
 
 /** Writes the report of run `dir` to `out`; returns its size in bytes. */
 export async function writeReport(dir: string, out: string, options: CollectOptions = {}): Promise<number> {
-  const store = SqliteRunStore.open(dir, { create: false });
+  const store = SqliteRunStore.openReadOnly(dir, (line) => process.stderr.write(`${line}\n`));
   let html: string;
   try {
     html = await renderReport(collectReportData(store, dir, options));

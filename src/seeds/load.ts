@@ -50,7 +50,14 @@ export function resolveSeedPath(spec: string): string {
 
 const MAX_REPORTED = 20;
 
-export function loadSeeds(spec: string, options: { skipInvalid?: boolean } = {}): SeedLoadResult {
+export function loadSeeds(
+  spec: string,
+  options: {
+    skipInvalid?: boolean;
+    /** Longer problems are refused here, before anything is sent (generation.max_problem_chars). */
+    maxProblemChars?: number;
+  } = {},
+): SeedLoadResult {
   const file = resolveSeedPath(spec);
   const text = readUserFile(file, 'seed file');
   // The bundled MATH split holds two upstream problems with an empty \boxed{}; skipping them (and
@@ -64,7 +71,7 @@ export function loadSeeds(spec: string, options: { skipInvalid?: boolean } = {})
   lines.forEach((raw, index) => {
     const line = index + 1;
     if (raw.trim() === '') return;
-    const parsed = parseSeedLine(raw, seenIds);
+    const parsed = parseSeedLine(raw, seenIds, options.maxProblemChars ?? Number.POSITIVE_INFINITY);
     if (typeof parsed === 'string') errors.push({ line, reason: parsed });
     else {
       seenIds.set(parsed.id, line);
@@ -113,15 +120,24 @@ export function parseIdentifiedLine(
   return { rec, id };
 }
 
-function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem | string {
+function parseSeedLine(
+  raw: string,
+  seenIds: Map<string, number>,
+  maxProblemChars: number,
+): SeedProblem | string {
   const parsed = parseIdentifiedLine(raw, seenIds);
   if (typeof parsed === 'string') return parsed;
   const { rec, id: idText } = parsed;
 
-  if (typeof rec.problem !== 'string' || rec.problem.trim() === '')
-    return 'missing "problem" (a non-empty string)';
-  if (typeof rec.solution !== 'string' || rec.solution.trim() === '')
-    return 'missing "solution" (a non-empty string)';
+  for (const key of ['problem', 'solution'] as const) {
+    const v = rec[key];
+    if (v === undefined || v === null) return `missing "${key}" (a non-empty string)`;
+    if (typeof v !== 'string') return `"${key}": expected a string, found ${describeJson(v)}`;
+    if (v.trim() === '') return `"${key}" is empty`;
+  }
+  const problem = rec.problem as string;
+  if (problem.length > maxProblemChars)
+    return `"problem" is ${problem.length.toLocaleString('en-US')} characters, over generation.max_problem_chars (${maxProblemChars}); raise it or leave the problem out`;
   for (const key of ['answer', 'subject', 'level'] as const) {
     if (
       rec[key] !== undefined &&
@@ -129,13 +145,13 @@ function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem |
       typeof rec[key] !== 'string' &&
       typeof rec[key] !== 'number'
     ) {
-      return `"${key}" must be a string`;
+      return `"${key}": expected a string, found ${describeJson(rec[key])}`;
     }
   }
 
   let answer = rec.answer === undefined || rec.answer === null ? '' : String(rec.answer).trim();
   if (answer === '') {
-    const extracted = extractAnswer(rec.solution);
+    const extracted = extractAnswer(rec.solution as string);
     if (extracted.found) answer = extracted.answer.trim();
   }
   if (answer === '')
@@ -144,10 +160,16 @@ function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem |
   const subjectText = rec.subject === undefined || rec.subject === null ? null : String(rec.subject);
   return {
     id: idText,
-    problem: rec.problem,
-    solution: rec.solution,
+    problem,
+    solution: rec.solution as string,
     answer,
     subject: parseSubject(subjectText),
     level: rec.level === undefined || rec.level === null ? null : String(rec.level),
   };
+}
+
+function describeJson(v: unknown): string {
+  if (Array.isArray(v)) return 'a list';
+  if (typeof v === 'object') return 'an object';
+  return `a ${typeof v} (${JSON.stringify(v).slice(0, 40)})`;
 }

@@ -17,13 +17,12 @@
  * transaction; each analysis reads the pool inside one, bounded by a pool snapshot (the last
  * problem id: problems are append-only and never updated), so separate transactions agree.
  */
-import { accessSync, constants, copyFileSync, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
-import { errorMessage, UserError } from '../util/errors.js';
-import { SCHEMA_VERSION } from './migrations.js';
-import { DB_FILE } from './sqlite-store.js';
+import { errorMessage } from '../util/errors.js';
+import { isNotWritable, openRunReadOnly, sqliteCode, writable } from './run-file.js';
 
 /** The results database of a run directory. */
 export const RESULTS_FILE = 'curation.db';
@@ -60,72 +59,6 @@ export interface AnalysisConnectionOptions {
   warn?: (line: string) => void;
 }
 
-function sqliteCode(err: unknown): string {
-  const code = (err as { code?: unknown }).code;
-  return typeof code === 'string' ? code : '';
-}
-
-/** Errors that mean "this file or directory cannot be written here". */
-function isNotWritable(err: unknown): boolean {
-  const code = sqliteCode(err);
-  return (
-    code.startsWith('SQLITE_READONLY') ||
-    code.startsWith('SQLITE_CANTOPEN') ||
-    code === 'SQLITE_PERM' ||
-    code === 'SQLITE_AUTH'
-  );
-}
-
-function writable(path: string): string | null {
-  try {
-    accessSync(path, constants.W_OK);
-    return null;
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    return code === 'EROFS'
-      ? 'read-only file system'
-      : code === 'EACCES'
-        ? 'no write permission'
-        : errorMessage(err);
-  }
-}
-
-const RUN_HINT = 'pass the directory a run was started in (`sparq run <dir>`)';
-
-function notARunDatabase(runDir: string, file: string, what: string): UserError {
-  return new UserError(
-    `${runDir} is not a sparq run directory: ${file} ${what}. If it is a run, its database was overwritten or damaged: restore it from a backup; else ${RUN_HINT}`,
-  );
-}
-
-/** Opens `file` read-only and checks that it is a run database this sparq can read. */
-function openRunDatabase(runDir: string, file: string): Database.Database {
-  const db = new Database(file, { readonly: true, fileMustExist: true });
-  try {
-    db.pragma('busy_timeout = 5000');
-    // The first read of the file: a text file or a damaged database fails here.
-    const version = db.pragma('user_version', { simple: true }) as number;
-    if (version > SCHEMA_VERSION)
-      throw new UserError(
-        `${file} uses database schema ${version}, but this sparq only knows schema ${SCHEMA_VERSION}: upgrade sparq to curate it`,
-      );
-    if (version === 0)
-      throw notARunDatabase(runDir, file, 'is a SQLite database without the sparq run schema');
-    if (version < SCHEMA_VERSION)
-      throw new UserError(
-        `${file} uses database schema ${version}, older than this sparq's ${SCHEMA_VERSION}, and curation reads runs read-only, so it cannot upgrade it: run \`sparq status <dir>\` once (it upgrades the run) and retry`,
-      );
-    return db;
-  } catch (err) {
-    db.close();
-    const code = sqliteCode(err);
-    if (code === 'SQLITE_NOTADB') throw notARunDatabase(runDir, file, 'is not a SQLite database');
-    if (code.startsWith('SQLITE_CORRUPT'))
-      throw notARunDatabase(runDir, file, 'is a damaged SQLite database');
-    throw err;
-  }
-}
-
 /** A connection with the results file attached as `curation`, for writing. */
 function openWriter(file: string): Database.Database {
   const w = new Database(':memory:');
@@ -152,20 +85,6 @@ export function openAnalysisConnection(
 ): AnalysisConnection {
   const warn = options.warn ?? ((line: string) => process.stderr.write(`${line}\n`));
   const mode = options.results ?? 'write';
-  if (!existsSync(runDir)) throw new UserError(`${runDir} is not a sparq run directory (no such directory)`);
-  if (!statSync(runDir).isDirectory())
-    throw new UserError(`${runDir} is not a sparq run directory (it is a file): ${RUN_HINT}`);
-  const runFile = join(runDir, DB_FILE);
-  if (!existsSync(runFile))
-    throw new UserError(`${runDir} is not a sparq run directory (no ${DB_FILE}): ${RUN_HINT}`);
-  try {
-    accessSync(runFile, constants.R_OK);
-  } catch (err) {
-    throw new UserError(
-      `cannot read ${runFile}: ${(err as NodeJS.ErrnoException).code === 'EACCES' ? 'no read permission (ask the owner of the run for read access, or curate a copy)' : errorMessage(err)}`,
-    );
-  }
-
   let scratch: string | null = null;
   const scratchDir = () => {
     scratch ??= mkdtempSync(join(tmpdir(), 'sparq-curation-'));
@@ -179,22 +98,7 @@ export function openAnalysisConnection(
 
   try {
     const dirProblem = writable(runDir);
-    let db: Database.Database;
-    try {
-      db = openRunDatabase(runDir, runFile);
-    } catch (err) {
-      // A WAL database whose directory cannot be written cannot be read in place when its
-      // -wal/-shm files are gone (SQLite must create them): read a copy. Nothing writes the
-      // run meanwhile, since nothing can write that directory.
-      if (!(dirProblem !== null && isNotWritable(err))) throw err;
-      const copy = join(scratchDir(), DB_FILE);
-      copyFileSync(runFile, copy);
-      if (existsSync(`${runFile}-wal`)) copyFileSync(`${runFile}-wal`, `${copy}-wal`);
-      warn(
-        `note: ${runDir} is not writable (${dirProblem}), so SQLite cannot open its WAL database in place; reading a copy in ${scratch} (${(statSync(copy).size / 1e6).toFixed(1)} MB)`,
-      );
-      db = openRunDatabase(runDir, copy);
-    }
+    const db = openRunReadOnly(runDir, scratchDir, warn);
     connections.push(db);
 
     let writer: Database.Database | null = null;

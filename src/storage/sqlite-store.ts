@@ -4,7 +4,8 @@
  * batches (a lost batch is only re-requested on resume); each commit of a told prefix is one
  * transaction, so a run killed at any moment resumes from a consistent state.
  */
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
@@ -12,6 +13,7 @@ import type { AttemptRecord, CachedResponse, ProblemRecord } from '../domain/rec
 import { parseSchedulerState } from '../domain/tasks.js';
 import { UserError } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { DB_FILE, openRunReadOnly } from './run-file.js';
 import { RunQueries } from './run-queries.js';
 import type {
   ConfigSnapshot,
@@ -22,7 +24,7 @@ import type {
   StoredProgress,
 } from './run-store.js';
 
-export const DB_FILE = 'sparq.db';
+export { DB_FILE };
 
 /** Where the scheduler stood at the last commit, for status. */
 export interface SchedulerProgress {
@@ -98,6 +100,27 @@ export class SqliteRunStore implements RunStore {
     db.pragma('busy_timeout = 5000');
     migrate(db, dir);
     return new SqliteRunStore(dir, db);
+  }
+
+  /**
+   * Opens a run to read it only (status, report, a resume's look at its configuration): never
+   * writes it, never migrates it, works where the directory cannot be written (src/storage/run-file.ts).
+   */
+  static openReadOnly(dir: string, warn: (line: string) => void = () => {}): SqliteRunStore {
+    let scratch: string | null = null;
+    const db = openRunReadOnly(
+      dir,
+      () => {
+        scratch ??= mkdtempSync(join(tmpdir(), 'sparq-read-'));
+        return scratch;
+      },
+      warn,
+    );
+    const store = new SqliteRunStore(dir, db);
+    store.onClose = () => {
+      if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
+    };
+    return store;
   }
 
   // --- metadata and configuration ------------------------------------------------------------
@@ -371,9 +394,13 @@ export class SqliteRunStore implements RunStore {
   }
 
   close(): void {
-    this.flush();
+    if (!this.db.readonly) this.flush();
     if (this.db.open) this.db.close();
+    this.onClose();
   }
+
+  /** Cleans up after the connection (a read-only store's scratch copies). */
+  private onClose: () => void = () => {};
 }
 
 function migrate(db: Database.Database, dir: string): void {

@@ -2,9 +2,11 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse as parseYaml } from 'yaml';
+import { requestHeaders } from '../../src/backends/openai-http.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { STARTER_CONFIG } from '../../src/config/starter.js';
+import { storableConfig } from '../../src/engine/execute.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 function withFile(yaml: string): string {
@@ -132,6 +134,43 @@ describe('configuration', () => {
     );
     expect(p).toMatch(/model\.base_urls\.0: credentials must not be written in a URL.*api_key_env/);
     expect(p).not.toContain('sk-live-456');
+  });
+
+  it('a credential in a URL query, a cookie header, or a key pasted as a variable name: refused, never echoed', () => {
+    const [query] = problemsOf(() =>
+      loadConfig({ file: withFile('model:\n  base_urls: ["https://x.example/v1?api_key=sk-live-777"]\n') }),
+    );
+    expect(query).toMatch(
+      /model\.base_urls\.0: a query parameter of this URL carries a credential.*api_key_env/,
+    );
+    expect(query).not.toContain('sk-live-777');
+    const [cookie] = problemsOf(() =>
+      loadConfig({ file: withFile('model:\n  headers:\n    Cookie: session=sk-live-555\n') }),
+    );
+    expect(cookie).not.toContain('sk-live-555');
+    const [pasted] = problemsOf(() =>
+      loadConfig({ file: withFile('model:\n  api_key_env: sk-proj-AbC123-live\n') }),
+    );
+    expect(pasted).toMatch(/model\.api_key_env: expected an environment variable name/);
+    expect(pasted).not.toContain('AbC123');
+  });
+
+  it('header_env takes header values from the environment; a missing variable is named', () => {
+    const config = loadConfig({
+      file: withFile('model:\n  header_env:\n    api-key: AZURE_OPENAI_API_KEY\n'),
+    });
+    expect(requestHeaders(config.model, { AZURE_OPENAI_API_KEY: 'az-123' })).toMatchObject({
+      'api-key': 'az-123',
+    });
+    expect(() => requestHeaders(config.model, {})).toThrow(
+      /AZURE_OPENAI_API_KEY is not set \(model\.header_env names it for the api-key header\)/,
+    );
+  });
+
+  it('header values are not kept with the run', () => {
+    const config = loadConfig({ file: withFile('model:\n  headers:\n    X-Team: research-7\n') });
+    expect(JSON.stringify(storableConfig(config))).not.toContain('research-7');
+    expect(storableConfig(config).model.headers).toEqual({ 'X-Team': '[redacted]' });
   });
 
   it('an invalid api_key_env name', () => {

@@ -77,7 +77,38 @@ describe('seed loading', () => {
 
   it('a non-object line and a wrongly typed field', () => {
     expect(() => loadSeeds(file(['[1,2]']))).toThrow(/:1: expected a JSON object/);
-    expect(() => loadSeeds(file([good('a', { level: { n: 1 } })]))).toThrow(/:1: "level" must be a string/);
+    expect(() => loadSeeds(file([good('a', { level: { n: 1 } })]))).toThrow(
+      /:1: "level": expected a string, found an object/,
+    );
+    expect(() => loadSeeds(file([good('a', { problem: 123 })]))).toThrow(
+      /:1: "problem": expected a string, found a number \(123\)/,
+    );
+  });
+
+  it('a byte-order mark is dropped; bytes that are not UTF-8 are refused with their line', () => {
+    const dir = tempDir();
+    const bom = join(dir, 'bom.jsonl');
+    writeFileSync(bom, Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from(`${good('a')}\n`)]));
+    expect(loadSeeds(bom).seeds.map((s) => s.id)).toEqual(['a']);
+    const latin1 = join(dir, 'latin1.jsonl');
+    writeFileSync(
+      latin1,
+      Buffer.concat([
+        Buffer.from(`${good('a')}\n`),
+        Buffer.from('{"id":"b","problem":"caf'),
+        Buffer.from([0xe9]),
+        Buffer.from('"}\n'),
+      ]),
+    );
+    expect(() => loadSeeds(latin1)).toThrow(/latin1\.jsonl:2: not UTF-8 text/);
+  });
+
+  it('a problem over generation.max_problem_chars is refused before anything is sent, with its line', () => {
+    const lines = [good('a'), good('b', { problem: 'x'.repeat(5000) })];
+    expect(() => loadSeeds(file(lines), { maxProblemChars: 3000 })).toThrow(
+      /:2: "problem" is 5,000 characters, over generation\.max_problem_chars \(3000\)/,
+    );
+    expect(loadSeeds(file(lines), { maxProblemChars: 3000, skipInvalid: true }).seeds).toHaveLength(1);
   });
 
   it('reports all bad lines at once', () => {

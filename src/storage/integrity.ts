@@ -1,0 +1,56 @@
+/**
+ * `sparq status --check`: what SQLite can still read of a run database, for a run that will not
+ * open or is suspected damaged. Read-only, like every reader.
+ */
+import Database from 'better-sqlite3';
+import { runFileOf, sqliteCode } from './run-file.js';
+
+export interface IntegrityReport {
+  file: string;
+  /** "ok", or SQLite's list of problems (at most 20). */
+  problems: string[];
+  /** Rows per table that could be counted; a table that cannot be read has its error instead. */
+  tables: { name: string; rows: number | null; error: string | null }[];
+}
+
+export function checkIntegrity(runDir: string): IntegrityReport {
+  const file = runFileOf(runDir);
+  let db: Database.Database;
+  try {
+    db = new Database(file, { readonly: true, fileMustExist: true });
+  } catch (err) {
+    return { file, problems: [`cannot open: ${(err as Error).message} (${sqliteCode(err)})`], tables: [] };
+  }
+  try {
+    let problems: string[];
+    try {
+      problems = (db.pragma('integrity_check(20)') as { integrity_check: string }[]).map(
+        (r) => r.integrity_check,
+      );
+    } catch (err) {
+      return { file, problems: [`${(err as Error).message} (${sqliteCode(err)})`], tables: [] };
+    }
+    const names = (
+      db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' ORDER BY name").all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
+    const tables = names.map((name) => {
+      try {
+        const row = db.prepare(`SELECT COUNT(*) AS n FROM "${name.replace(/"/g, '""')}"`).get() as {
+          n: number;
+        };
+        return { name, rows: row.n, error: null };
+      } catch (err) {
+        return { name, rows: null, error: (err as Error).message };
+      }
+    });
+    return { file, problems, tables };
+  } finally {
+    db.close();
+  }
+}
+
+export function integrityOk(r: IntegrityReport): boolean {
+  return r.problems.length === 1 && r.problems[0] === 'ok' && r.tables.every((t) => t.error === null);
+}
