@@ -220,7 +220,11 @@ export function assembleRun({ config, store, backend, progress, logger, signal }
   });
 }
 
-/** The run's seeds in task order: the seed file, or the sample of it the configuration asks for. */
+/**
+ * The run's seeds in task order: the seed file, or the sample of it the configuration asks for,
+ * less seeds over generation.max_problem_chars (skipped with --skip-invalid or from a bundled
+ * set, else refused with their line). The sample is drawn first, so the limit does not change it.
+ */
 function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Logger): SeedProblem[] {
   const loaded = loadSeeds(config.seeds.path, {
     skipInvalid: config.seeds.skip_invalid,
@@ -232,7 +236,22 @@ function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Lo
     );
     logger.warn({ file: loaded.file, skipped: loaded.skipped }, 'invalid seed lines skipped');
   }
-  const seeds = loaded.seeds;
+  const sampled = sampleSeeds(loaded.seeds, config);
+  const long = sampled.filter((s) => loaded.tooLong.has(s.id));
+  if (long.length === 0) return sampled;
+  const lines = long.map(
+    (s) => `${loaded.file}:${loaded.tooLong.get(s.id)!.line}: ${loaded.tooLong.get(s.id)!.reason}`,
+  );
+  if (!config.seeds.skip_invalid && !config.seeds.path.startsWith('bundled:'))
+    throw new UserError(
+      `${long.length} seed problem(s) too long to send:\n${lines.map((l) => `  ${l}`).join('\n')}\nRaise generation.max_problem_chars, or pass --skip-invalid (seeds.skip_invalid: true) to skip them.`,
+    );
+  progress.line(`seeds: skipped ${long.length} over generation.max_problem_chars (first: ${lines[0]})`);
+  logger.warn({ file: loaded.file, tooLong: lines }, 'seeds over the problem length limit skipped');
+  return sampled.filter((s) => !loaded.tooLong.has(s.id));
+}
+
+function sampleSeeds(seeds: SeedProblem[], config: RunConfig): SeedProblem[] {
   if (config.seeds.sample === null || config.seeds.sample >= seeds.length) return seeds;
   const rng = Rng.from(config.seed, 'seed-sample');
   const order = seeds.map((_, i) => i);

@@ -24,6 +24,8 @@ export interface SeedLoadResult {
   seeds: SeedProblem[];
   file: string;
   skipped: { line: number; reason: string }[];
+  /** Seeds (by id) over the problem-length limit, with their line; still in `seeds`. */
+  tooLong: Map<string, { line: number; reason: string }>;
 }
 
 export const BUNDLED_SEEDS: Record<string, { file: string; description: string }> = {
@@ -54,7 +56,10 @@ export function loadSeeds(
   spec: string,
   options: {
     skipInvalid?: boolean;
-    /** Longer problems are refused here, before anything is sent (generation.max_problem_chars). */
+    /**
+     * Problems longer than this are listed in `tooLong` (generation.max_problem_chars), not
+     * dropped: the run draws its sample first, so that the limit does not change which seeds it gets.
+     */
     maxProblemChars?: number;
   } = {},
 ): SeedLoadResult {
@@ -66,16 +71,23 @@ export function loadSeeds(
   const seeds: SeedProblem[] = [];
   const errors: { line: number; reason: string }[] = [];
   const seenIds = new Map<string, number>();
+  const tooLong = new Map<string, { line: number; reason: string }>();
 
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
     const line = index + 1;
     if (raw.trim() === '') return;
-    const parsed = parseSeedLine(raw, seenIds, options.maxProblemChars ?? Number.POSITIVE_INFINITY);
+    const parsed = parseSeedLine(raw, seenIds);
     if (typeof parsed === 'string') errors.push({ line, reason: parsed });
     else {
       seenIds.set(parsed.id, line);
       seeds.push(parsed);
+      const max = options.maxProblemChars ?? Number.POSITIVE_INFINITY;
+      if (parsed.problem.length > max)
+        tooLong.set(parsed.id, {
+          line,
+          reason: `"problem" is ${parsed.problem.length.toLocaleString('en-US')} characters, over generation.max_problem_chars (${max}); raise it or leave the problem out`,
+        });
     }
   });
 
@@ -94,7 +106,7 @@ export function loadSeeds(
         : `seed file ${file} is empty: expected one JSON object per line`,
     );
   }
-  return { seeds, file, skipped: errors };
+  return { seeds, file, skipped: errors, tooLong };
 }
 
 /**
@@ -120,11 +132,7 @@ export function parseIdentifiedLine(
   return { rec, id };
 }
 
-function parseSeedLine(
-  raw: string,
-  seenIds: Map<string, number>,
-  maxProblemChars: number,
-): SeedProblem | string {
+function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem | string {
   const parsed = parseIdentifiedLine(raw, seenIds);
   if (typeof parsed === 'string') return parsed;
   const { rec, id: idText } = parsed;
@@ -136,8 +144,6 @@ function parseSeedLine(
     if (v.trim() === '') return `"${key}" is empty`;
   }
   const problem = rec.problem as string;
-  if (problem.length > maxProblemChars)
-    return `"problem" is ${problem.length.toLocaleString('en-US')} characters, over generation.max_problem_chars (${maxProblemChars}); raise it or leave the problem out`;
   for (const key of ['answer', 'subject', 'level'] as const) {
     if (
       rec[key] !== undefined &&

@@ -231,6 +231,9 @@ describe('failures that belong to one problem', () => {
         'generation.batch_size=8',
         '--set',
         'solver.k=2',
+        // Long enough to reach the server: the seed screen alone would refuse it.
+        '--set',
+        'generation.max_problem_chars=100000',
         ...extra,
       ];
       const r = runCli(args);

@@ -103,12 +103,15 @@ describe('seed loading', () => {
     expect(() => loadSeeds(latin1)).toThrow(/latin1\.jsonl:2: not UTF-8 text/);
   });
 
-  it('a problem over generation.max_problem_chars is refused before anything is sent, with its line', () => {
+  it('a problem over generation.max_problem_chars is listed with its line (the run decides after sampling)', () => {
     const lines = [good('a'), good('b', { problem: 'x'.repeat(5000) })];
-    expect(() => loadSeeds(file(lines), { maxProblemChars: 3000 })).toThrow(
-      /:2: "problem" is 5,000 characters, over generation\.max_problem_chars \(3000\)/,
-    );
-    expect(loadSeeds(file(lines), { maxProblemChars: 3000, skipInvalid: true }).seeds).toHaveLength(1);
+    const loaded = loadSeeds(file(lines), { maxProblemChars: 3000 });
+    expect(loaded.seeds).toHaveLength(2);
+    expect(loaded.tooLong.get('b')).toEqual({
+      line: 2,
+      reason:
+        '"problem" is 5,000 characters, over generation.max_problem_chars (3000); raise it or leave the problem out',
+    });
   });
 
   it('reports all bad lines at once', () => {
