@@ -318,6 +318,13 @@ async function failsWhileOthersSucceed(
 }
 
 describe('gateway: outages and failures of one request', () => {
+  const contextError = () =>
+    new ModelCallError('HTTP 400 from fake: the request exceeds the available context size', {
+      retryable: false,
+      fault: 'http_4xx',
+      status: 400,
+      inputRejection: 'context_exceeded',
+    });
   const unavailable = () =>
     new ModelCallError('HTTP 503 from fake: Loading model', {
       retryable: true,
@@ -366,13 +373,6 @@ describe('gateway: outages and failures of one request', () => {
   });
 
   it('input rejections stop the run only when they are systematic, with the hint for their cause', async () => {
-    const contextError = () =>
-      new ModelCallError('HTTP 400 from fake: the request exceeds the available context size', {
-        retryable: false,
-        fault: 'http_4xx',
-        status: 400,
-        inputRejection: 'context_exceeded',
-      });
     // One over-long prompt among many that fit: that one is rejected, the others are answered.
     const some = new FakeBackend((a) =>
       a.request.messages[0]!.content.startsWith('long') ? a.reject(contextError()) : a.resolve(),
@@ -427,13 +427,6 @@ describe('gateway: outages and failures of one request', () => {
   });
 
   it('one over-long problem split into k requests is one refusal, and a dozen long ones after many answered are not systematic', async () => {
-    const contextError = () =>
-      new ModelCallError('HTTP 400 from fake: the request exceeds the available context size', {
-        retryable: false,
-        fault: 'http_4xx',
-        status: 400,
-        inputRejection: 'context_exceeded',
-      });
     const backend = new FakeBackend(
       (a) => (a.request.messages[0]!.content.startsWith('long') ? a.reject(contextError()) : a.resolve()),
       false,
