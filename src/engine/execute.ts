@@ -191,6 +191,7 @@ export function assembleRun({ config, store, backend, progress, logger, signal }
   const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, (info) =>
     logger.warn({ event: 'retry', ...info }, 'model request retried'),
   );
+  store.trackSpend(ledger);
   const pipeline = new TaskPipeline({
     gateway,
     checker: new AnswerChecker(),

@@ -592,19 +592,8 @@ export class Scheduler {
   }
 
   private commit(): void {
-    // Read now, cleared only once the commit is written: a failed commit loses no spend.
-    const spend = this.deps.ledger.pendingSpend();
+    // Spend is not part of it: the store writes it as it happens (RunStore.trackSpend).
     const counters = { ...this.counters };
-    const add = (k: string, v: number) => {
-      if (v !== 0) counters[k] = (counters[k] ?? 0) + v;
-    };
-    add('requests_sent', spend.requestsSent);
-    add('cache_hits', spend.cacheHits);
-    add('retries', spend.retries);
-    add('failures', spend.failures);
-    add('prompt_tokens', spend.promptTokens);
-    add('completion_tokens', spend.completionTokens);
-    for (const [kind, n] of Object.entries(spend.faults)) add(`fault_${kind}`, n ?? 0);
     const open = [...this.open.values()]
       .filter((t): t is MutationTaskSpec => t.kind === 'mutate')
       .sort((a, b) => a.seq - b.seq);
@@ -621,7 +610,6 @@ export class Scheduler {
       },
       counters,
     });
-    this.deps.ledger.drain();
     this.buffer = { problems: [], rejections: [], epochs: [] };
     this.bufferedByUid.clear();
     this.bufferedHashes.clear();

@@ -13,6 +13,7 @@ import type { CoreState } from '../core/qd-core.js';
 import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
 import type { SchedulerState } from '../domain/tasks.js';
 import type { ResponseCache } from '../engine/gateway/gateway.js';
+import type { SpendLedger } from '../engine/gateway/ledger.js';
 
 /** An epoch's metrics as stored: the archive metrics plus what the epoch cost and took. */
 export interface EpochMetrics extends GenerationMetrics {
@@ -63,8 +64,13 @@ export interface RunStore extends ResponseCache {
   setMeta(key: string, value: string): void;
   saveConfigSnapshot(snapshot: Omit<ConfigSnapshot, 'createdAt'>): void;
   latestConfig(): ConfigSnapshot | undefined;
-  /** Writes buffered responses now. */
+  /** Writes buffered responses (and the spend being tracked) now. */
   flush(): void;
+  /**
+   * Keeps what `ledger` counts (requests, tokens, faults, retries) in the run's counters, written
+   * with the responses within a fraction of a second rather than at commit.
+   */
+  trackSpend(ledger: SpendLedger): void;
   commit(commit: PrefixCommit): void;
   /** Null for a run that has committed nothing yet. */
   loadProgress(): StoredProgress | null;

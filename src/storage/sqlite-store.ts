@@ -11,6 +11,7 @@ import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
 import type { AttemptRecord, CachedResponse, ProblemRecord } from '../domain/records.js';
 import { parseSchedulerState } from '../domain/tasks.js';
+import type { Spend, SpendLedger } from '../engine/gateway/ledger.js';
 import { UserError } from '../util/errors.js';
 import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
 import { DB_FILE, openRunReadOnly } from './run-file.js';
@@ -210,10 +211,20 @@ export class SqliteRunStore implements RunStore {
     if (!this.db.open) return;
     this.pending.set(response.key, response);
     if (this.pending.size >= 1000) this.flush();
-    else if (!this.flushTimer) {
-      this.flushTimer = setTimeout(() => this.flush(), 100);
-      this.flushTimer.unref();
-    }
+    else this.flushSoon();
+  }
+
+  trackSpend(ledger: SpendLedger): void {
+    this.ledger = ledger;
+    ledger.onActivity = () => this.flushSoon();
+  }
+
+  private ledger: SpendLedger | null = null;
+
+  private flushSoon(): void {
+    if (this.flushTimer || !this.db.open) return;
+    this.flushTimer = setTimeout(() => this.flush(), 100);
+    this.flushTimer.unref();
   }
 
   flush(): void {
@@ -222,10 +233,13 @@ export class SqliteRunStore implements RunStore {
       clearTimeout(this.flushTimer);
       this.flushTimer = null;
     }
-    if (this.pending.size === 0) return;
+    const spend = this.ledger?.pendingSpend() ?? null;
+    const spent = spend !== null && spendCounters(spend).length > 0;
+    if (this.pending.size === 0 && !spent) return;
     const batch = [...this.pending.values()];
     const now = new Date().toISOString();
     this.db.transaction(() => {
+      if (spend) for (const [name, value] of spendCounters(spend)) this.stmt.addCounter!.run(name, value);
       for (const r of batch) {
         this.stmt.putResponse!.run({
           key: r.key,
@@ -241,6 +255,8 @@ export class SqliteRunStore implements RunStore {
         });
       }
     })();
+    // Cleared only once written: a failed write loses no spend.
+    if (spent) this.ledger!.drain();
     for (const r of batch) this.pending.delete(r.key);
   }
 
@@ -556,4 +572,18 @@ function readMetrics(json: string): EpochMetrics {
     allTruncated: m.allTruncated ?? 0,
     spend: m.spend ?? {},
   };
+}
+
+/** A spend as counter increments, under the names `sparq status` reads. */
+function spendCounters(spend: Spend): [string, number][] {
+  const out: [string, number][] = [
+    ['requests_sent', spend.requestsSent],
+    ['cache_hits', spend.cacheHits],
+    ['retries', spend.retries],
+    ['failures', spend.failures],
+    ['prompt_tokens', spend.promptTokens],
+    ['completion_tokens', spend.completionTokens],
+    ...Object.entries(spend.faults).map(([kind, n]): [string, number] => [`fault_${kind}`, Number(n ?? 0)]),
+  ];
+  return out.filter(([, v]) => v !== 0);
 }

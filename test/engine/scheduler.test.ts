@@ -101,6 +101,9 @@ class CrashingStore implements RunStore {
   latestConfig() {
     return this.alive().latestConfig();
   }
+  trackSpend(ledger: Parameters<RunStore['trackSpend']>[0]) {
+    this.alive().trackSpend(ledger);
+  }
   flush() {
     this.alive().flush();
   }

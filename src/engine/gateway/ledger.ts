@@ -1,7 +1,8 @@
 /**
  * What a process spent on the model, counted from each call as it happens (never by
- * subtracting a backend's cumulative counters). The scheduler drains it into every commit, so
- * the totals in the run store grow with the work they paid for.
+ * subtracting a backend's cumulative counters). The run store drains it with the responses it
+ * writes, within a fraction of a second of each event, so a process killed at any moment has
+ * recorded what it sent, less what was in flight.
  */
 import type { FaultKind } from '../../backends/types.js';
 
@@ -35,6 +36,8 @@ export function emptySpend(): Spend {
 export class SpendLedger {
   private pending = emptySpend();
   private readonly total = emptySpend();
+  /** Told of every event, so that whoever keeps the spend can write it soon. */
+  onActivity: () => void = () => {};
 
   sent(promptTokens: number, completionTokens: number): void {
     for (const s of [this.pending, this.total]) {
@@ -42,11 +45,13 @@ export class SpendLedger {
       s.promptTokens += promptTokens;
       s.completionTokens += completionTokens;
     }
+    this.onActivity();
   }
 
   cacheHit(): void {
     this.pending.cacheHits++;
     this.total.cacheHits++;
+    this.onActivity();
   }
 
   fault(kind: FaultKind, retried: boolean): void {
@@ -55,6 +60,7 @@ export class SpendLedger {
       if (retried) s.retries++;
       else s.failures++;
     }
+    this.onActivity();
   }
 
   /** Everything since the last drain, without clearing it. */

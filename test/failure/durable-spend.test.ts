@@ -1,0 +1,92 @@
+/**
+ * Spend survives kill -9: every request a process sends is counted within a fraction of a
+ * second of its answer, not at the next commit, so after a kill `sparq status` agrees with what
+ * the server answered, less what was in flight.
+ */
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { afterAll, beforeAll, expect, it } from 'vitest';
+import { type ModelBackend, ModelCallError } from '../../src/backends/types.js';
+import { ConfigSchema } from '../../src/config/schema.js';
+import { executeRun } from '../../src/engine/execute.js';
+import { readRunStatus } from '../../src/engine/status.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
+
+let server: SpawnedServer;
+beforeAll(async () => {
+  server = await startSimServerProcess(['--latency-ms', '50']);
+});
+afterAll(() => server.stop());
+
+const completed = async () =>
+  ((await (await fetch(`${server.url}/stats`)).json()) as { completed: number }).completed;
+
+it('after kill -9 between commits, status counts what the server answered, within what was in flight', async () => {
+  const dir = join(tempDir(), 'run');
+  // Commits far apart: whatever status shows after the kill was written as it happened.
+  const child = spawn(
+    process.execPath,
+    [
+      CLI,
+      'run',
+      dir,
+      '--base-url',
+      server.url,
+      '-q',
+      '--concurrency',
+      '8',
+      '--set',
+      'seeds.sample=200',
+      '--set',
+      'scheduler.commit_seconds=600',
+      '--set',
+      'scheduler.commit_tasks=100000',
+    ],
+    { stdio: 'ignore' },
+  );
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const before = await completed();
+  while ((await completed()) - before < 150) await new Promise((r) => setTimeout(r, 50));
+  child.kill('SIGKILL');
+  await exited;
+  const answered = (await completed()) - before;
+  const status = JSON.parse(runCli(['status', dir, '--json']).stdout) as { spend: { requestsSent: number } };
+  expect(status.spend.requestsSent).toBeGreaterThan(0);
+  // In flight (8) and answered in the last 100 ms before the kill (8 slots / 50 ms each: 16).
+  expect(answered - status.spend.requestsSent).toBeGreaterThanOrEqual(0);
+  expect(answered - status.spend.requestsSent).toBeLessThanOrEqual(8 + 16 + 8);
+}, 60_000);
+
+it('a run that stopped on a failing server shows its faults, retries and failures in status', async () => {
+  const failing: ModelBackend = {
+    description: 'always 500',
+    model: 'sim-1',
+    supportsN: true,
+    send: async () => {
+      throw new ModelCallError('HTTP 500 from test: boom', {
+        retryable: true,
+        fault: 'http_5xx',
+        status: 500,
+      });
+    },
+    close: async () => {},
+  };
+  const dir = join(tempDir(), 'run');
+  const config = ConfigSchema.parse({
+    seeds: { sample: 4 },
+    model: { max_retries: 2, retry_base_ms: 1, retry_max_ms: 1 },
+  });
+  await expect(executeRun(dir, config, { backend: failing, quiet: true })).rejects.toThrow(
+    /HTTP 500 from test: boom/,
+  );
+  const store = SqliteRunStore.openReadOnly(dir);
+  try {
+    const status = readRunStatus(store);
+    expect(status.faults.http_5xx).toBeGreaterThanOrEqual(3);
+    expect(status.retries).toBeGreaterThanOrEqual(2);
+    expect(status.failures).toBeGreaterThanOrEqual(1);
+  } finally {
+    store.close();
+  }
+});
