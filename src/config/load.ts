@@ -83,7 +83,7 @@ export function loadConfig(options: LoadOptions = {}): SparqConfig {
     }
     if (retried) result = ConfigSchema.safeParse(raw, { reportInput: true });
   }
-  if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, origins)));
+  if (!result.success) throw new ConfigError(result.error.issues.map((i) => describeIssue(i, origins, raw)));
   return result.data;
 }
 
@@ -199,8 +199,14 @@ function truncate(s: string): string {
   return s.length > 60 ? `${s.slice(0, 57)}...` : s;
 }
 
-function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): string {
+function describeIssue(
+  issue: z.core.$ZodIssue,
+  origins: Map<string, Origin>,
+  raw: Record<string, unknown>,
+): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
+  // A rule over several keys reports the whole configuration as its input: show the key's value.
+  const input = issue.code === 'custom' && issue.path.length > 0 ? getIn(raw, issue.path as Path) : issue.input;
   const where = describeOrigin(issue.path as Path, origins);
   // Secrets can hide in headers, in a key pasted where a variable's name belongs, or in a
   // mistyped environment variable: never echo those values.
@@ -209,7 +215,7 @@ function describeIssue(issue: z.core.$ZodIssue, origins: Map<string, Origin>): s
     issue.path.includes('header_env') ||
     issue.path.includes('api_key_env') ||
     fromEnv(issue.path as Path, origins);
-  const found = secret ? '' : `, found ${describeValue(issue.input)}`;
+  const found = secret ? '' : `, found ${describeValue(input)}`;
   switch (issue.code) {
     case 'unrecognized_keys': {
       const names = issue.keys.map((k) => (issue.path.length ? `${issue.path.join('.')}.${k}` : k));

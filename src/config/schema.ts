@@ -7,6 +7,9 @@ import { z } from 'zod';
 
 const positiveInt = z.number().int().positive();
 
+/** Tasks asked and not yet told that a run may hold in memory at once. */
+export const MAX_LIVE_TASKS = 1_000_000;
+
 /** A setting sparq can find out from the server itself (see `sparq doctor`); explicit values win. */
 function auto<T extends z.ZodType>(value: T) {
   return z.union([z.literal('auto'), value]).default('auto');
@@ -216,7 +219,7 @@ export const SchedulerSchema = z.preprocess(
       /** `steady`: a window of live tasks, no barriers. `generations`: one epoch at a time (a barrier after each). */
       kind: z.enum(['steady', 'generations']).default('steady'),
       /** Live tasks (asked, not yet told); null derives it from model.max_concurrency, solver.k and model.supports_n. */
-      window: positiveInt.max(1_000_000).nullable().default(null),
+      window: positiveInt.max(MAX_LIVE_TASKS).nullable().default(null),
       /** Commit the told prefix every this many tasks ... */
       commit_tasks: positiveInt.default(1024),
       /** ... or every this many seconds, whichever comes first. */
@@ -225,24 +228,34 @@ export const SchedulerSchema = z.preprocess(
     .prefault({}),
 );
 
-export const ConfigSchema = z.strictObject({
-  /** Master seed: parent selection, operator choice, seed sampling and sampling seeds derive from it. */
-  seed: z.number().int().min(0).default(0),
-  model: BackendSchema,
-  seeds: SeedsSchema,
-  generation: GenerationSchema,
-  solver: SolverSchema,
-  labeling: LabelingSchema,
-  archive: ArchiveSchema,
-  selection: SelectionSchema,
-  budget: BudgetSchema,
-  scheduler: SchedulerSchema,
-  /** Skill taxonomy file (YAML), or `bundled:v1`. */
-  taxonomy: z.string().min(1).default('bundled:v1'),
-  /** Folder with prompt templates that override the bundled ones (same file names). */
-  prompts_dir: z.string().min(1).nullable().default(null),
-  log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-});
+export const ConfigSchema = z
+  .strictObject({
+    /** Master seed: parent selection, operator choice, seed sampling and sampling seeds derive from it. */
+    seed: z.number().int().min(0).default(0),
+    model: BackendSchema,
+    seeds: SeedsSchema,
+    generation: GenerationSchema,
+    solver: SolverSchema,
+    labeling: LabelingSchema,
+    archive: ArchiveSchema,
+    selection: SelectionSchema,
+    budget: BudgetSchema,
+    scheduler: SchedulerSchema,
+    /** Skill taxonomy file (YAML), or `bundled:v1`. */
+    taxonomy: z.string().min(1).default('bundled:v1'),
+    /** Folder with prompt templates that override the bundled ones (same file names). */
+    prompts_dir: z.string().min(1).nullable().default(null),
+    log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  })
+  .superRefine((c, ctx) => {
+    // With barriers, a whole generation is asked at once and held in memory (~1 KB a task).
+    if (c.scheduler.kind === 'generations' && c.generation.batch_size > MAX_LIVE_TASKS)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['generation', 'batch_size'],
+        message: `with scheduler: generations a whole generation is held in memory at once, so at most ${MAX_LIVE_TASKS.toLocaleString('en-US')} tasks (about 1 KB each); use scheduler: steady, whose window does not grow with batch_size`,
+      });
+  });
 
 export type SparqConfig = z.infer<typeof ConfigSchema>;
 export type BackendConfig = z.infer<typeof BackendSchema>;

@@ -173,6 +173,18 @@ describe('configuration', () => {
     expect(storableConfig(config).model.headers).toEqual({ 'X-Team': '[redacted]' });
   });
 
+  it('a configuration that validates key by key but cannot fit in memory is refused up front', () => {
+    const [p] = problemsOf(() =>
+      loadConfig({ file: withFile('scheduler: generations\ngeneration:\n  batch_size: 50000000\n') }),
+    );
+    expect(p).toMatch(
+      /generation\.batch_size: with scheduler: generations .* at most 1,000,000 tasks.*found the number 50000000/,
+    );
+    expect(
+      loadConfig({ file: withFile('generation:\n  batch_size: 50000000\n') }).generation.batch_size,
+    ).toBe(50_000_000);
+  });
+
   it('an invalid api_key_env name', () => {
     expect(problemsOf(() => loadConfig({ file: withFile('model:\n  api_key_env: "my key"\n') }))[0]).toMatch(
       /model\.api_key_env: expected an environment variable name/,
