@@ -47,5 +47,15 @@ export async function main(argv: string[], env: NodeJS.ProcessEnv = process.env)
   }
 }
 
+// An error no caller can catch (a timer's, a stray rejection) still ends with a message.
+const onStray = (err: unknown) => {
+  process.stderr.write(`sparq: ${describeFailure(err).message}\n`);
+  if (debugRequested(process.argv, process.env) && err instanceof Error && err.stack)
+    process.stderr.write(`${err.stack}\n`);
+  process.exit(1);
+};
+process.on('uncaughtException', onStray);
+process.on('unhandledRejection', onStray);
+
 const code = await main(process.argv);
 process.exitCode = code;

@@ -35,6 +35,7 @@ export class OpenAIHttpBackend implements ModelBackend {
   readonly supportsN: boolean;
   private readonly endpoints: Endpoint[];
   private readonly headers: Record<string, string>;
+  private readonly secrets: string[];
   private roundRobin = 0;
   private closed = false;
 
@@ -45,6 +46,11 @@ export class OpenAIHttpBackend implements ModelBackend {
     this.model = config.model;
     this.supportsN = config.supports_n;
     this.headers = { 'content-type': 'application/json', ...requestHeaders(config, env) };
+    // The values taken from the environment, the API key and header_env's, are never repeated.
+    this.secrets = [
+      ...(config.api_key_env ? [env[config.api_key_env]!] : []),
+      ...Object.values(config.header_env).map((v) => env[v]!),
+    ].filter((v) => v.length >= 8);
     this.endpoints = config.base_urls.map((raw) => {
       const url = new URL(raw);
       return {
@@ -141,8 +147,8 @@ export class OpenAIHttpBackend implements ModelBackend {
     body: string,
   ): ModelCallError {
     // Servers quote a rejected key back (OpenAI masks most of it): never pass it on.
-    const key = this.headers.authorization?.slice('Bearer '.length);
-    const detail = key ? serverMessage(body).split(key).join('[redacted]') : serverMessage(body);
+    let detail = serverMessage(body);
+    for (const secret of this.secrets) detail = detail.split(secret).join('[redacted]');
     const where = `HTTP ${status} from ${endpoint.url}${detail ? `: ${detail}` : ''}`;
     // Read before the status: llama.cpp answers both of these with 500, which is not a fault to retry.
     if (request.n > 1 && N_REFUSED.test(detail))

@@ -4,7 +4,9 @@ import type { Command } from 'commander';
 import type { Override } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
 import { lockedChanges } from '../engine/config-drift.js';
-import { executeRun, isRunDirectory, storedRun } from '../engine/execute.js';
+import { executeRun, isRunDirectory, REDACTED, storedRun } from '../engine/execute.js';
+import { acquireRunLock } from '../storage/lock.js';
+import { UnreadableRun } from '../storage/run-file.js';
 import { DB_FILE } from '../storage/sqlite-store.js';
 import { UserError } from '../util/errors.js';
 import { abortOnSignals } from '../util/interrupt.js';
@@ -58,9 +60,20 @@ export function register(program: Command): void {
     const storedModel = stored?.config?.model as Record<string, unknown> | undefined;
     if (storedModel && !('context_tokens' in storedModel)) storedModel.context_tokens = null;
     // Header values are not kept (they may be secrets): they come from the configuration again.
-    if (storedModel) delete storedModel.headers;
+    // (Snapshots of sparq 0.2.0 and before still hold them: those are used.)
+    const storedHeaders = (storedModel?.headers as Record<string, string> | undefined) ?? {};
+    const blanked = Object.keys(storedHeaders).filter((h) => storedHeaders[h] === REDACTED);
+    if (storedModel)
+      storedModel.headers = Object.fromEntries(
+        Object.entries(storedHeaders).filter(([, v]) => v !== REDACTED),
+      );
     // A resumed run starts from its own configuration; the file, environment and flags override it.
     const config = resolveConfig(flags, process.env, extra, stored?.config);
+    const missing = blanked.filter((h) => !(h in config.model.headers) && !(h in config.model.header_env));
+    if (missing.length > 0)
+      throw new UserError(
+        `this run was started with the header(s) ${missing.join(', ')}, whose values are not stored with it: give them again (-c with the same model.headers, or model.header_env)`,
+      );
     // Before anything was committed (e.g. a run that stopped on a bad seed file) there is nothing to protect.
     if (stored?.config && stored.committed && !flags.allowConfigChange) {
       const changes = lockedChanges(ConfigSchema.parse(stored.config), config);
@@ -89,10 +102,11 @@ export function register(program: Command): void {
  */
 function setAsideBrokenRun(dir: string): void {
   if (!isRunDirectory(dir)) return;
+  const lock = acquireRunLock(dir, `sparq run ${dir} --force-new`);
   try {
     storedRun(dir);
   } catch (err) {
-    if (!(err instanceof UserError)) throw err;
+    if (!(err instanceof UnreadableRun)) throw err;
     const aside = join(dir, `${DB_FILE}.broken-${new Date().toISOString().replace(/[:.]/g, '-')}`);
     for (const suffix of ['', '-wal', '-shm'])
       if (existsSync(join(dir, DB_FILE + suffix))) renameSync(join(dir, DB_FILE + suffix), aside + suffix);
@@ -100,6 +114,8 @@ function setAsideBrokenRun(dir: string): void {
       `note: the run database of ${dir} could not be read; kept aside as ${aside}, starting a new run\n`,
     );
     return;
+  } finally {
+    lock.release();
   }
   throw new UserError(
     `--force-new: ${dir} holds a run that opens fine; resume it with \`sparq run ${dir}\`, or start the new run in another directory`,

@@ -206,7 +206,8 @@ function describeIssue(
 ): string {
   const key = issue.path.length > 0 ? issue.path.join('.') : '(top level)';
   // A rule over several keys reports the whole configuration as its input: show the key's value.
-  const input = issue.code === 'custom' && issue.path.length > 0 ? getIn(raw, issue.path as Path) : issue.input;
+  const input =
+    issue.code === 'custom' && issue.path.length > 0 ? getIn(raw, issue.path as Path) : issue.input;
   const where = describeOrigin(issue.path as Path, origins);
   // Secrets can hide in headers, in a key pasted where a variable's name belongs, or in a
   // mistyped environment variable: never echo those values.

@@ -77,7 +77,7 @@ export const BackendSchema = z
       .default({})
       .refine((h) => !Object.keys(h).some((k) => SECRET_HEADERS.includes(k.toLowerCase())), {
         message:
-          'credentials must not be written in the config: set model.api_key_env to the name of an environment variable instead',
+          'credentials must not be written in the config: set model.api_key_env (for Authorization: Bearer) or model.header_env ({header: VARIABLE}, for any other header) to the name of an environment variable instead',
       }),
     timeout_ms: positiveInt.default(300_000),
     /** Requests in flight; `auto`: twice the server's slots when it reports them (llama.cpp), else 64. */

@@ -10,6 +10,7 @@ const FREE = [
   'model.base_urls',
   'model.api_key_env',
   'model.headers',
+  'model.header_env',
   'model.timeout_ms',
   'model.max_concurrency',
   'model.max_retries',

@@ -41,8 +41,10 @@ export function isRunDirectory(dir: string): boolean {
  * The configuration as it may be kept: header values blanked, since a header (a cookie, a custom
  * token) can carry a secret; a resumed run takes its headers from the configuration again.
  */
+export const REDACTED = '[redacted]';
+
 export function storableConfig(config: SparqConfig): SparqConfig {
-  const headers = Object.fromEntries(Object.keys(config.model.headers).map((k) => [k, '[redacted]']));
+  const headers = Object.fromEntries(Object.keys(config.model.headers).map((k) => [k, REDACTED]));
   return { ...config, model: { ...config.model, headers } };
 }
 
@@ -87,13 +89,12 @@ export async function executeRun(
   let backend: ModelBackend | null = null;
   try {
     const env = options.env ?? process.env;
-    store = SqliteRunStore.open(dir);
     const model = await prepareModel(config.model, {
       env,
       backend: options.backend,
       signal: options.signal,
       onWait: (message) => progress.line(message),
-      startedWith: store.hasCommitted() ? startedWith(store) : null,
+      startedWith: startedWith(dir),
     });
     for (const warning of model.report?.warnings ?? []) {
       progress.line(`warning: ${warning}`);
@@ -101,6 +102,8 @@ export async function executeRun(
     }
     const runConfig: RunConfig = { ...config, model: model.settings };
     backend = options.backend ?? createBackend(runConfig.model, env);
+    // Opened once the endpoint answered: a first start that never reached it leaves no run behind.
+    store = SqliteRunStore.open(dir);
     if (!store.getMeta('run_id')) {
       store.setMeta('run_id', sha256Hex(`${dir}|${Date.now()}|${process.pid}`).slice(0, 12));
       store.setMeta('created_at', new Date().toISOString());
@@ -150,18 +153,41 @@ export async function executeRun(
       1,
     );
   } finally {
-    progress.close();
-    await backend?.close();
-    store?.close();
-    destination.end();
-    lock.release();
+    // Each step on its own: a store that fails to close (a full disk) must not keep the lock
+    // taken, nor replace the error the run stopped with.
+    const steps: (() => unknown)[] = [
+      () => progress.close(),
+      () => backend?.close(),
+      () => store?.close(),
+      () => destination.end(),
+      () => lock.release(),
+    ];
+    for (const step of steps) {
+      try {
+        await step();
+      } catch (err) {
+        logger.error(
+          { event: 'cleanup', message: err instanceof Error ? err.message : String(err) },
+          'cleanup failed',
+        );
+      }
+    }
   }
 }
 
-/** The endpoint settings the run decided when it first started, from its oldest snapshot that has them. */
-function startedWith(store: SqliteRunStore): DecidedSettings | null {
-  const json = store.firstDetected();
-  return json ? ((JSON.parse(json) as { settings?: DecidedSettings }).settings ?? null) : null;
+/**
+ * The endpoint settings a run that has committed work decided when it first started, from its
+ * oldest snapshot that has them; null for a new run.
+ */
+function startedWith(dir: string): DecidedSettings | null {
+  if (!isRunDirectory(dir)) return null;
+  const store = SqliteRunStore.openReadOnly(dir);
+  try {
+    const json = store.hasCommitted() ? store.firstDetected() : null;
+    return json ? ((JSON.parse(json) as { settings?: DecidedSettings }).settings ?? null) : null;
+  } finally {
+    store.close();
+  }
 }
 
 /** What the endpoint was found to do, less the latency, which differs at every start. */
@@ -246,6 +272,10 @@ function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Lo
   if (!config.seeds.skip_invalid && !config.seeds.path.startsWith('bundled:'))
     throw new UserError(
       `${long.length} seed problem(s) too long to send:\n${lines.map((l) => `  ${l}`).join('\n')}\nRaise generation.max_problem_chars, or pass --skip-invalid (seeds.skip_invalid: true) to skip them.`,
+    );
+  if (long.length === sampled.length)
+    throw new UserError(
+      `every seed problem is over generation.max_problem_chars (${config.generation.max_problem_chars}); first: ${lines[0]}. Raise the limit or give shorter seeds.`,
     );
   progress.line(`seeds: skipped ${long.length} over generation.max_problem_chars (first: ${lines[0]})`);
   logger.warn({ file: loaded.file, tooLong: lines }, 'seeds over the problem length limit skipped');

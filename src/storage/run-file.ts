@@ -21,6 +21,12 @@ export const DB_FILE = 'sparq.db';
 
 const RUN_HINT = 'pass the directory a run was started in (`sparq run <dir>`)';
 
+/** A run database that cannot be read at all (empty, not SQLite, damaged, not sparq's): `--force-new` may set it aside. */
+export class UnreadableRun extends UserError {}
+
+/** Tables every sparq run database has, whatever its schema version. */
+const RUN_TABLES = ['meta', 'problems', 'rejections', 'requests', 'config_snapshots', 'counters'];
+
 export function sqliteCode(err: unknown): string {
   const code = (err as { code?: unknown } | null)?.code;
   return typeof code === 'string' ? code : '';
@@ -70,7 +76,7 @@ export function runFileOf(runDir: string): string {
     );
   }
   if (statSync(runFile).size === 0)
-    throw new UserError(
+    throw new UnreadableRun(
       `${runFile} is empty (0 bytes): the run's database was lost or never written. Nothing can be read from it; \`sparq run ${runDir} --force-new\` starts a new run there`,
     );
   return runFile;
@@ -115,7 +121,7 @@ class OlderSchema extends Error {
 }
 
 function notARunDatabase(runDir: string, file: string, what: string): UserError {
-  return new UserError(
+  return new UnreadableRun(
     `${runDir} is not a sparq run directory: ${file} ${what}. If it is a run, its database was overwritten or damaged: restore it from a backup (\`sparq status ${runDir} --check\` shows what SQLite can still read); else ${RUN_HINT}`,
   );
 }
@@ -133,6 +139,18 @@ function openChecked(runDir: string, file: string): Database.Database {
       );
     if (version === 0)
       throw notARunDatabase(runDir, file, 'is a SQLite database without the sparq run schema');
+    const tables = new Set(
+      (db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table'").all() as { name: string }[]).map(
+        (r) => r.name,
+      ),
+    );
+    const missing = RUN_TABLES.filter((t) => !tables.has(t));
+    if (missing.length > 0)
+      throw notARunDatabase(
+        runDir,
+        file,
+        `is a SQLite database sparq did not write (no ${missing.join(', ')} table)`,
+      );
     if (version < SCHEMA_VERSION) throw new OlderSchema(version);
     return db;
   } catch (err) {
@@ -169,6 +187,12 @@ function openUpgradedCopy(
       w.exec(MIGRATIONS[v]!);
       w.pragma(`user_version = ${v + 1}`);
     }
+  } catch (err) {
+    throw notARunDatabase(
+      runDir,
+      file,
+      `cannot be brought from schema ${version} to ${SCHEMA_VERSION} (${errorMessage(err)})`,
+    );
   } finally {
     w.close();
   }

@@ -109,19 +109,27 @@ export class SqliteRunStore implements RunStore {
    */
   static openReadOnly(dir: string, warn: (line: string) => void = () => {}): SqliteRunStore {
     let scratch: string | null = null;
-    const db = openRunReadOnly(
-      dir,
-      () => {
-        scratch ??= mkdtempSync(join(tmpdir(), 'sparq-read-'));
-        return scratch;
-      },
-      warn,
-    );
-    const store = new SqliteRunStore(dir, db);
-    store.onClose = () => {
+    const cleanUp = () => {
       if (scratch !== null) rmSync(scratch, { recursive: true, force: true });
     };
-    return store;
+    let db: Database.Database | null = null;
+    try {
+      db = openRunReadOnly(
+        dir,
+        () => {
+          scratch ??= mkdtempSync(join(tmpdir(), 'sparq-read-'));
+          return scratch;
+        },
+        warn,
+      );
+      const store = new SqliteRunStore(dir, db);
+      store.onClose = cleanUp;
+      return store;
+    } catch (err) {
+      if (db?.open) db.close();
+      cleanUp();
+      throw err;
+    }
   }
 
   // --- metadata and configuration ------------------------------------------------------------
@@ -223,9 +231,19 @@ export class SqliteRunStore implements RunStore {
 
   private flushSoon(): void {
     if (this.flushTimer || !this.db.open) return;
-    this.flushTimer = setTimeout(() => this.flush(), 100);
+    this.flushTimer = setTimeout(() => {
+      // A timer has no caller to throw to: the error (a full disk, say) waits for the next
+      // commit or close, which the run's error handling sees.
+      try {
+        this.flush();
+      } catch (err) {
+        this.flushError ??= err;
+      }
+    }, 100);
     this.flushTimer.unref();
   }
+
+  private flushError: unknown = null;
 
   flush(): void {
     if (!this.db.open) return;
@@ -264,6 +282,7 @@ export class SqliteRunStore implements RunStore {
 
   /** Writes a told prefix, atomically: after a crash it is all there or none of it. */
   commit(commit: PrefixCommit): void {
+    if (this.flushError !== null) throw this.flushError;
     this.flush();
     const now = new Date().toISOString();
     this.db.transaction(() => {
@@ -410,9 +429,13 @@ export class SqliteRunStore implements RunStore {
   }
 
   close(): void {
-    if (!this.db.readonly) this.flush();
-    if (this.db.open) this.db.close();
-    this.onClose();
+    try {
+      if (!this.db.readonly) this.flush();
+    } finally {
+      if (this.db.open) this.db.close();
+      this.onClose();
+    }
+    if (this.flushError !== null) throw this.flushError;
   }
 
   /** Cleans up after the connection (a read-only store's scratch copies). */

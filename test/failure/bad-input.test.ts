@@ -15,6 +15,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
 
@@ -111,6 +112,35 @@ describe('damaged and foreign run databases', () => {
     const intact = runCli(['status', finished, '--check']);
     expect(intact.status, intact.stderr).toBe(0);
     expect(intact.stdout).toMatch(/intact[\s\S]*problems: \d+ rows/);
+  });
+
+  it('a SQLite file sparq did not write, whatever its user_version: a message, never an internal error', () => {
+    const dir = join(tempDir(), 'run');
+    mkdirSync(dir);
+    const db = new Database(join(dir, 'sparq.db'));
+    db.exec('CREATE TABLE notes (x)');
+    db.pragma('user_version = 2');
+    db.close();
+    for (const args of [
+      ['status', dir],
+      ['stats', dir],
+    ])
+      expectClean(runCli(args), 2, /is a SQLite database sparq did not write \(no meta, problems/);
+  });
+
+  it('--force-new sets aside only a database that cannot be read, never one from a newer sparq', () => {
+    const dir = join(tempDir(), 'run');
+    mkdirSync(dir);
+    copyFileSync(join(finished, 'sparq.db'), join(dir, 'sparq.db'));
+    const db = new Database(join(dir, 'sparq.db'));
+    db.pragma('user_version = 99');
+    db.close();
+    expectClean(
+      runCli(['run', dir, '--base-url', server.url, ...SMALL, '--force-new']),
+      2,
+      /schema 99.*upgrade sparq/,
+    );
+    expect(readdirSync(dir).some((f) => f.startsWith('sparq.db.broken-'))).toBe(false);
   });
 
   it('-c pointing at a directory, and a run directory that is a file', () => {
