@@ -27,6 +27,7 @@ import { type ChatRequest, type ChatResponse, type ModelBackend, ModelCallError 
 import type { BackendConfig } from '../config/schema.js';
 import { UserError } from '../util/errors.js';
 import { type JsonSchema, schemaViolation } from '../util/json-schema.js';
+import { sleep } from '../util/sleep.js';
 import { SpendLedger } from './gateway/ledger.js';
 import { OnlineDispatcher } from './gateway/online.js';
 
@@ -199,7 +200,7 @@ async function firstAnswer(
         : `retrying the test request (${err.message})`;
       if (message !== told) options.onWait?.(message);
       told = message;
-      await pause(err.retryAfterMs ?? Math.min(500 * 2 ** (attempt - 1), 5_000), options.signal);
+      await sleep(err.retryAfterMs ?? Math.min(500 * 2 ** (attempt - 1), 5_000), options.signal);
     }
   }
 }
@@ -209,20 +210,6 @@ function servedModelsHint(listing: unknown): string {
   if (!Array.isArray(data) || data.length === 0) return '';
   const ids = data.map((m) => JSON.stringify(String((m as { id?: unknown })?.id)));
   return `\nThe server serves: ${ids.join(', ')} (set model.model / --model to one of them).`;
-}
-
-function pause(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
 
 async function probeN(

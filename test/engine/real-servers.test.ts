@@ -5,13 +5,12 @@
  * rejected on its own, an outage is waited out, and a systematic failure stops the run with the
  * setting to change.
  */
-import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { defaultSimServerOptions, type RunningSimServer, startSimServer } from '../../src/sim/server.js';
-import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
+import { runCli, type SpawnedServer, spawnCli, startSimServerProcess, tempDir } from '../helpers/cli.js';
 
 const SMALL = [
   '--set',
@@ -334,38 +333,28 @@ describe('an outage in the middle of a run', () => {
 
   it('a 30 s outage (connections refused) is waited out and the run completes', async () => {
     const dir = join(tempDir(), 'run');
-    const child = spawn(
-      process.execPath,
-      [
-        CLI,
-        'run',
-        dir,
-        '--base-url',
-        server.url,
-        '-q',
-        '--set',
-        'seeds.sample=20',
-        '--set',
-        'budget.generations=4',
-        '--set',
-        'generation.batch_size=16',
-        '--set',
-        'solver.k=4',
-        '--set',
-        'model.max_retries=2',
-      ],
-      { stdio: ['ignore', 'ignore', 'pipe'] },
-    );
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => {
-      stderr += d.toString();
-    });
-    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const run = spawnCli([
+      'run',
+      dir,
+      '--base-url',
+      server.url,
+      '-q',
+      '--set',
+      'seeds.sample=20',
+      '--set',
+      'budget.generations=4',
+      '--set',
+      'generation.batch_size=16',
+      '--set',
+      'solver.k=4',
+      '--set',
+      'model.max_retries=2',
+    ]);
     while (server.stats().completed < 40) await new Promise((r) => setTimeout(r, 20));
     const before = server.stats().completed;
     await server.outage(30_000);
-    const code = await exited;
-    expect(code, stderr).toBe(0);
+    const code = await run.exited;
+    expect(code, run.stderr()).toBe(0);
     expect(server.stats().completed).toBeGreaterThan(before);
     const status = runCli(['status', dir, '--json']);
     const s = JSON.parse(status.stdout) as { problems: { total: number }; faults: Record<string, number> };

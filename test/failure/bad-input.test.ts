@@ -2,7 +2,6 @@
  * Bad inputs through the CLI, one per class: each ends with a message that says what and where,
  * with its documented exit code, no stack trace, and the files it was given unchanged.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import {
   copyFileSync,
@@ -17,7 +16,7 @@ import {
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
+import { runCli, type SpawnedServer, spawnCli, startSimServerProcess, tempDir } from '../helpers/cli.js';
 
 const NO_STACK = /\n\s+at [^\n]+:\d+:\d+/;
 const SMALL = [
@@ -184,24 +183,15 @@ describe('signals and exit codes', () => {
     const slow = await startSimServerProcess(['--latency-ms', '200']);
     try {
       const dir = join(tempDir(), 'run');
-      const child = spawn(
-        process.execPath,
-        [CLI, 'run', dir, '--base-url', slow.url, '-q', '--set', 'seeds.sample=40'],
-        {
-          stdio: ['ignore', 'ignore', 'pipe'],
-        },
-      );
-      let stderr = '';
-      child.stderr!.on('data', (d: Buffer) => {
-        stderr += d.toString();
-      });
-      const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+      const run = spawnCli(['run', dir, '--base-url', slow.url, '-q', '--set', 'seeds.sample=40']);
       while (!existsSync(join(dir, 'sparq.db'))) await new Promise((r) => setTimeout(r, 50));
       await new Promise((r) => setTimeout(r, 500));
-      child.kill('SIGTERM');
-      expect(await exited).toBe(143);
-      expect(stderr).toMatch(/interrupted; everything told so far is committed: resume with `sparq run/);
-      expect(stderr).not.toMatch(NO_STACK);
+      run.child.kill('SIGTERM');
+      expect(await run.exited).toBe(143);
+      expect(run.stderr()).toMatch(
+        /interrupted; everything told so far is committed: resume with `sparq run/,
+      );
+      expect(run.stderr()).not.toMatch(NO_STACK);
     } finally {
       await slow.stop();
     }

@@ -3,7 +3,6 @@
  * second of its answer, not at the next commit, so after a kill `sparq status` agrees with what
  * the server answered, less what was in flight.
  */
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { type ModelBackend, ModelCallError } from '../../src/backends/types.js';
@@ -11,7 +10,7 @@ import { ConfigSchema } from '../../src/config/schema.js';
 import { executeRun } from '../../src/engine/execute.js';
 import { readRunStatus } from '../../src/engine/status.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
-import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
+import { runCli, type SpawnedServer, spawnCli, startSimServerProcess, tempDir } from '../helpers/cli.js';
 
 let server: SpawnedServer;
 beforeAll(async () => {
@@ -25,31 +24,25 @@ const completed = async () =>
 it('after kill -9 between commits, status counts what the server answered, within what was in flight', async () => {
   const dir = join(tempDir(), 'run');
   // Commits far apart: whatever status shows after the kill was written as it happened.
-  const child = spawn(
-    process.execPath,
-    [
-      CLI,
-      'run',
-      dir,
-      '--base-url',
-      server.url,
-      '-q',
-      '--concurrency',
-      '8',
-      '--set',
-      'seeds.sample=200',
-      '--set',
-      'scheduler.commit_seconds=600',
-      '--set',
-      'scheduler.commit_tasks=100000',
-    ],
-    { stdio: 'ignore' },
-  );
-  const exited = new Promise((resolve) => child.once('exit', resolve));
+  const run = spawnCli([
+    'run',
+    dir,
+    '--base-url',
+    server.url,
+    '-q',
+    '--concurrency',
+    '8',
+    '--set',
+    'seeds.sample=200',
+    '--set',
+    'scheduler.commit_seconds=600',
+    '--set',
+    'scheduler.commit_tasks=100000',
+  ]);
   const before = await completed();
   while ((await completed()) - before < 150) await new Promise((r) => setTimeout(r, 50));
-  child.kill('SIGKILL');
-  await exited;
+  run.child.kill('SIGKILL');
+  await run.exited;
   const answered = (await completed()) - before;
   const status = JSON.parse(runCli(['status', dir, '--json']).stdout) as { spend: { requestsSent: number } };
   expect(status.spend.requestsSent).toBeGreaterThan(0);

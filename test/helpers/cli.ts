@@ -75,3 +75,22 @@ export function startSimServerProcess(
     });
   });
 }
+
+export interface RunningCli {
+  child: ChildProcess;
+  /** Resolves with the exit code. */
+  exited: Promise<number | null>;
+  /** What the process wrote to stderr so far. */
+  stderr(): string;
+}
+
+/** Starts the built CLI in the background, for tests that kill it or act while it runs. */
+export function spawnCli(args: string[]): RunningCli {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d: Buffer) => {
+    stderr += d.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, exited, stderr: () => stderr };
+}

@@ -18,6 +18,7 @@ import {
   type ModelBackend,
   ModelCallError,
 } from '../../backends/types.js';
+import { sleep } from '../../util/sleep.js';
 import type { Dispatcher } from './gateway.js';
 import type { SpendLedger } from './ledger.js';
 import { PriorityLimiter } from './limiter.js';
@@ -163,22 +164,4 @@ export class OnlineDispatcher implements Dispatcher {
       throw signal.reason ?? new Error('aborted');
     }
   }
-}
-
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(signal.reason ?? new Error('aborted'));
-    // Even a zero wait goes through the timer queue: a request failing at once (a local error)
-    // and retrying in microtasks alone would starve every timer, other requests' included.
-    if (ms <= 0) return setImmediate(resolve);
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal?.reason ?? new Error('aborted'));
-    };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
 }
