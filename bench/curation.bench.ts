@@ -106,6 +106,8 @@ function record(
     skill: family.skill,
     rawLabel: family.skill,
     labelKey: `l${uid}`,
+    labelMalformed: false,
+    labelReasks: 0,
     level: null,
     attempts: [],
     correct,

@@ -26,6 +26,23 @@ export type ExtractionSource =
 
 export type Extraction = { found: true; answer: string; source: ExtractionSource } | { found: false };
 
+/**
+ * Whether an answer was stated as the final one (a box, "the answer is", a bare short output)
+ * rather than read off the last mathematics of a text that never said which answer it meant.
+ * Where a prompt demands a final answer (the run's solve prompt asks for \boxed{}), an output
+ * without one is malformed, not an answer.
+ */
+export function isStatedAnswer(source: ExtractionSource): boolean {
+  return !MATH_SPAN_SOURCES.has(source);
+}
+
+const MATH_SPAN_SOURCES: ReadonlySet<ExtractionSource> = new Set([
+  'display-dollar',
+  'inline-dollar',
+  'inline-paren',
+  'display-bracket',
+]);
+
 interface Candidate {
   tier: number;
   pos: number;
@@ -325,9 +342,25 @@ function mathSpanCandidate(s: string, out: Candidate[]): void {
   out.push({ tier: 3, pos: group[0]!.start, answer, source: group[0]!.kind });
 }
 
+/**
+ * Words that open a sentence of working, never an answer on their own: an output that is just
+ * "Let" or "We" was cut off (or garbled) before it said anything. Single letters are absent on
+ * purpose: `i`, `a` and `A` are answers.
+ */
+const SENTENCE_OPENERS = new Set(
+  (
+    'let we to so the an first since if given consider suppose note now then thus hence here this ' +
+    'in for step solution it there when because and or but from using by as assume recall define ' +
+    'denote observe notice begin start okay ok well hmm alright sure answer final therefore'
+  ).split(' '),
+);
+
 function bare(s: string, out: Candidate[]): void {
   const t = s.trim();
   if (t.length > 100 || t.includes('\n') || proseWords(t) > 1) return;
+  if (SENTENCE_OPENERS.has(t.replace(/[.,:;!?]+$/, '').toLowerCase())) return;
+  // "Let $x" or "To find": the start of a sentence that never went on.
+  if (/^[A-Za-z]+\s/.test(t) && SENTENCE_OPENERS.has(t.split(/\s/)[0]!.toLowerCase())) return;
   // "it is two" is a sentence, not an answer: several words need some mathematics among them.
   if (/\s/.test(t) && !/[\d\\=<>^_()[\]{}+*/-]/.test(t)) return;
   // A box that did not close is a cut-off output, not a bare answer.

@@ -8,7 +8,7 @@
  * checker.checkOutput('18', 'She makes 9 * 2 = 18 dollars.\nA: 18'); // extracted via 'gsm8k-a'
  */
 export { AnswerChecker, type CheckerOptions, type Verdict } from './checker.js';
-export { type Extraction, type ExtractionSource, extractAnswer } from './extract.js';
+export { type Extraction, type ExtractionSource, extractAnswer, isStatedAnswer } from './extract.js';
 export { type AnswerGroup, answersEquivalent, groupAnswers } from './group.js';
 export { normalizeAnswer } from './normalize.js';
 export { CheckerPool, type PoolOptions, type PoolPair, type PoolVerdict } from './pool.js';

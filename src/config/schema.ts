@@ -155,6 +155,12 @@ export const SolverSchema = z
      * problem all of whose attempts were cut is unverified); `wrong` counts them as wrong answers.
      */
     truncated: z.enum(['exclude', 'wrong']).default('exclude'),
+    /**
+     * Attempts that end without stating a final answer (malformed content): `exclude` leaves them
+     * out like cut ones (a problem none of whose attempts could count is unverified, reason
+     * `no_answer`); `wrong` counts them as wrong answers.
+     */
+    no_answer: z.enum(['exclude', 'wrong']).default('exclude'),
     adaptive: z
       .strictObject({
         enabled: z.boolean().default(false),
@@ -171,6 +177,8 @@ export const LabelingSchema = z
   .strictObject({
     temperature: temperature.default(0),
     max_tokens: positiveInt.default(64),
+    /** Times a label reply that breaks the requested format is asked again before it is kept as malformed. */
+    malformed_retries: z.number().int().min(0).max(5).default(1),
   })
   .prefault({});
 

@@ -80,6 +80,8 @@ solver:
   disputed_majority: 0.6
   # Attempts cut at max_tokens: exclude (left out of the solve-rate and the vote) or wrong.
   truncated: exclude
+  # Attempts that end without stating a final answer: exclude (left out, counted as malformed) or wrong.
+  no_answer: exclude
   # Sample in rounds and stop once the difficulty band is decided (Wilson interval).
   adaptive:
     enabled: false
@@ -90,6 +92,8 @@ solver:
 labeling:
   temperature: 0
   max_tokens: 64
+  # Times a label reply that breaks the requested format is asked again.
+  malformed_retries: 1
 
 archive:
   # Problems kept per (subject x skill) cell, by quality (1 - solve-rate).

@@ -28,12 +28,15 @@ export interface AttemptRecord {
   rule: string;
   /** Why the model stopped writing this attempt; `length` means it was cut at max_tokens. */
   finishReason: string;
-  /** Whether the attempt counts in the solve-rate (a cut attempt does not, by default). */
+  /** Whether the attempt counts in the solve-rate (a cut attempt, or one with no answer, does not by default). */
   counted: boolean;
 }
 
-/** Why a problem with attempts is unverified although it was evaluated. */
-export type UnverifiedReason = 'no_correct_attempt' | 'all_truncated';
+/**
+ * Why a problem is unverified: no counted attempt was right; every attempt was cut at max_tokens;
+ * or no attempt could count and some ended without stating an answer.
+ */
+export type UnverifiedReason = 'no_correct_attempt' | 'all_truncated' | 'no_answer';
 
 export interface ProblemRecord {
   /** Deterministic identity: `seed:<id>` or `g<generation>-t<task>`; the same after a resume. */
@@ -62,12 +65,16 @@ export interface ProblemRecord {
   /** What the labeller answered, before mapping unknown skills to "other". */
   rawLabel: string | null;
   labelKey: string | null;
+  /** The label reply broke the requested format even after `labelReasks` re-asks (malformed content). */
+  labelMalformed: boolean;
+  /** Times the label was asked again because a reply broke the requested format. */
+  labelReasks: number;
   level: string | null;
   attempts: AttemptRecord[];
   correct: number;
   /** Attempts cut at max_tokens. */
   truncated: number;
-  /** correct / counted attempts; null when no attempt counted (all were cut). */
+  /** correct / counted attempts; null when no attempt counted (all were cut or gave no answer). */
   solveRate: number | null;
   majorityAnswer: string | null;
   majorityShare: number | null;

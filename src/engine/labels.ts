@@ -5,12 +5,15 @@
  * One rule either way: a skill counts only under its own subject. The schema has one branch per
  * subject listing that subject's skills (one flat list let constrained decoding pair Geometry
  * with an Algebra skill), and the parser maps a skill outside the subject's list to "other",
- * which is counted.
+ * which is counted. A reply that breaks the requested format (not the schema's JSON when one was
+ * asked for; no subject or skill at all otherwise) is malformed content: the pipeline asks again,
+ * and flags a label that stays malformed.
  */
 import type { JsonSchemaFormat } from '../backends/types.js';
 import { OTHER } from '../core/cells.js';
 import { parseSubject, type Subject } from '../domain/subjects.js';
 import type { Taxonomy } from '../domain/taxonomy.js';
+import { schemaViolation } from '../util/json-schema.js';
 
 export interface Label {
   subject: Subject | null;
@@ -19,6 +22,11 @@ export interface Label {
   raw: string;
   /** The model named a skill outside the closed list (or none). */
   unknown: boolean;
+  /**
+   * The reply broke the requested format: not JSON of the schema when one was asked for, or no
+   * subject or skill at all. Malformed content, counted apart from a label that is merely unknown.
+   */
+  malformed: boolean;
 }
 
 /**
@@ -80,11 +88,26 @@ export function parseLabel(
   taxonomy: Taxonomy,
   knownSubject: Subject | null,
   fallbackSubject: Subject | null,
+  format?: JsonSchemaFormat,
 ): Label {
   const fields = readFields(text);
+  const malformed = format
+    ? !followsSchema(text, format)
+    : fields.subject === undefined && fields.skill === undefined;
   const subject = knownSubject ?? parseSubject(fields.subject) ?? fallbackSubject;
   const wanted = fields.skill?.trim().toLowerCase();
   const list = subject ? (taxonomy.skills.get(subject) ?? []) : [];
   const skill = wanted ? list.find((s) => s.toLowerCase() === wanted) : undefined;
-  return { subject, skill: skill ?? OTHER, raw: text.slice(0, 500), unknown: skill === undefined };
+  return { subject, skill: skill ?? OTHER, raw: text.slice(0, 500), unknown: skill === undefined, malformed };
+}
+
+/** The whole reply is JSON that the schema accepts, as a server that honours it must return. */
+function followsSchema(text: string, format: JsonSchemaFormat): boolean {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch {
+    return false;
+  }
+  return schemaViolation(value, format.schema) === null;
 }

@@ -35,7 +35,13 @@ export interface Templates {
 export interface PipelineSettings {
   seed: number;
   generation: { temperature: number; topP: number; maxTokens: number; maxProblemChars: number };
-  labeling: { temperature: number; maxTokens: number; responseFormat: JsonSchemaFormat | undefined };
+  labeling: {
+    temperature: number;
+    maxTokens: number;
+    responseFormat: JsonSchemaFormat | undefined;
+    /** Times a label that breaks the requested format is asked again. */
+    malformedRetries: number;
+  };
   solve: SolveSettings;
 }
 
@@ -235,6 +241,12 @@ export class TaskPipeline {
     return hash32(`${this.deps.settings.seed}|${ctx.generation}|${ctx.index}|${purpose}`) & 0x7fffffff;
   }
 
+  /**
+   * A reply that breaks the requested format is asked again (`labeling.malformed_retries` times,
+   * each with its own seed, so the cache does not replay it); a label still malformed after that
+   * keeps what the lenient reader could find in it (else the fallback subject and skill "other")
+   * and is flagged and counted.
+   */
   private async label(
     problem: string,
     knownSubject: Subject | null,
@@ -243,25 +255,33 @@ export class TaskPipeline {
   ) {
     const { settings, templates, gateway, taxonomy, taxonomyText } = this.deps;
     const template = templates.label;
-    const call = await gateway.call({
-      request: {
-        messages: renderTemplate(template, { problem, skills: taxonomyText }),
-        n: 1,
-        temperature: settings.labeling.temperature,
-        maxTokens: settings.labeling.maxTokens,
-        seed: this.requestSeed(ctx, 'label'),
-        responseFormat: settings.labeling.responseFormat,
-      },
-      purpose: 'label',
-      templateRef: template.ref,
-      priority: ctx.priority,
-      signal: ctx.signal,
-    });
-    return {
-      ...parseLabel(call.choices[0]?.text ?? '', taxonomy, knownSubject, fallbackSubject),
-      key: call.keys[0]!,
-      usage: call.usage,
-    };
+    const usage = emptyUsage();
+    for (let attempt = 0; ; attempt++) {
+      const call = await gateway.call({
+        request: {
+          messages: renderTemplate(template, { problem, skills: taxonomyText }),
+          n: 1,
+          temperature: settings.labeling.temperature,
+          maxTokens: settings.labeling.maxTokens,
+          seed: this.requestSeed(ctx, attempt === 0 ? 'label' : `label-again-${attempt}`),
+          responseFormat: settings.labeling.responseFormat,
+        },
+        purpose: 'label',
+        templateRef: template.ref,
+        priority: ctx.priority,
+        signal: ctx.signal,
+      });
+      addUsage(usage, call.usage);
+      const label = parseLabel(
+        call.choices[0]?.text ?? '',
+        taxonomy,
+        knownSubject,
+        fallbackSubject,
+        settings.labeling.responseFormat,
+      );
+      if (!label.malformed || attempt >= settings.labeling.malformedRetries)
+        return { ...label, key: call.keys[0]!, reasks: attempt, usage };
+    }
   }
 
   private solve(
@@ -360,8 +380,15 @@ function emptyUsage(): CallUsage {
   return { requests: 0, promptTokens: 0, completionTokens: 0 };
 }
 
-function labelFields(label: ReturnType<typeof parseLabel> & { key: string }) {
-  return { subject: label.subject, skill: label.skill, rawLabel: label.raw, labelKey: label.key };
+function labelFields(label: ReturnType<typeof parseLabel> & { key: string; reasks: number }) {
+  return {
+    subject: label.subject,
+    skill: label.skill,
+    rawLabel: label.raw,
+    labelKey: label.key,
+    labelMalformed: label.malformed,
+    labelReasks: label.reasks,
+  };
 }
 
 function solveFields(s: SolveSummary) {

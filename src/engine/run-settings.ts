@@ -47,6 +47,7 @@ export function pipelineSettings(config: RunConfig, taxonomy: Taxonomy): Pipelin
       temperature: labeling.temperature,
       maxTokens: labeling.max_tokens,
       responseFormat: config.model.json_schema ? labelResponseFormat(taxonomy) : undefined,
+      malformedRetries: labeling.malformed_retries,
     },
     solve: {
       k: solver.k,
@@ -55,6 +56,7 @@ export function pipelineSettings(config: RunConfig, taxonomy: Taxonomy): Pipelin
       maxTokens: solver.max_tokens,
       disputedMajority: solver.disputed_majority,
       truncated: solver.truncated,
+      noAnswer: solver.no_answer,
       adaptive: {
         enabled: solver.adaptive.enabled,
         roundSize: solver.adaptive.round_size,

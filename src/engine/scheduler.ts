@@ -31,6 +31,7 @@ import { LruCache } from '../util/lru.js';
 import type { SpendLedger } from './gateway/ledger.js';
 import { DUPLICATE_DETAIL, rejection, type TaskPipeline, type TaskResult } from './pipeline.js';
 import type { ProgressReporter } from './progress.js';
+import { isNoAnswer } from './solver.js';
 
 export type SchedulerKind = 'steady' | 'generations';
 
@@ -486,6 +487,11 @@ export class Scheduler {
       if (p.skill === 'other') this.add('unknown_labels', 1);
       this.add('truncated_attempts', p.truncated);
       if (p.unverifiedReason === 'all_truncated') this.add('all_truncated', 1);
+      // Malformed content: attempts that stated no answer, labels that broke the requested format.
+      this.add('no_answer_attempts', p.attempts.filter(isNoAnswer).length);
+      if (p.unverifiedReason === 'no_answer') this.add('no_answer_problems', 1);
+      if (p.labelMalformed) this.add('malformed_labels', 1);
+      this.add('label_reasks', p.labelReasks);
       if (p.origin !== 'seed') {
         this.totals.generated++;
         this.add('generated_problems', 1);

@@ -10,8 +10,12 @@
  * would make the archive reward problems whose solutions are merely long. A problem all of whose
  * attempts were cut is unverified, with that reason. The adaptive mode samples in rounds and
  * stops once the difficulty band is decided.
+ *
+ * An attempt that ends without stating a final answer is malformed content, not a wrong answer:
+ * by default it is left out like a cut one (`solver.no_answer`), so a server's garbled replies do
+ * not move solve-rates, and a problem none of whose attempts answered is unverified (`no_answer`).
  */
-import { type AnswerChecker, majorityVote } from '../answer/index.js';
+import { type AnswerChecker, isStatedAnswer, majorityVote } from '../answer/index.js';
 import { bandDecided } from '../core/solve-rate.js';
 import type { AttemptRecord, SamplingParams, UnverifiedReason } from '../domain/records.js';
 import type { PromptTemplate } from '../prompts/templates.js';
@@ -26,6 +30,8 @@ export interface SolveSettings {
   disputedMajority: number;
   /** `exclude`: cut attempts do not count; `wrong`: they count as wrong answers. */
   truncated: 'exclude' | 'wrong';
+  /** The same for attempts that ended without stating a final answer (malformed content). */
+  noAnswer: 'exclude' | 'wrong';
   adaptive: { enabled: boolean; roundSize: number; maxK: number; confidence: number };
   bands: readonly number[];
 }
@@ -34,6 +40,8 @@ export interface SolveSummary {
   attempts: AttemptRecord[];
   correct: number;
   truncated: number;
+  /** Attempts that ended (not cut) without stating a final answer. */
+  noAnswer: number;
   solveRate: number | null;
   majorityAnswer: string | null;
   majorityShare: number | null;
@@ -86,15 +94,20 @@ export async function solve(
       const verdict = checker.checkOutput(reference, choice.text);
       const origin = response.origin(i);
       const cut = choice.finishReason === 'length';
+      // The prompt asks for \boxed{}: mathematics read off an output that never stated its
+      // answer is not one (a garbled "Let $x$ be" would otherwise be graded as the answer x).
+      const { extracted } = verdict;
+      const stated = extracted.found && isStatedAnswer(extracted.source);
+      const excluded = cut ? settings.truncated === 'exclude' : !stated && settings.noAnswer === 'exclude';
       attempts.push({
         idx: attempts.length,
         requestKey: origin.key,
         choice: origin.choice,
-        answer: verdict.extracted.found ? verdict.extracted.answer : null,
-        correct: verdict.equivalent,
-        rule: verdict.rule,
+        answer: stated && extracted.found ? extracted.answer : null,
+        correct: stated && verdict.equivalent,
+        rule: stated ? verdict.rule : 'no-answer',
         finishReason: choice.finishReason,
-        counted: !(cut && settings.truncated === 'exclude'),
+        counted: !excluded,
       });
     });
     if (!settings.adaptive.enabled) break;
@@ -125,6 +138,7 @@ export function summarize(
   const counted = attempts.filter((a) => a.counted);
   const correct = counted.filter((a) => a.correct).length;
   const truncated = attempts.filter((a) => a.finishReason === 'length').length;
+  const noAnswer = attempts.filter(isNoAnswer).length;
   const vote = majorityVote(
     counted.map((a) => a.answer),
     counted.map((a) => a.correct),
@@ -136,13 +150,25 @@ export function summarize(
     attempts: [...attempts],
     correct,
     truncated,
+    noAnswer,
     solveRate: counted.length === 0 ? null : correct / counted.length,
     majorityAnswer: vote.answer,
     majorityShare,
     disputed: majorityShare !== null && majorityShare >= disputedMajority && !vote.correct,
     verified,
-    unverifiedReason: verified ? null : counted.length === 0 ? 'all_truncated' : 'no_correct_attempt',
+    unverifiedReason: verified
+      ? null
+      : counted.length > 0
+        ? 'no_correct_attempt'
+        : noAnswer > 0
+          ? 'no_answer'
+          : 'all_truncated',
   };
+}
+
+/** An attempt that ended on its own without stating a final answer: malformed content. */
+export function isNoAnswer(a: Pick<AttemptRecord, 'answer' | 'finishReason'>): boolean {
+  return a.answer === null && a.finishReason !== 'length';
 }
 
 export function addUsage(into: CallUsage, more: CallUsage): void {

@@ -43,6 +43,18 @@ export interface RunStatus {
   retries: number;
   failures: number;
   truncation: { attempts: number; problemsAllCut: number; mutationsCut: number };
+  /**
+   * Well-formed responses whose content broke the requested format, apart from transport faults
+   * (a body cut mid-JSON is a `malformed_response` fault, retried).
+   */
+  malformed: {
+    attemptsNoAnswer: number;
+    problemsNoAnswer: number;
+    labels: number;
+    labelReasks: number;
+    /** Mutations rejected as unparseable or without a final answer. */
+    mutations: number;
+  };
 }
 
 /** The last epoch row; it is partial when the run stopped inside that epoch. */
@@ -120,6 +132,13 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
       problemsAllCut: counters.all_truncated ?? 0,
       mutationsCut: counters.rejected_truncated ?? 0,
     },
+    malformed: {
+      attemptsNoAnswer: counters.no_answer_attempts ?? 0,
+      problemsNoAnswer: counters.no_answer_problems ?? 0,
+      labels: counters.malformed_labels ?? 0,
+      labelReasks: counters.label_reasks ?? 0,
+      mutations: (counters.rejected_unparseable ?? 0) + (counters.rejected_no_final_answer ?? 0),
+    },
   };
 }
 
@@ -154,6 +173,7 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
   lines.push(
     `spend:       ${num(s.spend.requestsSent)} requests sent (+${num(s.spend.cacheHits)} answered from the cache), tokens ${num(s.spend.promptTokens)} prompt / ${num(s.spend.completionTokens)} completion`,
     `faults:      ${list(s.faults)}; retries ${num(s.retries)}, failed requests ${num(s.failures)}`,
+    `malformed:   ${num(s.malformed.attemptsNoAnswer)} solve attempts stated no final answer, ${num(s.malformed.problemsNoAnswer)} problems with no attempt that could count; ${num(s.malformed.labels)} labels broke the requested format (${num(s.malformed.labelReasks)} asked again); ${num(s.malformed.mutations)} mutations unparseable or without a final answer`,
     `truncated:   ${num(s.truncation.attempts)} solve attempts cut at max_tokens (left out of solve-rates), ${num(s.truncation.problemsAllCut)} problems with every attempt cut, ${num(s.truncation.mutationsCut)} mutations cut`,
   );
   return `${lines.join('\n')}\n`;

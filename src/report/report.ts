@@ -184,6 +184,26 @@ ${table(
   ],
   [true, true, true, true, true, true, true, true, true, true],
 )}
+<p class="muted">Malformed content: well-formed responses whose content broke the requested format. Counted apart from the transport faults below (a body cut mid-JSON is a <code>malformed_response</code> fault and is retried).</p>
+${table(
+  [
+    'solve attempts with no final answer',
+    'problems with no attempt that could count',
+    'labels not in the requested format',
+    'labels asked again',
+    'mutations unparseable or without a final answer',
+  ],
+  [
+    [
+      c.no_answer_attempts ?? 0,
+      c.no_answer_problems ?? 0,
+      c.malformed_labels ?? 0,
+      c.label_reasks ?? 0,
+      (c.rejected_unparseable ?? 0) + (c.rejected_no_final_answer ?? 0),
+    ],
+  ],
+  [true, true, true, true, true],
+)}
 ${
   faults.length
     ? table(

@@ -418,10 +418,22 @@ function drawFault(f: FaultRates, rng: Rng): Fault {
   return null;
 }
 
-/** Output that breaks the expected format: cut before the final answer, or no longer JSON. */
+/**
+ * Content that breaks the requested format although the response is whole: cut off early, or
+ * rambling with no JSON and no final answer (what a confused model, or a server that lost the
+ * schema, sends).
+ */
 function garble(text: string, rng: Rng): string {
-  if (rng.next() < 0.5) return text.slice(0, Math.floor(text.length * rng.next() * 0.5));
-  return `I am not sure. ${text.replace(/[{}]/g, '').replace(/\\boxed/g, '')}`.slice(0, 200);
+  if (rng.next() < 0.5) {
+    // Cut between words, as a stream that stopped early is: a lone "L" would be a one-letter answer.
+    const cut = text.slice(0, Math.floor(text.length * rng.next() * 0.5));
+    return cut.slice(0, Math.max(0, cut.search(/\s\S*$/)));
+  }
+  const rambling = text
+    .replace(/[^\n]*final answer[^\n]*/gi, '')
+    .replace(/[{}]/g, '')
+    .replace(/\\boxed/g, '');
+  return `I am not sure. ${rambling}`.slice(0, 200);
 }
 
 function delay(latency: Latency, rng: Rng): Promise<void> | undefined {

@@ -127,6 +127,12 @@ export const MIGRATIONS: string[] = [
   `
   ALTER TABLE config_snapshots ADD COLUMN detected_json TEXT;
   `,
+  // 4: malformed content. A label reply that broke the requested format is asked again; one still
+  // malformed after that is flagged.
+  `
+  ALTER TABLE problems ADD COLUMN label_malformed INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE problems ADD COLUMN label_reasks INTEGER NOT NULL DEFAULT 0;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

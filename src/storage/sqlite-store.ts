@@ -58,10 +58,10 @@ export class SqliteRunStore implements RunStore {
       ),
       insertProblem: db.prepare(
         `INSERT INTO problems (uid, seq, truncated, unverified_reason, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
-           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, attempts_json, correct, solve_rate, majority_answer,
+           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, label_malformed, label_reasks, level, attempts, attempts_json, correct, solve_rate, majority_answer,
            majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, created_at)
          VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
-           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
+           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @labelMalformed, @labelReasks, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
            @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @createdAt)`,
       ),
       insertRejection: db.prepare(
@@ -481,6 +481,8 @@ function problemRow(p: ProblemRecord, now: string): Row {
     skill: p.skill,
     rawLabel: p.rawLabel,
     labelKey: p.labelKey,
+    labelMalformed: p.labelMalformed ? 1 : 0,
+    labelReasks: p.labelReasks,
     level: p.level,
     attemptCount: p.attempts.length,
     attemptsJson: encodeAttempts(p.attempts, p.solveKeys),
@@ -522,6 +524,8 @@ export function rowToProblem(r: Row): ProblemRecord {
     skill: (r.skill as string | null) ?? null,
     rawLabel: (r.raw_label as string | null) ?? null,
     labelKey: (r.label_key as string | null) ?? null,
+    labelMalformed: r.label_malformed === 1,
+    labelReasks: (r.label_reasks as number | null) ?? 0,
     level: (r.level as string | null) ?? null,
     attempts: decodeAttempts(r.attempts_json as string, solveKeys),
     correct: r.correct as number,

@@ -101,6 +101,13 @@ describe('extractAnswer: sources', () => {
   it('a bare short output is its own answer', () => {
     expect(answerOf('  42 ')).toEqual({ answer: '42', source: 'bare' });
   });
+
+  it('a cut-off opening word is no answer; one-letter and word answers still are', () => {
+    for (const text of ['Let', 'We', 'To', 'So,', 'Let $x', 'First, we', 'The'])
+      expect(extractAnswer(text), text).toEqual({ found: false });
+    for (const text of ['i', 'A', 'Tuesday', 'yes', '\\text{odd}'])
+      expect(answerOf(text)?.answer, text).toBe(text);
+  });
 });
 
 describe('extractAnswer: robustness', () => {

@@ -28,6 +28,8 @@ export function makeProblem(uid: string, overrides: Partial<ProblemRecord> = {})
     skill: 'linear equations',
     rawLabel: 'linear equations',
     labelKey: `label-${uid}`,
+    labelMalformed: false,
+    labelReasks: 0,
     level: null,
     attempts: [],
     correct: solveRate === null ? 0 : Math.round(solveRate * 8),

@@ -5,7 +5,7 @@ import type { ModelBackend } from '../../src/backends/types.js';
 import { bandDecided, bandOf, wilsonInterval } from '../../src/core/solve-rate.js';
 import { loadTaxonomy } from '../../src/domain/taxonomy.js';
 import { createGateway, MemoryCache } from '../../src/engine/gateway/index.js';
-import { parseLabel } from '../../src/engine/labels.js';
+import { labelResponseFormat, parseLabel } from '../../src/engine/labels.js';
 import {
   countQuestions,
   parseMutationOutput,
@@ -137,6 +137,30 @@ describe('labels', () => {
     });
   });
 
+  it('a reply that breaks the requested format is malformed; an unknown skill is not', () => {
+    const format = labelResponseFormat(taxonomy);
+    const good = '{"label":{"subject":"Algebra","skill":"linear equations"}}';
+    expect(taxonomy.skills.get('Algebra')).toContain('linear equations');
+    expect(parseLabel(good, taxonomy, null, null, format)).toMatchObject({
+      malformed: false,
+      unknown: false,
+    });
+    // Fenced, not the schema's shape, or a skill outside the subject's enum: the schema was broken.
+    for (const text of [
+      `\`\`\`json\n${good}\n\`\`\``,
+      '{"subject":"Algebra","skill":"linear equations"}',
+      '{"label":{"subject":"Algebra","skill":"vibes"}}',
+      'I am not sure. "label":"subject":"Algebra"',
+    ])
+      expect(parseLabel(text, taxonomy, null, 'Geometry', format).malformed, text).toBe(true);
+    // Without a schema, any subject or skill the reader can find is a well-formed (if unknown) label.
+    expect(parseLabel('{"subject":"Algebra","skill":"vibes"}', taxonomy, null, null)).toMatchObject({
+      malformed: false,
+      unknown: true,
+    });
+    expect(parseLabel('no idea', taxonomy, null, 'Geometry').malformed).toBe(true);
+  });
+
   it('a skill of another subject is not accepted for this one; the known subject wins', () => {
     expect(parseLabel('{"subject":"Algebra","skill":"GCD and LCM"}', taxonomy, null, null).skill).toBe(
       'other',
@@ -251,6 +275,7 @@ describe('solving through the gateway', () => {
     maxTokens: 512,
     disputedMajority: 0.6,
     truncated: 'exclude' as const,
+    noAnswer: 'exclude' as 'exclude' | 'wrong',
     adaptive: { enabled: adaptive, roundSize: 4, maxK: 32, confidence: 0.9 },
     bands: [0.25, 0.5, 0.75],
   });
@@ -296,6 +321,48 @@ describe('solving through the gateway', () => {
       verified: false,
       unverifiedReason: 'all_truncated',
     });
+  });
+
+  it('an attempt that states no final answer is malformed: left out, never graded as "Let" or "x"', async () => {
+    const texts = [
+      'So the answer is $\\boxed{42}$.',
+      'Let',
+      'Let $x$ be the number of', // a garbled reply: the last math is no answer
+      'The answer is 41.',
+      'I am not sure.',
+      '42',
+    ];
+    const scripted: ModelBackend = {
+      description: 'scripted',
+      model: 'scripted',
+      supportsN: true,
+      send: async (request) => ({
+        choices: texts.slice(0, request.n).map((text) => ({ text, finishReason: 'stop' })),
+        usage: { promptTokens: 1, completionTokens: 1 },
+        model: 'scripted',
+      }),
+      close: async () => {},
+    };
+    const { gateway } = gatewayOf(scripted);
+    const k6 = { ...settings(false), k: 6 };
+    const r = await solveOne(gateway, problem, '42', k6);
+    expect(r.attempts.map((a) => a.answer)).toEqual(['42', null, null, '41', null, '42']);
+    expect(r.attempts.map((a) => a.counted)).toEqual([true, false, false, true, false, true]);
+    expect(r).toMatchObject({ noAnswer: 3, correct: 2, solveRate: 2 / 3, majorityAnswer: '42' });
+    // `no_answer: wrong` counts them, as wrong answers.
+    const wrong = await solveOne(gateway, problem, '42', { ...k6, noAnswer: 'wrong' });
+    expect(wrong).toMatchObject({ noAnswer: 3, correct: 2, solveRate: 2 / 6 });
+    // None could count: unverified with that reason.
+    const garbledOnly: ModelBackend = {
+      ...scripted,
+      send: async (request) => ({
+        choices: Array.from({ length: request.n }, () => ({ text: 'Let', finishReason: 'stop' })),
+        usage: { promptTokens: 1, completionTokens: 1 },
+        model: 'scripted',
+      }),
+    };
+    const g = await solveOne(gatewayOf(garbledOnly).gateway, problem, '42', k6);
+    expect(g).toMatchObject({ solveRate: null, verified: false, unverifiedReason: 'no_answer', noAnswer: 6 });
   });
 
   it('adaptive: stops early on an easy problem, samples more on a borderline one', async () => {

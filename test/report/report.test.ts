@@ -50,6 +50,8 @@ function record(
     skill: 'linear equations',
     rawLabel: text,
     labelKey: 'k',
+    labelMalformed: false,
+    labelReasks: 0,
     level: null,
     attempts: [
       {

@@ -46,6 +46,8 @@ function problem(
     skill: 'linear equations',
     rawLabel: null,
     labelKey: null,
+    labelMalformed: false,
+    labelReasks: 0,
     level: null,
     attempts: [],
     correct: verified ? 1 : 0,

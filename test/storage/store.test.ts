@@ -87,6 +87,8 @@ const problem = (uid: string): ProblemRecord => ({
   skill: 'linear equations',
   rawLabel: 'linear equations',
   labelKey: 'k2',
+  labelMalformed: false,
+  labelReasks: 0,
   level: null,
   attempts: [
     {
