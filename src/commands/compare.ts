@@ -6,7 +6,7 @@
  *   sparq compare evals/base-math500.json evals/tuned-math500.json
  *   sparq compare evals/base/ evals/tuned/ --json compare.json   # every benchmark in both folders
  */
-import { mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, realpathSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { Command } from 'commander';
 import { DEFAULT_CONFIDENCE } from '../eval/bootstrap.js';
@@ -82,11 +82,24 @@ export function register(program: Command): void {
         benchmarks: pairs.map(([x, y]) => compareEvals(x, y, { alpha: flags.alpha, bootstrap })),
         unmatched,
       };
+      for (const [x, y] of pairs) {
+        const same = sameEval(x.file, y.file);
+        if (same)
+          process.stderr.write(
+            `warning: A and B ${same} (${x.file}${x.file === y.file ? '' : `, ${y.file}`}): every difference is 0 and no test can find one; pass the eval of another model as B\n`,
+          );
+      }
       const markdown = compareMarkdown(result);
       process.stdout.write(markdown);
       if (flags.json) write(flags.json, `${JSON.stringify(result, null, 2)}\n`);
       if (flags.out) write(flags.out, markdown);
     });
+}
+
+/** Why comparing these two files is comparing an eval with itself, or null when it is not. */
+function sameEval(a: string, b: string): string | null {
+  if (realpathSync(a) === realpathSync(b)) return 'are the same file';
+  return readFileSync(a).equals(readFileSync(b)) ? 'are identical files' : null;
 }
 
 function write(file: string, text: string): void {

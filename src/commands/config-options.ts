@@ -46,7 +46,7 @@ export function resolveConfig(
   flags: ConfigFlags,
   env: NodeJS.ProcessEnv = process.env,
   extra: Override[] = [],
-  base?: Record<string, unknown>,
+  base?: { config: Record<string, unknown>; label: string },
 ): SparqConfig {
   const overrides: Override[] = [];
   for (const item of flags.set ?? []) {
@@ -61,5 +61,11 @@ export function resolveConfig(
     overrides.push({ path: 'model.api_key_env', value: flags.apiKeyEnv, flag: '--api-key-env' });
   if (flags.concurrency !== undefined)
     overrides.push({ path: 'model.max_concurrency', value: flags.concurrency, flag: '--concurrency' });
-  return loadConfig({ base, file: flags.config ?? null, env, overrides: [...overrides, ...extra] });
+  return loadConfig({
+    base: base?.config,
+    baseLabel: base?.label,
+    file: flags.config ?? null,
+    env,
+    overrides: [...overrides, ...extra],
+  });
 }

@@ -3,8 +3,9 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import type { Override } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
+import { REDACTED } from '../config/storable.js';
 import { lockedChanges } from '../engine/config-drift.js';
-import { executeRun, isRunDirectory, REDACTED, storedRun } from '../engine/execute.js';
+import { executeRun, isRunDirectory, storedRun } from '../engine/execute.js';
 import { acquireRunLock } from '../storage/lock.js';
 import { UnreadableRun } from '../storage/run-file.js';
 import { DB_FILE } from '../storage/sqlite-store.js';
@@ -60,7 +61,6 @@ export function register(program: Command): void {
     const storedModel = stored?.config?.model as Record<string, unknown> | undefined;
     if (storedModel && !('context_tokens' in storedModel)) storedModel.context_tokens = null;
     // Header values are not kept (they may be secrets): they come from the configuration again.
-    // (Snapshots of sparq 0.2.0 and before still hold them: those are used.)
     const storedHeaders = (storedModel?.headers as Record<string, string> | undefined) ?? {};
     const blanked = Object.keys(storedHeaders).filter((h) => storedHeaders[h] === REDACTED);
     if (storedModel)
@@ -68,7 +68,15 @@ export function register(program: Command): void {
         Object.entries(storedHeaders).filter(([, v]) => v !== REDACTED),
       );
     // A resumed run starts from its own configuration; the file, environment and flags override it.
-    const config = resolveConfig(flags, process.env, extra, stored?.config);
+    const config = resolveConfig(
+      flags,
+      process.env,
+      extra,
+      stored?.config && {
+        config: stored.config,
+        label: `the configuration stored with the run in ${dir}; override it with -c, --set or the environment`,
+      },
+    );
     const missing = blanked.filter((h) => !(h in config.model.headers) && !(h in config.model.header_env));
     if (missing.length > 0)
       throw new UserError(

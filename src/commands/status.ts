@@ -27,8 +27,9 @@ export function register(program: Command): void {
       process.stdout.write(
         opts.json
           ? `${JSON.stringify({ ...report, ok }, null, 2)}\n`
-          : [
+          : `${[
               `${report.file}: ${ok ? 'intact' : 'DAMAGED'}`,
+              ...(report.note ? [`  (${report.note})`] : []),
               ...report.problems.filter((p) => p !== 'ok').map((p) => `  - ${p}`),
               ...report.tables.map(
                 (t) => `  ${t.name}: ${t.rows === null ? `unreadable (${t.error})` : `${t.rows} rows`}`,
@@ -38,7 +39,7 @@ export function register(program: Command): void {
                 : 'Copy what is readable with `sqlite3 sparq.db .recover | sqlite3 recovered.db`, or restore a backup.',
             ]
               .filter((l) => l !== '')
-              .join('\n') + '\n',
+              .join('\n')}\n`,
       );
       if (!ok) process.exitCode = 1;
     });

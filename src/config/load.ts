@@ -16,7 +16,8 @@ type Path = (string | number)[];
 type Origin =
   | { kind: 'file'; file: string; line?: number }
   | { kind: 'env'; name: string }
-  | { kind: 'flag'; name: string };
+  | { kind: 'flag'; name: string }
+  | { kind: 'stored'; label: string };
 
 export interface Override {
   /** Dotted key path, e.g. `model.max_concurrency`. */
@@ -29,6 +30,8 @@ export interface Override {
 export interface LoadOptions {
   /** A configuration to start from instead of the defaults, e.g. the snapshot of a run being resumed. */
   base?: Record<string, unknown>;
+  /** Where `base` came from, named in messages about its values, e.g. "the configuration stored with run runs/a". */
+  baseLabel?: string;
   file?: string | null;
   env?: NodeJS.ProcessEnv;
   overrides?: Override[];
@@ -48,6 +51,7 @@ export function loadConfig(options: LoadOptions = {}): SparqConfig {
   const raw: Record<string, unknown> = structuredClone(options.base ?? {});
   const origins = new Map<string, Origin>();
   const rawStrings = new Map<string, string>();
+  if (options.base && options.baseLabel) markStored(options.base, [], options.baseLabel, origins);
 
   if (options.file) mergeFile(options.file, raw, origins);
 
@@ -162,12 +166,20 @@ function setIn(obj: Record<string, unknown>, path: Path, value: unknown): void {
   cur[path[path.length - 1]!] = value;
 }
 
+/** Every value of a stored configuration is marked as coming from there, until something overrides it. */
+function markStored(value: unknown, path: string[], label: string, origins: Map<string, Origin>): void {
+  if (value && typeof value === 'object' && !Array.isArray(value))
+    for (const [k, v] of Object.entries(value)) markStored(v, [...path, k], label, origins);
+  else if (path.length > 0) origins.set(path.join('.'), { kind: 'stored', label });
+}
+
 function describeOrigin(path: Path, origins: Map<string, Origin>): string {
   for (let n = path.length; n > 0; n--) {
     const origin = origins.get(path.slice(0, n).join('.'));
     if (!origin) continue;
     if (origin.kind === 'file') return ` (${origin.file}${origin.line ? `:${origin.line}` : ''})`;
     if (origin.kind === 'env') return ` (from environment variable ${origin.name})`;
+    if (origin.kind === 'stored') return ` (from ${origin.label})`;
     return ` (from ${origin.name})`;
   }
   return '';

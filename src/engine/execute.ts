@@ -4,6 +4,7 @@
  * scheduler -> core and store), run, and always release what was taken. Shared by `sparq run`
  * and `sparq demo`.
  */
+
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import pino from 'pino';
@@ -12,6 +13,7 @@ import type { Capabilities, DecidedSettings } from '../backends/capabilities.js'
 import { createBackend } from '../backends/create.js';
 import type { ModelBackend } from '../backends/types.js';
 import type { SparqConfig } from '../config/schema.js';
+import { storableConfig } from '../config/storable.js';
 import { QDCore } from '../core/qd-core.js';
 import { formatTaxonomy, loadTaxonomy } from '../domain/taxonomy.js';
 import { loadTemplate, type TemplateId } from '../prompts/templates.js';
@@ -35,17 +37,6 @@ export const LOG_FILE = join('logs', 'run.jsonl');
 
 export function isRunDirectory(dir: string): boolean {
   return existsSync(join(dir, DB_FILE));
-}
-
-/**
- * The configuration as it may be kept: header values blanked, since a header (a cookie, a custom
- * token) can carry a secret; a resumed run takes its headers from the configuration again.
- */
-export const REDACTED = '[redacted]';
-
-export function storableConfig(config: SparqConfig): SparqConfig {
-  const headers = Object.fromEntries(Object.keys(config.model.headers).map((k) => [k, REDACTED]));
-  return { ...config, model: { ...config.model, headers } };
 }
 
 export function configHash(config: SparqConfig): string {

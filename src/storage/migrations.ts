@@ -3,6 +3,8 @@
  * each migration runs once, in its own transaction. Append new migrations, never edit old ones:
  * existing runs must open with any later sparq.
  */
+import { REDACTED } from '../config/storable.js';
+
 export const MIGRATIONS: string[] = [
   // 1: the initial schema
   `
@@ -128,10 +130,15 @@ export const MIGRATIONS: string[] = [
   ALTER TABLE config_snapshots ADD COLUMN detected_json TEXT;
   `,
   // 4: malformed content. A label reply that broke the requested format is asked again; one still
-  // malformed after that is flagged.
+  // malformed after that is flagged. And header values, which may be secrets, leave the
+  // configuration snapshots that sparq 0.2.0 and before wrote with them (a resume asks for them).
   `
   ALTER TABLE problems ADD COLUMN label_malformed INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE problems ADD COLUMN label_reasks INTEGER NOT NULL DEFAULT 0;
+  UPDATE config_snapshots
+    SET config_json = json_set(config_json, '$.model.headers', json((
+      SELECT json_group_object(key, '${REDACTED}') FROM json_each(config_snapshots.config_json, '$.model.headers'))))
+    WHERE json_valid(config_json) AND json_type(config_json, '$.model.headers') = 'object';
   `,
 ];
 

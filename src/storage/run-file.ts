@@ -163,7 +163,8 @@ function openChecked(runDir: string, file: string): Database.Database {
   }
 }
 
-function copyRun(runFile: string, dir: string): string {
+/** A copy of the run database (and its WAL) in `dir`, for reading where the run cannot be opened in place. */
+export function copyRun(runFile: string, dir: string): string {
   const copy = join(dir, DB_FILE);
   if (!existsSync(copy)) {
     copyFileSync(runFile, copy);

@@ -6,7 +6,7 @@ import { requestHeaders } from '../../src/backends/openai-http.js';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { STARTER_CONFIG } from '../../src/config/starter.js';
-import { storableConfig } from '../../src/engine/execute.js';
+import { storableConfig } from '../../src/config/storable.js';
 import { runCli, tempDir } from '../helpers/cli.js';
 
 function withFile(yaml: string): string {
@@ -202,6 +202,26 @@ describe('configuration', () => {
     expect(problems.join('\n')).toMatch(
       /solver\.k: expected a number \(from environment variable SPARQ_SOLVER__K\)/,
     );
+  });
+
+  it("a value from a resumed run's stored configuration says it came from there, until overridden", () => {
+    const stored = { solver: { k: 0 }, labeling: { colour: 'red' } };
+    const label = 'the configuration stored with the run in runs/a';
+    const problems = problemsOf(() => loadConfig({ base: stored, baseLabel: label }));
+    expect(problems.join('\n')).toMatch(
+      /solver\.k: expected .*\(from the configuration stored with the run in runs\/a\)/,
+    );
+    expect(problems.join('\n')).toMatch(
+      /colour: unknown key \(from the configuration stored with the run in runs\/a\)/,
+    );
+    const fixed = problemsOf(() =>
+      loadConfig({
+        base: stored,
+        baseLabel: label,
+        overrides: [{ path: 'solver.k', value: '0', flag: '--set solver.k=0' }],
+      }),
+    );
+    expect(fixed.join('\n')).toMatch(/solver\.k: expected .*\(from --set solver\.k=0\)/);
   });
 
   it('reports every problem at once', () => {

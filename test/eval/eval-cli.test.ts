@@ -3,7 +3,7 @@
  * model, whose accuracy on its own problem families is known by construction.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -314,6 +314,17 @@ describe('sparq compare', () => {
     expect(r.status).toBe(0);
     expect(r.stdout).toContain('400 common items');
     expect(r.stdout).toContain('different sampling samples: 1 vs 4');
+  });
+
+  it('warns when an eval is compared with itself, or with an identical copy', () => {
+    const greedy = join(dir, 'greedy.json');
+    const self = runCli(['compare', greedy, greedy]);
+    expect(self.status).toBe(0);
+    expect(self.stderr).toMatch(/warning: A and B are the same file .*every difference is 0/);
+    const copy = join(dir, 'greedy-copy.json');
+    copyFileSync(greedy, copy);
+    expect(runCli(['compare', greedy, copy]).stderr).toMatch(/warning: A and B are identical files/);
+    expect(runCli(['compare', greedy, join(dir, 'k4.json')]).stderr).not.toMatch(/warning/);
   });
 
   it('rejects mismatched pairs and malformed files with exit code 2', () => {

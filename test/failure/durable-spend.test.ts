@@ -11,12 +11,16 @@ import { executeRun } from '../../src/engine/execute.js';
 import { readRunStatus } from '../../src/engine/status.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { runCli, type SpawnedServer, spawnCli, startSimServerProcess, tempDir } from '../helpers/cli.js';
+import { poolContent } from '../helpers/pool.js';
 
 let server: SpawnedServer;
 beforeAll(async () => {
   server = await startSimServerProcess(['--latency-ms', '50']);
 });
 afterAll(() => server.stop());
+
+/** Chat requests of the endpoint checks at each start: first answer, latency, n=2 and schema probes. */
+const STARTUP_CHECKS = 4;
 
 const completed = async () =>
   ((await (await fetch(`${server.url}/stats`)).json()) as { completed: number }).completed;
@@ -50,6 +54,49 @@ it('after kill -9 between commits, status counts what the server answered, withi
   expect(answered - status.spend.requestsSent).toBeGreaterThanOrEqual(0);
   expect(answered - status.spend.requestsSent).toBeLessThanOrEqual(8 + 16 + 8);
 }, 60_000);
+
+it('a request budget holds across kill -9: the server gets the budget plus what was in flight at each kill, and the pool is the uninterrupted one', async () => {
+  const args = (dir: string) => [
+    'run',
+    dir,
+    '--base-url',
+    server.url,
+    '-q',
+    '--concurrency',
+    '8',
+    '--set',
+    'seeds.sample=60',
+    '--set',
+    'budget.requests=400',
+  ];
+  const whole = join(tempDir(), 'whole');
+  let before = await completed();
+  expect(runCli(args(whole)).status).toBe(0);
+  const wholeReceived = (await completed()) - before;
+
+  const killed = join(tempDir(), 'killed');
+  before = await completed();
+  for (const at of [100, 250]) {
+    const run = spawnCli(args(killed));
+    while ((await completed()) - before < at) await new Promise((r) => setTimeout(r, 20));
+    run.child.kill('SIGKILL');
+    await run.exited;
+  }
+  const last = runCli(args(killed));
+  expect(last.status, last.stderr).toBe(0);
+  const killedReceived = (await completed()) - before;
+  expect(poolContent(killed)).toEqual(poolContent(whole));
+  // Each kill loses at most the 8 requests in flight, sent again after the resume, and each
+  // start sends the endpoint checks again: nothing else is repeated.
+  const status = (dir: string) =>
+    JSON.parse(runCli(['status', dir, '--json']).stdout) as {
+      spend: { requestsSent: number; cacheHits: number };
+    };
+  expect(status(whole).spend.requestsSent + status(whole).spend.cacheHits).toBeLessThanOrEqual(400);
+  expect(killedReceived - wholeReceived).toBeGreaterThanOrEqual(0);
+  expect(killedReceived - wholeReceived).toBeLessThanOrEqual(2 * (8 + STARTUP_CHECKS));
+  console.log(`budget.requests 400: uninterrupted ${wholeReceived} received, killed twice ${killedReceived}`);
+}, 120_000);
 
 it('a run that stopped on a failing server shows its faults, retries and failures in status', async () => {
   const failing: ModelBackend = {

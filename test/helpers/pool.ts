@@ -12,7 +12,7 @@ export function poolContent(dir: string): unknown {
     const problems = db
       .prepare(
         `SELECT uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params, problem,
-           solution, answer, text_hash, subject, skill, raw_label, label_key, level, attempts, correct, solve_rate, majority_answer,
+           solution, answer, text_hash, subject, skill, raw_label, label_key, label_malformed, label_reasks, level, attempts, correct, solve_rate, majority_answer,
            majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, attempts_json FROM problems ORDER BY uid`,
       )
       .all();

@@ -3,11 +3,12 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { REDACTED } from '../../src/config/storable.js';
 import { newTally } from '../../src/core/metrics.js';
 import { QDCore } from '../../src/core/qd-core.js';
 import type { CachedResponse, ProblemRecord, RejectionRecord } from '../../src/domain/records.js';
 import { acquireRunLock } from '../../src/storage/lock.js';
-import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -135,6 +136,41 @@ describe('run store', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
     db.close();
+  });
+
+  it('upgrading a schema-3 run blanks the header values its old snapshots held; a reader sees them blanked too', () => {
+    const dir = tempDir();
+    const db = new Database(join(dir, DB_FILE));
+    db.pragma('journal_mode = WAL');
+    for (const [v, sql] of MIGRATIONS.slice(0, 3).entries()) {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+    const config = {
+      model: { model: 'm', headers: { 'X-Custom-Token': 'tok-secret-42', Cookie: 'c=secret' } },
+    };
+    db.prepare(
+      "INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json) VALUES ('t', '0.2.0', 'h', ?)",
+    ).run(JSON.stringify(config));
+    db.prepare(
+      "INSERT INTO config_snapshots (created_at, sparq_version, config_hash, config_json) VALUES ('t', '0.2.0', 'h2', ?)",
+    ).run(JSON.stringify({ model: { model: 'm' } }));
+    db.close();
+
+    const reader = SqliteRunStore.openReadOnly(dir, () => {});
+    expect(reader.latestConfig()?.configJson).not.toContain('secret');
+    reader.close();
+    const store = SqliteRunStore.open(dir);
+    store.close();
+    const after = new Database(join(dir, DB_FILE), { readonly: true });
+    const rows = after.prepare('SELECT config_json FROM config_snapshots ORDER BY id').all() as {
+      config_json: string;
+    }[];
+    after.close();
+    expect(rows.map((r) => JSON.parse(r.config_json))).toEqual([
+      { model: { model: 'm', headers: { 'X-Custom-Token': REDACTED, Cookie: REDACTED } } },
+      { model: { model: 'm' } },
+    ]);
   });
 
   it('refuses a database from a newer sparq', () => {

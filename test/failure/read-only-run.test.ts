@@ -1,0 +1,111 @@
+/**
+ * A run on a directory the user cannot write (another user's run, a mounted archive) can be
+ * read: status, status --check, stats, select, decontaminate and report each work, change no
+ * file of the run and need no lock. Tests run as root here, whom permissions do not restrict, so
+ * the readers run as the unprivileged user `nobody` (setpriv); without root or setpriv the test
+ * cannot arrange this and is skipped.
+ */
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
+
+const NOBODY = 65534;
+const canDropPrivileges =
+  process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+
+/** Runs the built CLI as `nobody`, who can read the run but not write its directory. */
+function asNobody(args: string[]) {
+  const r = spawnSync(
+    'setpriv',
+    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args],
+    { encoding: 'utf8', env: { ...process.env, HOME: '/tmp', TMPDIR: '/tmp' }, timeout: 120_000 },
+  );
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/** Every file of the run directory with its content hash and mode. */
+function snapshot(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (d: string) => {
+    for (const name of readdirSync(d)) {
+      const p = join(d, name);
+      const st = statSync(p);
+      if (st.isDirectory()) walk(p);
+      else out[p] = `${createHash('sha256').update(readFileSync(p)).digest('hex')} ${st.mode.toString(8)}`;
+    }
+  };
+  walk(dir);
+  return out;
+}
+
+describe.skipIf(!canDropPrivileges)('a run directory the user cannot write', () => {
+  let server: SpawnedServer;
+  let run: string;
+  let out: string;
+  beforeAll(async () => {
+    server = await startSimServerProcess([]);
+    const root = tempDir();
+    run = join(root, 'run');
+    const r = runCli([
+      'run',
+      run,
+      '--base-url',
+      server.url,
+      '-q',
+      '--set',
+      'seeds.sample=30',
+      '--set',
+      'budget.generations=2',
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    // root owns the run; nobody may read and enter it, not write it.
+    for (const d of [root, run, join(run, 'logs')]) chmodSync(d, 0o755);
+    out = join(tempDir('sparq-out-'), 'out');
+    mkdirSync(out);
+    chmodSync(out, 0o777);
+    chmodSync(join(out, '..'), 0o777);
+  }, 120_000);
+  afterAll(() => server.stop());
+
+  it('every reader works as nobody and leaves the run as it was', () => {
+    expect(asNobody(['--version']).status).toBe(0);
+    expect(readdirSync(run)).not.toContain('sparq.db-wal');
+    const before = snapshot(run);
+    const status = asNobody(['status', run, '--json']);
+    expect(status.status, status.stderr).toBe(0);
+    expect(JSON.parse(status.stdout).problems.total).toBeGreaterThan(0);
+    expect(status.stderr).toMatch(/not writable .*reading a copy/);
+
+    const check = asNobody(['status', run, '--check']);
+    expect(check.status, check.stderr).toBe(0);
+    expect(check.stdout).toMatch(/intact/);
+    expect(check.stdout).toMatch(/a copy of the database was checked/);
+
+    for (const args of [
+      ['stats', run],
+      ['select', run, '--strategy', 'quantity', '--n', '5', '--out', join(out, 'sel')],
+      ['decontaminate', run, '--bundled-eval-sets', 'math500'],
+      ['report', run, '-o', join(out, 'report.html')],
+    ]) {
+      const r = asNobody(args);
+      expect(r.status, `${args[0]}: ${r.stderr}`).toBe(0);
+      expect(r.stderr, args[0]).not.toMatch(/\n\s+at /);
+    }
+    expect(statSync(join(out, 'report.html')).size).toBeGreaterThan(0);
+    expect(readdirSync(join(out, 'sel'))).toContain('train.jsonl');
+    expect(snapshot(run)).toEqual(before);
+  }, 240_000);
+
+  it('run says the directory cannot be written, with exit code 1 and no stack trace', () => {
+    const before = snapshot(run);
+    const r = asNobody(['run', run, '--base-url', server.url, '-q']);
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/not writable|permission|cannot write/i);
+    expect(r.stderr).toContain(run);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    expect(snapshot(run)).toEqual(before);
+  }, 60_000);
+});
