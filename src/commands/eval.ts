@@ -267,6 +267,7 @@ async function runEvalCommand(flags: EvalFlags): Promise<void> {
         (s, it) => s + it.finishReasons.filter((r) => r === 'length').length,
         0,
       ),
+      refusedItems: verdicts.filter((it) => it.refused !== undefined).length,
       items: verdicts,
     };
     const markdown = evalMarkdown(result);

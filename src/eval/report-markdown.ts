@@ -130,6 +130,19 @@ export function evalMarkdown(result: EvalFile): string {
       `${result.truncatedSamples} sample${result.truncatedSamples === 1 ? ' was' : 's were'} cut off at max tokens (finish reason \`length\`).`,
     );
   }
+  // Files of sparq 0.2.0 and before have no count.
+  const refused = result.items.filter((it) => it.refused !== undefined);
+  if (refused.length > 0) {
+    lines.push('');
+    lines.push(
+      `${refused.length} item${refused.length === 1 ? ' was' : 's were'} refused by the server and counted wrong: ${refused
+        .slice(0, 10)
+        .map((it) => `${escapeMarkdown(it.id)} (${it.refused!.reason})`)
+        .join(
+          ', ',
+        )}${refused.length > 10 ? ', ...' : ''}. A smaller --max-tokens or fewer few-shot examples lets an item over the context be scored.`,
+    );
+  }
   return `${lines.join('\n')}\n`;
 }
 

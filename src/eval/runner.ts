@@ -10,6 +10,7 @@
  */
 import { setMaxListeners } from 'node:events';
 import { type AnswerChecker, majorityVote } from '../answer/index.js';
+import { type InputRejection, ModelCallError } from '../backends/types.js';
 import type { ModelGateway } from '../engine/gateway/index.js';
 import type { BenchmarkItem } from './benchmarks.js';
 import type { EvalPrompt } from './prompt.js';
@@ -53,6 +54,17 @@ export async function runEval(options: RunEvalOptions): Promise<EvalItem[]> {
   let failure: unknown = null;
 
   const evaluateOne = async (item: BenchmarkItem, index: number): Promise<EvalItem> => {
+    try {
+      return await askAndGrade(item, index);
+    } catch (err) {
+      // A prompt over the context, or one the server refuses while it answers others, costs its
+      // item (counted wrong and listed), not the eval; the gateway stops it if most are refused.
+      if (!(err instanceof ModelCallError) || err.inputRejection === null) throw err;
+      return refusedItem(item, sampling.samples, err.inputRejection, err.message);
+    }
+  };
+
+  const askAndGrade = async (item: BenchmarkItem, index: number): Promise<EvalItem> => {
     const call = await gateway.call({
       request: {
         messages: prompt.messages(item.problem),
@@ -125,4 +137,27 @@ export async function runEval(options: RunEvalOptions): Promise<EvalItem[]> {
   if (failure !== null) throw failure;
   if (stop.signal.aborted) throw stop.signal.reason ?? new Error('evaluation interrupted');
   return results as EvalItem[];
+}
+
+/** The record of an item the server would not answer: every sample without an answer, and why. */
+function refusedItem(
+  item: BenchmarkItem,
+  samples: number,
+  reason: InputRejection,
+  message: string,
+): EvalItem {
+  return {
+    id: item.id,
+    subject: item.subject,
+    level: item.level,
+    gold: item.answer,
+    answers: Array(samples).fill(null),
+    sources: Array(samples).fill(null),
+    correct: Array(samples).fill(false),
+    rules: Array(samples).fill(`refused:${reason}`),
+    finishReasons: Array(samples).fill(reason),
+    requestKeys: [],
+    majority: { answer: null, votes: 0, correct: false },
+    refused: { reason, detail: message.slice(0, 500) },
+  };
 }

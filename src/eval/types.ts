@@ -4,6 +4,7 @@
  * added; a change in meaning bumps `schemaVersion`. docs/evaluation.md documents every field.
  */
 import type { DecidedSettings } from '../backends/capabilities.js';
+import type { InputRejection } from '../backends/types.js';
 
 /** A headline number with its bootstrap confidence interval (95% unless `bootstrap.confidence` says otherwise). */
 export interface MetricWithCI {
@@ -56,6 +57,11 @@ export interface EvalItem {
   majority: { answer: string | null; votes: number; correct: boolean };
   /** The raw model outputs, only with `sparq eval --save-outputs`. */
   outputs?: string[];
+  /**
+   * Set when the server would not answer this item (its prompt over the context, or refused
+   * while others were answered): every sample counts as wrong, with this reason.
+   */
+  refused?: { reason: InputRejection; detail: string };
 }
 
 export interface EvalFile {
@@ -115,6 +121,8 @@ export interface EvalFile {
   };
   /** Samples whose output was cut off by max tokens (finish reason `length`). */
   truncatedSamples: number;
+  /** Items the server would not answer (see `EvalItem.refused`); counted wrong. */
+  refusedItems: number;
   items: EvalItem[];
 }
 

@@ -172,6 +172,48 @@ describe('sparq eval against the simulated model', () => {
     expect(e.items[0]!.finishReasons).toEqual(['length']);
   });
 
+  it('an item over the context is refused and counted wrong; the eval goes on', async () => {
+    const server = await startSimServerProcess(['--behave', 'vllm', '--context', '2048']);
+    try {
+      const file = join(dir, 'with-long.jsonl');
+      const lines = readFileSync(benchFile, 'utf8').split('\n').slice(0, 5);
+      const long = {
+        ...JSON.parse(lines[0]!),
+        id: 'too-long',
+        problem: `${'Consider the sum. '.repeat(1500)}What is 1+1?`,
+      };
+      writeFileSync(file, `${[...lines, JSON.stringify(long)].join('\n')}\n`);
+      const out = join(dir, 'with-long.json');
+      const r = runCli([
+        'eval',
+        '--benchmark',
+        file,
+        '--base-url',
+        server.url,
+        '--max-tokens',
+        '256',
+        '--out',
+        out,
+      ]);
+      expect(r.status, r.stderr).toBe(0);
+      const e = read(out);
+      expect(e.items).toHaveLength(6);
+      expect(e.refusedItems).toBe(1);
+      const refused = e.items.find((it) => it.id === 'too-long')!;
+      expect(refused).toMatchObject({
+        correct: [false],
+        answers: [null],
+        refused: { reason: 'context_exceeded' },
+      });
+      expect(e.items.filter((it) => it.refused === undefined)).toHaveLength(5);
+      expect(r.stdout).toMatch(
+        /1 item was refused by the server and counted wrong: too-long \(context_exceeded\)/,
+      );
+    } finally {
+      await server.stop();
+    }
+  });
+
   it('rejects bad input with exit code 2 and a message saying what to do', () => {
     const unknown = runCli(['eval', '--benchmark', 'math-500', ...SIM]);
     expect(unknown.status).toBe(2);

@@ -73,6 +73,7 @@ export function evalFixture(o: FixtureOptions): EvalFile {
     bootstrap: { ...bootstrap, method: 'percentile' },
     usage: { requestsSent: 0, cacheHits: 0, promptTokens: 0, completionTokens: 0, cacheDir: null },
     truncatedSamples: 0,
+    refusedItems: 0,
     items,
   };
 }
