@@ -10,6 +10,7 @@ import {
   runGenerationCount,
   runMeta,
 } from '../storage/analysis-connection.js';
+import { KEY_SEP, PoolSummaryReader, type SummaryRow } from '../storage/pool-summary.js';
 import { type PoolSnapshot, poolSnapshot, readAnalysis } from './analysis-store.js';
 import type {
   DecontaminationSummary,
@@ -77,18 +78,25 @@ export interface StatsOptions {
   top: number;
 }
 
-type R = Record<string, unknown>;
-
-function groupRow(r: R): GroupRow {
+function groupRow(r: SummaryRow): GroupRow {
   return {
-    problems: r.problems as number,
-    verified: r.verified as number,
-    meanSolveRate: (r.mean as number | null) ?? null,
+    problems: r.problems,
+    verified: r.verified,
+    meanSolveRate: r.verified === 0 ? null : r.verifiedRateSum / r.verified,
   };
 }
 
-const GROUP_COLUMNS =
-  'COUNT(*) AS problems, COALESCE(SUM(verified), 0) AS verified, AVG(CASE WHEN verified = 1 THEN solve_rate END) AS mean';
+function byProblemsThen<T extends SummaryRow>(...keys: ((r: T) => string)[]): (a: T, b: T) => number {
+  return (a, b) => {
+    if (a.problems !== b.problems) return b.problems - a.problems;
+    for (const key of keys) {
+      const x = key(a);
+      const y = key(b);
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return 0;
+  };
+}
 
 function snapshotIsCurrent(stored: PoolSnapshot, now: PoolSnapshot): boolean {
   return stored.maxId === now.maxId && stored.count === now.count;
@@ -98,53 +106,50 @@ export function readPoolStats(conn: AnalysisConnection, options: StatsOptions): 
   return conn.read(() => readPoolStatsNow(conn, options));
 }
 
+/** Every count comes from the pool summary kept at commit: a few hundred rows at any pool size. */
 function readPoolStatsNow(conn: AnalysisConnection, options: StatsOptions): PoolStats {
-  const { db } = conn;
-  const all = (sql: string, ...params: unknown[]) => db.prepare(sql).all(...params) as R[];
-  const one = (sql: string, ...params: unknown[]) => db.prepare(sql).get(...params) as R;
+  const summary = new PoolSummaryReader(conn.db);
   const config = latestRunConfig(conn);
-
-  const flags = one(
-    `SELECT COUNT(*) AS total, COALESCE(SUM(verified), 0) AS verified, COALESCE(SUM(disputed), 0) AS disputed,
-       COALESCE(SUM(solve_rate IS NULL), 0) AS notEvaluated,
-       COALESCE(SUM(verified = 1 AND solve_rate >= 1 - 1e-9), 0) AS solvedByAll,
-       AVG(CASE WHEN verified = 1 THEN solve_rate END) AS mean FROM main.problems`,
-  );
+  const totals = summary.totals();
   const byOrigin: Record<string, number> = {};
-  for (const r of all('SELECT origin, COUNT(*) AS n FROM main.problems GROUP BY origin ORDER BY origin'))
-    byOrigin[r.origin as string] = r.n as number;
+  for (const r of summary.rows('origin').sort((a, b) => (a.key < b.key ? -1 : 1)))
+    byOrigin[r.key] = r.problems;
 
   const bins: Bin[] = Array.from({ length: options.bins }, (_, i) => ({
     lo: i / options.bins,
     hi: (i + 1) / options.bins,
     count: 0,
   }));
-  for (const r of all(
-    `SELECT MIN(CAST(solve_rate * ? + 1e-9 AS INTEGER), ? - 1) AS b, COUNT(*) AS n
-     FROM main.problems WHERE verified = 1 AND solve_rate IS NOT NULL GROUP BY b`,
-    options.bins,
-    options.bins,
-  ))
-    bins[Math.max(0, r.b as number)]!.count += r.n as number;
-
-  const total = flags.total as number;
-  const verified = flags.verified as number;
-  const skillRows = all(
-    `SELECT COALESCE(subject, '(none)') AS subject, COALESCE(skill, '(none)') AS skill, ${GROUP_COLUMNS}
-     FROM main.problems GROUP BY 1, 2 ORDER BY problems DESC, subject, skill`,
-  );
-  const rejectionsByGeneration = new Map<number, number>();
-  for (const r of all('SELECT generation, COUNT(*) AS n FROM main.rejections GROUP BY generation'))
-    rejectionsByGeneration.set(r.generation as number, r.n as number);
-  const originsByGeneration = new Map<number, Record<string, number>>();
-  for (const r of all(
-    'SELECT generation, origin, COUNT(*) AS n FROM main.problems GROUP BY generation, origin',
-  )) {
-    const g = r.generation as number;
-    const m = originsByGeneration.get(g) ?? {};
-    m[r.origin as string] = r.n as number;
-    originsByGeneration.set(g, m);
+  // Solve-rates are kept by exact value, so any binning is exact.
+  for (const r of summary.rows('solve_rate')) {
+    const b = Math.min(Math.trunc(Number(r.key) * options.bins + 1e-9), options.bins - 1);
+    bins[Math.max(0, b)]!.count += r.problems;
   }
+
+  const total = totals.problems;
+  const verified = totals.verified;
+  const skillRows = summary
+    .rows('skill')
+    .map((r) => {
+      const [subject, skill] = r.key.split(KEY_SEP) as [string, string];
+      return { ...r, subject, skill };
+    })
+    .sort(
+      byProblemsThen(
+        (r) => r.subject,
+        (r) => r.skill,
+      ),
+    );
+  const rejectionsByGeneration = new Map<number, number>();
+  for (const r of summary.rows('rejection_generation')) rejectionsByGeneration.set(Number(r.key), r.problems);
+  const originsByGeneration = new Map<number, Record<string, number>>();
+  for (const r of summary.rows('generation_origin')) {
+    const [g, origin] = r.key.split(KEY_SEP) as [string, string];
+    const m = originsByGeneration.get(Number(g)) ?? {};
+    m[origin] = r.problems;
+    originsByGeneration.set(Number(g), m);
+  }
+  const reasons = summary.rows('rejection_reason').sort(byProblemsThen((r) => r.key));
 
   return {
     run: {
@@ -154,43 +159,44 @@ function readPoolStatsNow(conn: AnalysisConnection, options: StatsOptions): Pool
         : null,
       generations: runGenerationCount(conn),
     },
-    problems: { total, byOrigin, verified, unverified: total - verified, disputed: flags.disputed as number },
+    problems: { total, byOrigin, verified, unverified: total - verified, disputed: totals.disputed },
     difficulty: {
       bins,
       verified,
-      unverified: total - verified - (flags.notEvaluated as number),
-      notEvaluated: flags.notEvaluated as number,
-      solvedByAll: flags.solvedByAll as number,
-      meanSolveRate: (flags.mean as number | null) ?? null,
+      unverified: total - verified - totals.notEvaluated,
+      notEvaluated: totals.notEvaluated,
+      solvedByAll: totals.solvedByAll,
+      meanSolveRate: verified === 0 ? null : totals.verifiedRateSum / verified,
     },
-    subjects: all(
-      `SELECT COALESCE(subject, '(none)') AS subject, ${GROUP_COLUMNS} FROM main.problems GROUP BY 1 ORDER BY problems DESC, subject`,
-    ).map((r) => ({ subject: r.subject as string, ...groupRow(r) })),
+    subjects: summary
+      .rows('subject')
+      .sort(byProblemsThen((r) => r.key))
+      .map((r) => ({ subject: r.key, ...groupRow(r) })),
     skills: {
       distinct: skillRows.length,
       shown: (options.top > 0 ? skillRows.slice(0, options.top) : skillRows).map((r) => ({
-        subject: r.subject as string,
-        skill: r.skill as string,
+        subject: r.subject,
+        skill: r.skill,
         ...groupRow(r),
       })),
     },
-    unmappedLabels: all(
-      `SELECT raw_label AS label, COUNT(*) AS n FROM main.problems WHERE skill = 'other' AND raw_label IS NOT NULL
-       GROUP BY raw_label ORDER BY n DESC, raw_label LIMIT 10`,
-    ).map((r) => ({ label: r.label as string, count: r.n as number })),
-    generations: all(
-      `SELECT generation, ${GROUP_COLUMNS} FROM main.problems GROUP BY generation ORDER BY generation`,
-    ).map((r) => ({
-      generation: r.generation as number,
-      ...groupRow(r),
-      byOrigin: originsByGeneration.get(r.generation as number) ?? {},
-      rejections: rejectionsByGeneration.get(r.generation as number) ?? 0,
-    })),
+    unmappedLabels: summary
+      .rows('unmapped_label')
+      .sort(byProblemsThen((r) => r.key))
+      .slice(0, 10)
+      .map((r) => ({ label: r.key, count: r.problems })),
+    generations: summary
+      .rows('generation')
+      .sort((a, b) => Number(a.key) - Number(b.key))
+      .map((r) => ({
+        generation: Number(r.key),
+        ...groupRow(r),
+        byOrigin: originsByGeneration.get(Number(r.key)) ?? {},
+        rejections: rejectionsByGeneration.get(Number(r.key)) ?? 0,
+      })),
     rejections: {
-      total: one('SELECT COUNT(*) AS n FROM main.rejections').n as number,
-      byReason: all(
-        'SELECT reason, COUNT(*) AS n FROM main.rejections GROUP BY reason ORDER BY n DESC, reason',
-      ).map((r) => ({ reason: r.reason as string, count: r.n as number })),
+      total: reasons.reduce((n, r) => n + r.problems, 0),
+      byReason: reasons.map((r) => ({ reason: r.key, count: r.problems })),
     },
     curation: readCuration(conn),
   };

@@ -101,7 +101,7 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
       unverified: flags.total - flags.verified,
     },
     rejections: {
-      total: store.count('rejections'),
+      total: store.queries.rejectionTotal(),
       byReason,
     },
     archive:

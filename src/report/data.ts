@@ -113,7 +113,7 @@ export function collectReportData(
       seeds: totals.seeds,
       verified: totals.verified,
       disputed: totals.disputed,
-      rejected: store.count('rejections'),
+      rejected: store.queries.rejectionTotal(),
     },
     counters: store.counters(),
     samples: archive ? samples(store, archive, maxSamples, options.lineageDepth ?? 6) : [],

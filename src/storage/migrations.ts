@@ -3,9 +3,14 @@
  * each migration runs once, in its own transaction. Append new migrations, never edit old ones:
  * existing runs must open with any later sparq.
  */
+import type Database from 'better-sqlite3';
 import { REDACTED } from '../config/storable.js';
+import { backfillPoolSummary } from './pool-summary.js';
 
-export const MIGRATIONS: string[] = [
+/** SQL, or a step that needs code (summarising the rows a run already has). */
+export type Migration = string | ((db: Database.Database) => void);
+
+export const MIGRATIONS: Migration[] = [
   // 1: the initial schema
   `
   CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -140,6 +145,17 @@ export const MIGRATIONS: string[] = [
       SELECT json_group_object(key, '${REDACTED}') FROM json_each(config_snapshots.config_json, '$.model.headers'))))
     WHERE json_valid(config_json) AND json_type(config_json, '$.model.headers') = 'object';
   `,
+  // 5: the pool's counts and distributions, kept at commit (pool-summary.ts), so that status,
+  // stats and the report read a few hundred rows instead of scanning the pool.
+  backfillPoolSummary,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings `db` from schema `version` to `version + 1` (the caller holds the transaction, if any). */
+export function applyMigration(db: Database.Database, version: number): void {
+  const step = MIGRATIONS[version]!;
+  if (typeof step === 'string') db.exec(step);
+  else step(db);
+  db.pragma(`user_version = ${version + 1}`);
+}

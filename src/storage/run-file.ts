@@ -15,7 +15,7 @@ import { accessSync, constants, copyFileSync, existsSync, statSync } from 'node:
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage, UserError } from '../util/errors.js';
-import { MIGRATIONS, SCHEMA_VERSION } from './migrations.js';
+import { applyMigration, SCHEMA_VERSION } from './migrations.js';
 
 export const DB_FILE = 'sparq.db';
 
@@ -185,8 +185,7 @@ function openUpgradedCopy(
   const w = new Database(copy);
   try {
     for (let v = version; v < SCHEMA_VERSION; v++) {
-      w.exec(MIGRATIONS[v]!);
-      w.pragma(`user_version = ${v + 1}`);
+      applyMigration(w, v);
     }
   } catch (err) {
     throw notARunDatabase(

@@ -1,6 +1,7 @@
 /**
  * The read-side questions `sparq status` and `sparq report` ask of a run database, one typed
- * method each, with the statements prepared once per connection. Reads only: safe on a run
+ * method each, with the statements prepared once per connection. Counts come from the pool
+ * summary kept at commit (pool-summary.ts), so they cost the same at 20M problems as at 20k. Reads only: safe on a run
  * that a live `sparq run` keeps writing (WAL readers never block the writer).
  *
  * Values come back in the domain's types (origins, operators, reasons, archive statuses) because
@@ -8,6 +9,7 @@
  */
 import type Database from 'better-sqlite3';
 import type { InsertStatus, Operator, Origin, RejectionReason } from '../domain/records.js';
+import { KEY_SEP, PoolSummaryReader } from './pool-summary.js';
 
 /** Sizes of the pool; `verified` and `disputed` count problems with that flag set. */
 export interface ProblemTotals {
@@ -51,14 +53,7 @@ export interface LineageRow {
   parentUids: string[];
 }
 
-/** Rows as SQLite returns them, before the conversion to the interfaces above. */
-interface OutcomeRow {
-  operator: Operator;
-  status: InsertStatus | null;
-  verified: number;
-  count: number;
-}
-
+/** A lineage row as SQLite returns it, before the conversion to `LineageRow`. */
 interface AncestorRow {
   uid: string;
   origin: Origin;
@@ -69,58 +64,59 @@ interface AncestorRow {
 }
 
 export class RunQueries {
-  private readonly totals: Database.Statement<[], ProblemTotals>;
-  private readonly byOrigin: Database.Statement<[], OriginCount>;
-  private readonly byReason: Database.Statement<[], ReasonCount>;
-  private readonly outcomes: Database.Statement<[], OutcomeRow>;
-  private readonly rejectionsPerOperator: Database.Statement<[], OperatorRejections>;
+  private readonly summary: PoolSummaryReader;
   private readonly ancestor: Database.Statement<[string], AncestorRow>;
 
   constructor(db: Database.Database) {
-    this.totals = db.prepare<[], ProblemTotals>(
-      `SELECT COUNT(*) AS total, COALESCE(SUM(origin = 'seed'), 0) AS seeds, COALESCE(SUM(verified), 0) AS verified,
-              COALESCE(SUM(disputed), 0) AS disputed FROM problems`,
-    );
-    this.byOrigin = db.prepare<[], OriginCount>(
-      'SELECT origin, COUNT(*) AS count FROM problems GROUP BY origin ORDER BY origin',
-    );
-    this.byReason = db.prepare<[], ReasonCount>(
-      'SELECT reason, COUNT(*) AS count FROM rejections GROUP BY reason ORDER BY count DESC',
-    );
-    this.outcomes = db.prepare<[], OutcomeRow>(
-      `SELECT origin AS operator, archive_status AS status, verified, COUNT(*) AS count FROM problems
-       WHERE origin != 'seed' GROUP BY origin, archive_status, verified`,
-    );
-    this.rejectionsPerOperator = db.prepare<[], OperatorRejections>(
-      'SELECT operator, COUNT(*) AS count FROM rejections GROUP BY operator',
-    );
+    this.summary = new PoolSummaryReader(db);
     this.ancestor = db.prepare<[string], AncestorRow>(
       'SELECT uid, origin, generation, solve_rate, problem, parent_uids FROM problems WHERE uid = ?',
     );
   }
 
   problemTotals(): ProblemTotals {
-    // An aggregate without GROUP BY always returns exactly one row.
-    return this.totals.get()!;
+    const t = this.summary.totals();
+    const seeds = this.summary.rows('origin').find((r) => r.key === 'seed')?.problems ?? 0;
+    return { total: t.problems, seeds, verified: t.verified, disputed: t.disputed };
   }
 
   /** Problems per origin (seed and each operator), by origin name. */
   problemsByOrigin(): OriginCount[] {
-    return this.byOrigin.all();
+    return this.summary
+      .rows('origin')
+      .map((r) => ({ origin: r.key as Origin, count: r.problems }))
+      .sort((a, b) => (a.origin < b.origin ? -1 : a.origin > b.origin ? 1 : 0));
   }
 
   /** Rejections per reason, most frequent first. */
   rejectionsByReason(): ReasonCount[] {
-    return this.byReason.all();
+    return this.summary
+      .rows('rejection_reason')
+      .map((r) => ({ reason: r.key as RejectionReason, count: r.problems }))
+      .sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1));
+  }
+
+  rejectionTotal(): number {
+    return this.summary.rows('rejection_reason').reduce((n, r) => n + r.problems, 0);
   }
 
   operatorOutcomes(): OperatorOutcome[] {
-    return this.outcomes.all().map((r) => ({ ...r, verified: r.verified !== 0 }));
+    return this.summary.rows('outcome').map((r) => {
+      const [operator, status, verified] = r.key.split(KEY_SEP) as [Operator, string, string];
+      return {
+        operator,
+        status: status === '' ? null : (status as InsertStatus),
+        verified: verified === '1',
+        count: r.problems,
+      };
+    });
   }
 
   /** Rejections per operator, in no particular order. */
   rejectionsByOperator(): OperatorRejections[] {
-    return this.rejectionsPerOperator.all();
+    return this.summary
+      .rows('rejection_operator')
+      .map((r) => ({ operator: r.key as Operator, count: r.problems }));
   }
 
   /**

@@ -38,7 +38,13 @@ export function poolContent(dir: string): unknown {
       return { generation: g.generation, metrics };
     });
     const core = db.prepare('SELECT generation, state_json FROM core_state').all();
-    return { problems, rejections, generations, core };
+    // Sums of solve-rates added in other batches differ in the last bits.
+    const summary = (
+      db.prepare('SELECT * FROM pool_summary ORDER BY dimension, key').all() as {
+        verified_rate_sum: number;
+      }[]
+    ).map((r) => ({ ...r, verified_rate_sum: Number(r.verified_rate_sum.toFixed(9)) }));
+    return { problems, rejections, generations, core, summary };
   } finally {
     db.close();
   }

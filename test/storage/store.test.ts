@@ -8,7 +8,7 @@ import { newTally } from '../../src/core/metrics.js';
 import { QDCore } from '../../src/core/qd-core.js';
 import type { CachedResponse, ProblemRecord, RejectionRecord } from '../../src/domain/records.js';
 import { acquireRunLock } from '../../src/storage/lock.js';
-import { MIGRATIONS, SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { applyMigration, SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -142,10 +142,7 @@ describe('run store', () => {
     const dir = tempDir();
     const db = new Database(join(dir, DB_FILE));
     db.pragma('journal_mode = WAL');
-    for (const [v, sql] of MIGRATIONS.slice(0, 3).entries()) {
-      db.exec(sql);
-      db.pragma(`user_version = ${v + 1}`);
-    }
+    for (let v = 0; v < 3; v++) applyMigration(db, v);
     const config = {
       model: { model: 'm', headers: { 'X-Custom-Token': 'tok-secret-42', Cookie: 'c=secret' } },
     };
