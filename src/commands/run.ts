@@ -60,6 +60,10 @@ export function register(program: Command): void {
     // A run from before sparq knew a context length had none: resumed, it must not gain one.
     const storedModel = stored?.config?.model as Record<string, unknown> | undefined;
     if (storedModel && !('context_tokens' in storedModel)) storedModel.context_tokens = null;
+    // Nor, from before the near-duplicate screen, a screen: its earlier problems have no band keys.
+    const storedGeneration = stored?.config?.generation as Record<string, unknown> | undefined;
+    if (storedGeneration && !('near_duplicate_threshold' in storedGeneration))
+      storedGeneration.near_duplicate_threshold = null;
     // Header values are not kept (they may be secrets): they come from the configuration again.
     const storedHeaders = (storedModel?.headers as Record<string, string> | undefined) ?? {};
     const blanked = Object.keys(storedHeaders).filter((h) => storedHeaders[h] === REDACTED);

@@ -139,6 +139,11 @@ export const GenerationSchema = z
     max_tokens: positiveInt.default(2048),
     /** Generated problems longer than this are rejected (reason: too_long). */
     max_problem_chars: positiveInt.default(3000),
+    /**
+     * Generated problems at least this similar (word-shingle Jaccard) to a problem already in the
+     * pool are rejected when told (reason: near_duplicate); null turns the screen off.
+     */
+    near_duplicate_threshold: z.number().gt(0).max(1).nullable().default(0.8),
   })
   .prefault({});
 

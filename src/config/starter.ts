@@ -69,6 +69,9 @@ generation:
   max_tokens: 2048
   # Generated problems longer than this are rejected (reason: too_long).
   max_problem_chars: 3000
+  # Generated problems this similar (word-shingle Jaccard) to one already in the pool are
+  # rejected (reason: near_duplicate); null turns the screen off.
+  near_duplicate_threshold: 0.8
 
 solver:
   # Attempts per problem; solve-rate = correct / k.

@@ -99,6 +99,8 @@ export type RejectionReason =
   | 'too_long'
   | 'identical_to_parent'
   | 'duplicate'
+  /** As similar as `generation.near_duplicate_threshold` to a problem already in the pool. */
+  | 'near_duplicate'
   | 'truncated'
   /** A request of this problem did not fit the model's context (refused by the server, or before sending). */
   | 'context_exceeded'

@@ -28,6 +28,7 @@ import { SPARQ_VERSION } from '../version.js';
 import { type PreparedModel, prepareModel } from './doctor.js';
 import { createGateway } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { NearDuplicateScreen } from './near-duplicates.js';
 import { TaskPipeline } from './pipeline.js';
 import { createProgress, type ProgressReporter } from './progress.js';
 import { coreConfig, pipelineSettings, type RunConfig, schedulerSettings } from './run-settings.js';
@@ -235,6 +236,10 @@ export function assembleRun({ config, store, backend, progress, logger, signal }
     resumeFrom,
     inFlight,
     signal,
+    nearDuplicates:
+      config.generation.near_duplicate_threshold === null
+        ? null
+        : new NearDuplicateScreen(config.generation.near_duplicate_threshold),
   });
 }
 

@@ -31,6 +31,7 @@ import { LruCache } from '../util/lru.js';
 import type { SpendLedger } from './gateway/ledger.js';
 import { DUPLICATE_DETAIL, rejection, type TaskPipeline, type TaskResult } from './pipeline.js';
 import type { ProgressReporter } from './progress.js';
+import { MAX_CANDIDATES, type NearDuplicateScreen, nearDuplicateDetail } from './near-duplicates.js';
 import { isNoAnswer } from './solver.js';
 
 export type SchedulerKind = 'steady' | 'generations';
@@ -68,6 +69,8 @@ export interface SchedulerDeps {
   /** Requests in flight right now, for the progress line. */
   inFlight?: () => number;
   signal?: AbortSignal;
+  /** The near-duplicate screen at tell time; null or absent: none. */
+  nearDuplicates?: NearDuplicateScreen | null;
 }
 
 export interface RunResult {
@@ -110,11 +113,15 @@ export class Scheduler {
     problems: ProblemRecord[];
     rejections: RejectionRecord[];
     epochs: PrefixCommit['epochs'];
+    nearDuplicateKeys: NonNullable<PrefixCommit['nearDuplicateKeys']>;
   } = {
     problems: [],
     rejections: [],
     epochs: [],
+    nearDuplicateKeys: [],
   };
+  /** Band key -> told problems not yet committed with that key, for the near-duplicate screen. */
+  private readonly bufferedBands = new Map<number, ProblemRecord[]>();
   private readonly bufferedByUid = new Map<string, ProblemRecord>();
   /** Text hash -> first task number among told problems not yet committed. */
   private readonly bufferedHashes = new Map<string, number>();
@@ -449,6 +456,26 @@ export class Scheduler {
         };
       }
     }
+    const screen = this.deps.nearDuplicates;
+    let bandKeys: number[] = [];
+    if (screen && outcome.kind === 'problem') {
+      bandKeys = screen.keys(outcome.record.problem);
+      const match = spec.kind === 'mutate' && this.nearestTold(screen, outcome.record.problem, bandKeys);
+      if (match && spec.kind === 'mutate')
+        outcome = {
+          kind: 'rejection',
+          usage: outcome.usage,
+          record: rejection(
+            spec,
+            outcome.record.uid,
+            this.parentRecords(spec),
+            'near_duplicate',
+            nearDuplicateDetail(match),
+            outcome.rawOutput,
+            outcome.record.mutateKey,
+          ),
+        };
+    }
     const parents = spec.kind === 'mutate' ? spec.parents : [];
     const usage = outcome.usage;
     this.add('task_requests', usage.requests);
@@ -481,6 +508,14 @@ export class Scheduler {
       p.archiveStatus = placement.status;
       this.buffer.problems.push(p);
       this.bufferedByUid.set(p.uid, p);
+      if (bandKeys.length > 0) {
+        this.buffer.nearDuplicateKeys.push({ seq, keys: bandKeys });
+        for (const key of bandKeys) {
+          const list = this.bufferedBands.get(key);
+          if (list) list.push(p);
+          else this.bufferedBands.set(key, [p]);
+        }
+      }
       if (!this.bufferedHashes.has(p.textHash)) this.bufferedHashes.set(p.textHash, seq);
       this.remember(p.textHash, seq);
       if (p.origin === 'seed') this.fallback.push(p.uid);
@@ -504,6 +539,15 @@ export class Scheduler {
     }
     this.told = seq + 1;
     if (this.told === this.epochEnd(this.epoch.generation)) this.closeEpoch();
+  }
+
+  /** The closest problem told before this one at the screen's threshold: committed, or told since. */
+  private nearestTold(screen: NearDuplicateScreen, text: string, keys: number[]) {
+    const buffered = new Map<number, ProblemRecord>();
+    for (const key of keys) for (const p of this.bufferedBands.get(key) ?? []) buffered.set(p.seq, p);
+    const recent = [...buffered.values()].sort((a, b) => b.seq - a.seq).slice(0, MAX_CANDIDATES);
+    const committed = this.deps.store.nearDuplicateCandidates(keys, MAX_CANDIDATES - recent.length);
+    return screen.nearest(text, [...recent, ...committed]);
   }
 
   /** Keeps the hashes of at least the last window of told tasks (generations: the last epoch). */
@@ -616,9 +660,10 @@ export class Scheduler {
       },
       counters,
     });
-    this.buffer = { problems: [], rejections: [], epochs: [] };
+    this.buffer = { problems: [], rejections: [], epochs: [], nearDuplicateKeys: [] };
     this.bufferedByUid.clear();
     this.bufferedHashes.clear();
+    this.bufferedBands.clear();
     this.counters = {};
     this.committedTold = this.told;
     this.lastCommitAt = Date.now();

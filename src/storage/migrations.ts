@@ -148,6 +148,15 @@ export const MIGRATIONS: Migration[] = [
   // 5: the pool's counts and distributions, kept at commit (pool-summary.ts), so that status,
   // stats and the report read a few hundred rows instead of scanning the pool.
   backfillPoolSummary,
+  // 6: the near-duplicate screen's band keys (src/engine/near-duplicates.ts), one row per band of
+  // each problem told; empty for runs from before it, which resume without the screen.
+  `
+  CREATE TABLE near_duplicate_keys (
+    key INTEGER NOT NULL,
+    problem_id INTEGER NOT NULL,
+    PRIMARY KEY (key, problem_id)
+  ) WITHOUT ROWID;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

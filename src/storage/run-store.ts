@@ -42,6 +42,8 @@ export interface PrefixCommit {
   scheduler: SchedulerState;
   /** Counter increments (spend, faults, rejection reasons) to add atomically with the prefix. */
   counters: Record<string, number>;
+  /** The near-duplicate screen's band keys of the prefix's problems, by task number (absent: none). */
+  nearDuplicateKeys?: { seq: number; keys: number[] }[];
 }
 
 /** Where a run resumes from: the state of its last commit. */
@@ -79,6 +81,8 @@ export interface RunStore extends ResponseCache {
   hasProblemText(textHash: string, beforeSeq: number): boolean;
   /** Text hashes of the problems told from task `fromSeq` on, in task order. */
   textHashesFrom(fromSeq: number): { seq: number; textHash: string }[];
+  /** Committed problems sharing any of these band keys, the most recent first, at most `limit`. */
+  nearDuplicateCandidates(keys: readonly number[], limit: number): { seq: number; uid: string; problem: string }[];
   generations(): EpochRow[];
   counters(): Record<string, number>;
   close(): void;

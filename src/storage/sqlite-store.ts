@@ -83,6 +83,7 @@ export class SqliteRunStore implements RunStore {
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
       hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash = ? AND seq < ? LIMIT 1'),
+      insertNearKey: db.prepare('INSERT OR IGNORE INTO near_duplicate_keys (key, problem_id) VALUES (?, ?)'),
       getProblem: db.prepare('SELECT * FROM problems WHERE uid = ?'),
     };
   }
@@ -293,9 +294,11 @@ export class SqliteRunStore implements RunStore {
     const now = new Date().toISOString();
     const summary = new SummaryDeltas();
     this.db.transaction(() => {
+      const keysBySeq = new Map((commit.nearDuplicateKeys ?? []).map((k) => [k.seq, k.keys]));
       for (const p of commit.problems) {
-        this.stmt.insertProblem!.run(problemRow(p, now));
+        const id = this.stmt.insertProblem!.run(problemRow(p, now)).lastInsertRowid;
         summary.addProblem(p);
+        for (const key of keysBySeq.get(p.seq) ?? []) this.stmt.insertNearKey!.run(key, id);
       }
       for (const r of commit.rejections) {
         this.stmt.insertRejection!.run({
@@ -397,6 +400,25 @@ export class SqliteRunStore implements RunStore {
       out[row.name] = row.value;
     return out;
   }
+
+  nearDuplicateCandidates(
+    keys: readonly number[],
+    limit: number,
+  ): { seq: number; uid: string; problem: string }[] {
+    if (keys.length === 0) return [];
+    let stmt = this.nearStatements.get(keys.length);
+    if (!stmt) {
+      stmt = this.db.prepare(
+        `SELECT seq, uid, problem FROM problems WHERE id IN (
+           SELECT DISTINCT problem_id FROM near_duplicate_keys WHERE key IN (${keys.map(() => '?').join(', ')})
+           ORDER BY problem_id DESC LIMIT ?)`,
+      );
+      this.nearStatements.set(keys.length, stmt);
+    }
+    return stmt.all(...keys, limit) as { seq: number; uid: string; problem: string }[];
+  }
+
+  private readonly nearStatements = new Map<number, Database.Statement>();
 
   hasProblemText(textHash: string, beforeSeq: number): boolean {
     return this.stmt.hasTextHash!.get(textHash, beforeSeq) !== undefined;

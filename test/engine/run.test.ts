@@ -195,6 +195,7 @@ describe('sparq run end to end against a sim-server process', () => {
             'several_questions',
             'too_long',
             'identical_to_parent',
+            'near_duplicate',
             'duplicate',
           ].includes(r),
         ),

@@ -107,6 +107,9 @@ class CrashingStore implements RunStore {
   flush() {
     this.alive().flush();
   }
+  nearDuplicateCandidates(keys: readonly number[], limit: number) {
+    return this.alive().nearDuplicateCandidates(keys, limit);
+  }
   loadProgress() {
     return this.alive().loadProgress();
   }
