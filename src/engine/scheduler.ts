@@ -29,9 +29,9 @@ import type { SeedProblem } from '../seeds/load.js';
 import type { EpochMetrics, PrefixCommit, RunStore, StoredProgress } from '../storage/run-store.js';
 import { LruCache } from '../util/lru.js';
 import type { SpendLedger } from './gateway/ledger.js';
+import { MAX_CANDIDATES, type NearDuplicateScreen, nearDuplicateDetail } from './near-duplicates.js';
 import { DUPLICATE_DETAIL, rejection, type TaskPipeline, type TaskResult } from './pipeline.js';
 import type { ProgressReporter } from './progress.js';
-import { MAX_CANDIDATES, type NearDuplicateScreen, nearDuplicateDetail } from './near-duplicates.js';
 import { isNoAnswer } from './solver.js';
 
 export type SchedulerKind = 'steady' | 'generations';

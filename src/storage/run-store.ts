@@ -82,7 +82,10 @@ export interface RunStore extends ResponseCache {
   /** Text hashes of the problems told from task `fromSeq` on, in task order. */
   textHashesFrom(fromSeq: number): { seq: number; textHash: string }[];
   /** Committed problems sharing any of these band keys, the most recent first, at most `limit`. */
-  nearDuplicateCandidates(keys: readonly number[], limit: number): { seq: number; uid: string; problem: string }[];
+  nearDuplicateCandidates(
+    keys: readonly number[],
+    limit: number,
+  ): { seq: number; uid: string; problem: string }[];
   generations(): EpochRow[];
   counters(): Record<string, number>;
   close(): void;
