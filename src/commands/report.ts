@@ -3,7 +3,8 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isRunDirectory } from '../engine/execute.js';
-import { UserError } from '../util/errors.js';
+import { readEvalFile } from '../eval/read-eval.js';
+import { readUserFile, UserError } from '../util/errors.js';
 import { intArg } from './args.js';
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -37,6 +38,10 @@ export function register(program: Command): void {
         for (const file of [...(opts.eval ?? []), ...(opts.scaling ?? [])]) {
           if (!existsSync(file)) throw new UserError(`no such file: ${file}`);
         }
+        // Files named on the command line must be what they are said to be; files merely found
+        // in <dir>/evals and <dir>/scaling are included when they read.
+        for (const file of opts.eval ?? []) readEvalFile(file);
+        for (const file of opts.scaling ?? []) checkScalingFile(file);
         const out = resolve(opts.out ?? join(dir, 'report.html'));
         try {
           accessSync(dirname(out), constants.W_OK);
@@ -71,4 +76,19 @@ function openInBrowser(file: string): void {
   const child = spawn(opener, [file], { detached: true, stdio: 'ignore' });
   child.on('error', () => undefined);
   child.unref();
+}
+
+function checkScalingFile(file: string): void {
+  let data: unknown;
+  try {
+    data = JSON.parse(readUserFile(file, 'scaling file'));
+  } catch (err) {
+    if (err instanceof UserError) throw err;
+    throw new UserError(`${file}: not a sparq scaling file (invalid JSON: ${(err as Error).message})`);
+  }
+  const kind = (data as { kind?: unknown } | null)?.kind;
+  if (kind !== 'sparq-scaling')
+    throw new UserError(
+      `${file}: not a scaling file written by \`sparq scaling --json\` (kind ${JSON.stringify(kind ?? null)})`,
+    );
 }

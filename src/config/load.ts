@@ -107,7 +107,14 @@ function mergeFile(file: string, raw: Record<string, unknown>, origins: Map<stri
   if (doc.contents === null) return; // an empty file means "all defaults"
   if (!isMap(doc.contents))
     throw new ConfigError([`${file}: expected a mapping of keys (section: ...) at the top level`]);
-  deepMerge(raw, doc.toJS() as Record<string, unknown>);
+  let parsed: Record<string, unknown>;
+  try {
+    parsed = doc.toJS() as Record<string, unknown>;
+  } catch (err) {
+    // E.g. aliases that expand without bound ("billion laughs"): refused, not an internal error.
+    throw new ConfigError([`${file}: cannot be read as YAML: ${(err as Error).message}`]);
+  }
+  deepMerge(raw, parsed);
   // Remember the line of every key so that errors can point into the file.
   const visit = (node: unknown, path: string[]): void => {
     if (!isMap(node)) return;

@@ -15,6 +15,7 @@ import type { ModelBackend } from '../backends/types.js';
 import type { SparqConfig } from '../config/schema.js';
 import { storableConfig } from '../config/storable.js';
 import { QDCore } from '../core/qd-core.js';
+import { SUBJECTS } from '../domain/subjects.js';
 import { formatTaxonomy, loadTaxonomy } from '../domain/taxonomy.js';
 import { loadTemplate, type TemplateId } from '../prompts/templates.js';
 import { loadSeeds, type SeedProblem } from '../seeds/load.js';
@@ -85,11 +86,11 @@ export async function executeRun(
       env,
       backend: options.backend,
       signal: options.signal,
-      onWait: (message) => progress.line(message),
+      onWait: (message) => progress.warn(message),
       startedWith: startedWith(dir),
     });
     for (const warning of model.report?.warnings ?? []) {
-      progress.line(`warning: ${warning}`);
+      progress.warn(`warning: ${warning}`);
       logger.warn({ event: 'doctor', warning }, 'model endpoint');
     }
     const runConfig: RunConfig = { ...config, model: model.settings };
@@ -254,10 +255,20 @@ function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Lo
     maxProblemChars: config.generation.max_problem_chars,
   });
   if (loaded.skipped.length > 0) {
-    progress.line(
+    progress.warn(
       `seeds: skipped ${loaded.skipped.length} invalid line(s) of ${loaded.file} (first: line ${loaded.skipped[0]!.line}: ${loaded.skipped[0]!.reason})`,
     );
     logger.warn({ file: loaded.file, skipped: loaded.skipped }, 'invalid seed lines skipped');
+  }
+  if (loaded.unknownSubjects.length > 0) {
+    const first = loaded.unknownSubjects[0]!;
+    progress.warn(
+      `warning: ${loaded.unknownSubjects.length} seed(s) name a subject that is not one of ${SUBJECTS.join(', ')}; the model's label decides theirs (first: ${loaded.file}:${first.line}: ${JSON.stringify(first.subject)})`,
+    );
+    logger.warn(
+      { file: loaded.file, unknownSubjects: loaded.unknownSubjects },
+      'seed subjects not in the taxonomy',
+    );
   }
   const sampled = sampleSeeds(loaded.seeds, config);
   const long = sampled.filter((s) => loaded.tooLong.has(s.id));
@@ -273,7 +284,7 @@ function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Lo
     throw new UserError(
       `every seed problem is over generation.max_problem_chars (${config.generation.max_problem_chars}); first: ${lines[0]}. Raise the limit or give shorter seeds.`,
     );
-  progress.line(`seeds: skipped ${long.length} over generation.max_problem_chars (first: ${lines[0]})`);
+  progress.warn(`seeds: skipped ${long.length} over generation.max_problem_chars (first: ${lines[0]})`);
   logger.warn({ file: loaded.file, tooLong: lines }, 'seeds over the problem length limit skipped');
   return sampled.filter((s) => !loaded.tooLong.has(s.id));
 }

@@ -22,6 +22,8 @@ export interface ProgressSnapshot {
 export interface ProgressReporter {
   update(s: ProgressSnapshot): void;
   line(text: string): void;
+  /** A note the user must see even with --quiet: a wait, a warning, seeds left out. */
+  warn(text: string): void;
   close(): void;
 }
 
@@ -75,9 +77,11 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       }
     },
     line(text) {
-      if (quiet) return;
+      if (!quiet) this.warn(text);
+    },
+    warn(text) {
       if (tty) stream.write(`\r\x1b[2K${text}\n${last ? describeProgress(last, rate()) : ''}`);
-      else stream.write(`${new Date().toISOString()} ${text}\n`);
+      else stream.write(`${quiet ? '' : `${new Date().toISOString()} `}${text}\n`);
     },
     close() {
       if (tty && !quiet) stream.write('\r\x1b[2K');

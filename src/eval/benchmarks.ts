@@ -10,7 +10,7 @@ import { basename, extname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { extractAnswer } from '../answer/index.js';
 import { parseIdentifiedLine } from '../seeds/load.js';
-import { UserError } from '../util/errors.js';
+import { decodeUserText, UserError } from '../util/errors.js';
 
 export interface BenchmarkItem {
   id: string;
@@ -79,7 +79,7 @@ export function loadBenchmark(spec: string): Benchmark {
     );
   }
   const sha256 = createHash('sha256').update(bytes).digest('hex');
-  const items = parseBenchmarkText(bytes.toString('utf8'), file);
+  const items = parseBenchmarkText(decodeUserText(bytes, file, 'benchmark file'), file);
   return { name, bundled: isBundled, file, sha256, items };
 }
 

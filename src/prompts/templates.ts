@@ -4,7 +4,7 @@
  * `id@version` and the content hash of every template it used, so each generated problem can be
  * traced to the exact prompt that produced it.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse as parseYaml } from 'yaml';
@@ -78,6 +78,11 @@ export function parseTemplate(text: string, file: string): PromptTemplate {
 
 /** Loads `id` from the override folder when it has the file, else from the bundled prompts. */
 export function loadTemplate(id: string, overrideDir?: string | null): PromptTemplate {
+  // A folder that is not there is a typo, not "use the bundled prompts".
+  if (overrideDir && !(existsSync(overrideDir) && statSync(overrideDir).isDirectory()))
+    throw new UserError(
+      `prompts_dir ${overrideDir} is not a folder: give the folder holding your <id>.md templates (files missing there fall back to the bundled ones), or null for the bundled prompts`,
+    );
   const custom = overrideDir ? join(overrideDir, `${id}.md`) : null;
   const file = custom && existsSync(custom) ? custom : join(BUNDLED_PROMPTS_DIR, `${id}.md`);
   let text: string;

@@ -26,6 +26,8 @@ export interface SeedLoadResult {
   skipped: { line: number; reason: string }[];
   /** Seeds (by id) over the problem-length limit, with their line; still in `seeds`. */
   tooLong: Map<string, { line: number; reason: string }>;
+  /** Seeds whose `subject` is none of the MATH subjects (a typo, or another taxonomy): the model labels them. */
+  unknownSubjects: { line: number; subject: string }[];
 }
 
 export const BUNDLED_SEEDS: Record<string, { file: string; description: string }> = {
@@ -72,16 +74,20 @@ export function loadSeeds(
   const errors: { line: number; reason: string }[] = [];
   const seenIds = new Map<string, number>();
   const tooLong = new Map<string, { line: number; reason: string }>();
+  const unknownSubjects: { line: number; subject: string }[] = [];
 
   const lines = text.split('\n');
   lines.forEach((raw, index) => {
     const line = index + 1;
     if (raw.trim() === '') return;
-    const parsed = parseSeedLine(raw, seenIds);
-    if (typeof parsed === 'string') errors.push({ line, reason: parsed });
+    const read = parseSeedLine(raw, seenIds);
+    if (typeof read === 'string') errors.push({ line, reason: read });
     else {
+      const parsed = read.seed;
       seenIds.set(parsed.id, line);
       seeds.push(parsed);
+      if (parsed.subject === null && read.givenSubject !== null)
+        unknownSubjects.push({ line, subject: read.givenSubject });
       const max = options.maxProblemChars ?? Number.POSITIVE_INFINITY;
       if (parsed.problem.length > max)
         tooLong.set(parsed.id, {
@@ -106,7 +112,7 @@ export function loadSeeds(
         : `seed file ${file} is empty: expected one JSON object per line`,
     );
   }
-  return { seeds, file, skipped: errors, tooLong };
+  return { seeds, file, skipped: errors, tooLong, unknownSubjects };
 }
 
 /**
@@ -132,7 +138,11 @@ export function parseIdentifiedLine(
   return { rec, id };
 }
 
-function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem | string {
+/** A seed as read, with the subject the file gave (as written). */
+function parseSeedLine(
+  raw: string,
+  seenIds: Map<string, number>,
+): { seed: SeedProblem; givenSubject: string | null } | string {
   const parsed = parseIdentifiedLine(raw, seenIds);
   if (typeof parsed === 'string') return parsed;
   const { rec, id: idText } = parsed;
@@ -165,12 +175,15 @@ function parseSeedLine(raw: string, seenIds: Map<string, number>): SeedProblem |
 
   const subjectText = rec.subject === undefined || rec.subject === null ? null : String(rec.subject);
   return {
-    id: idText,
-    problem,
-    solution: rec.solution as string,
-    answer,
-    subject: parseSubject(subjectText),
-    level: rec.level === undefined || rec.level === null ? null : String(rec.level),
+    seed: {
+      id: idText,
+      problem,
+      solution: rec.solution as string,
+      answer,
+      subject: parseSubject(subjectText),
+      level: rec.level === undefined || rec.level === null ? null : String(rec.level),
+    },
+    givenSubject: subjectText,
   };
 }
 

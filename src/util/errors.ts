@@ -39,6 +39,11 @@ export function readUserFile(file: string, what: string): string {
             : (code ?? String(err));
     throw new UserError(`cannot read ${what} ${file}: ${why}`);
   }
+  return decodeUserText(bytes, file, what);
+}
+
+/** The text of a user's file: a byte-order mark dropped, bytes that are not UTF-8 refused with their line. */
+export function decodeUserText(bytes: Buffer, file: string, what: string): string {
   const start = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start));

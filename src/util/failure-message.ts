@@ -3,6 +3,7 @@
  * SQLite's failures each get one message naming the path and what to do; anything else is a bug
  * in sparq, said as such. Stack traces only with --debug or SPARQ_DEBUG=1.
  */
+import { statSync } from 'node:fs';
 
 export interface Failure {
   message: string;
@@ -11,6 +12,11 @@ export interface Failure {
 
 /** Exit code of a runtime failure (server, disk, a bug): the work done so far is kept. */
 const RUNTIME = 1;
+/** Exit code of bad input: here, a path given where its kind (file or folder) cannot be. */
+const BAD_INPUT = 2;
+
+/** Errors that say a path the user gave is the wrong kind of thing: bad input, not a failure. */
+const WRONG_KIND = new Set(['EISDIR', 'ENOTDIR', 'EEXIST']);
 
 const OS_ERRORS: Record<string, (path: string) => string> = {
   EACCES: (p) =>
@@ -23,7 +29,8 @@ const OS_ERRORS: Record<string, (path: string) => string> = {
   EROFS: (p) => `${p} is on a read-only file system; use a directory on a writable one`,
   EDQUOT: (p) => `disk quota exceeded writing ${p}; free some space, then run the same command again`,
   EMFILE: () => 'too many open files; raise the limit (ulimit -n) and run the same command again',
-  EEXIST: (p) => `${p} already exists`,
+  // mkdir of a folder whose path runs through a file says EEXIST, naming the file.
+  EEXIST: (p) => (isFile(p) ? `${p} is a file, where a folder is needed` : `${p} already exists`),
 };
 
 const SQLITE_ERRORS: Record<string, string> = {
@@ -40,7 +47,11 @@ export function describeFailure(err: unknown): Failure {
   const e = err as NodeJS.ErrnoException & { dest?: string };
   const code = typeof e?.code === 'string' ? e.code : '';
   const os = OS_ERRORS[code];
-  if (os) return { message: os(e.path ?? e.dest ?? 'a file'), exitCode: RUNTIME };
+  if (os)
+    return {
+      message: os(e.path ?? e.dest ?? 'a file'),
+      exitCode: WRONG_KIND.has(code) ? BAD_INPUT : RUNTIME,
+    };
   const sqlite = Object.entries(SQLITE_ERRORS).find(([c]) => code === c || code.startsWith(`${c}_`));
   if (sqlite) return { message: `the run database ${sqlite[1]} (${code})`, exitCode: RUNTIME };
   const text = err instanceof Error ? err.message : String(err);
@@ -48,6 +59,14 @@ export function describeFailure(err: unknown): Failure {
     message: `internal error: ${text}\nThis is a bug in sparq; please report it with the output of the same command run with SPARQ_DEBUG=1.`,
     exitCode: RUNTIME,
   };
+}
+
+function isFile(path: string): boolean {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 export function debugRequested(argv: readonly string[], env: NodeJS.ProcessEnv): boolean {

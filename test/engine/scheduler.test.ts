@@ -25,7 +25,7 @@ import { tempDir } from '../helpers/cli.js';
 import { runConfig } from '../helpers/config.js';
 import { poolContent } from '../helpers/pool.js';
 
-const silent: ProgressReporter = { update() {}, line() {}, close() {} };
+const silent: ProgressReporter = { update() {}, line() {}, warn() {}, close() {} };
 const logger = pino({ level: 'silent' });
 
 function config(extra: Record<string, unknown> = {}): RunConfig {

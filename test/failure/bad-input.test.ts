@@ -178,6 +178,70 @@ describe('seeds', () => {
   });
 });
 
+describe('inputs that were silently taken or half explained (bench/bad-inputs.bench.ts)', () => {
+  it('a YAML alias bomb is a configuration error naming the file', () => {
+    const file = join(tempDir(), 'bomb.yaml');
+    // "Billion laughs": nine levels of nine aliases each.
+    const levels = ['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]'];
+    for (let i = 1; i < 9; i++) {
+      const [prev, cur] = [String.fromCharCode(96 + i), String.fromCharCode(97 + i)];
+      levels.push(`${cur}: &${cur} [${Array(9).fill(`*${prev}`).join(', ')}]`);
+    }
+    writeFileSync(file, `${levels.join('\n')}\n`);
+    const r = runCli(['config', '-c', file]);
+    expectClean(r, 2, /bomb\.yaml: cannot be read as YAML/);
+  });
+
+  it('a prompts_dir that is not a folder is refused, not replaced by the bundled prompts', () => {
+    const dir = join(tempDir(), 'run');
+    const missing = join(tempDir(), 'my-prompts');
+    const r = runCli(['run', dir, '--base-url', server.url, '--set', `prompts_dir=${missing}`, ...SMALL]);
+    expectClean(
+      r,
+      2,
+      new RegExp(`prompts_dir ${missing.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} is not a folder`),
+    );
+  });
+
+  it('a seed subject outside the taxonomy is named in a warning, even with -q', () => {
+    const seeds = join(tempDir(), 'seeds.jsonl');
+    writeFileSync(
+      seeds,
+      `${JSON.stringify({ id: 'a', problem: 'What is $2+3$?', solution: '$\\boxed{5}$', subject: 'Algebr' })}\n`,
+    );
+    const r = runCli([
+      'run',
+      join(tempDir(), 'run'),
+      '--base-url',
+      server.url,
+      '--set',
+      `seeds.path=${seeds}`,
+      ...SMALL,
+    ]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(
+      /warning: 1 seed\(s\) name a subject that is not one of Algebra, .*seeds\.jsonl:1: "Algebr"/,
+    );
+  });
+
+  it('report --eval with a file that is not an eval, and outputs under a regular file, exit 2', () => {
+    const notEval = join(tempDir(), 'notes.json');
+    writeFileSync(notEval, '{"hello": 1}');
+    expectClean(
+      runCli(['report', finished, '--eval', notEval, '-o', join(tempDir(), 'r.html')]),
+      2,
+      /notes\.json: not a valid sparq eval file/,
+    );
+    const file = join(tempDir(), 'a-file');
+    writeFileSync(file, 'x');
+    expectClean(
+      runCli(['run', join(file, 'run'), '--base-url', server.url, ...SMALL]),
+      2,
+      /a-file is a file, where a folder is needed|a part of .*a-file.* is a file/,
+    );
+  });
+});
+
 describe('signals and exit codes', () => {
   it('SIGTERM ends a run with 143 and it resumes', async () => {
     const slow = await startSimServerProcess(['--latency-ms', '200']);
