@@ -3,7 +3,6 @@ import { accessSync, constants, existsSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { isRunDirectory } from '../engine/execute.js';
-import { readEvalFile } from '../eval/read-eval.js';
 import { readUserFile, UserError } from '../util/errors.js';
 import { intArg } from './args.js';
 
@@ -40,8 +39,8 @@ export function register(program: Command): void {
         }
         // Files named on the command line must be what they are said to be; files merely found
         // in <dir>/evals and <dir>/scaling are included when they read.
-        for (const file of opts.eval ?? []) readEvalFile(file);
-        for (const file of opts.scaling ?? []) checkScalingFile(file);
+        for (const file of opts.eval ?? []) checkNamedFile(file, 'eval');
+        for (const file of opts.scaling ?? []) checkNamedFile(file, 'scaling');
         const out = resolve(opts.out ?? join(dir, 'report.html'));
         try {
           accessSync(dirname(out), constants.W_OK);
@@ -78,17 +77,20 @@ function openInBrowser(file: string): void {
   child.unref();
 }
 
-function checkScalingFile(file: string): void {
+/** A file named with --eval or --scaling must hold what the report shows of it. */
+function checkNamedFile(file: string, what: 'eval' | 'scaling'): void {
   let data: unknown;
   try {
-    data = JSON.parse(readUserFile(file, 'scaling file'));
+    data = JSON.parse(readUserFile(file, `${what} file`));
   } catch (err) {
     if (err instanceof UserError) throw err;
-    throw new UserError(`${file}: not a sparq scaling file (invalid JSON: ${(err as Error).message})`);
+    throw new UserError(`${file}: not a sparq ${what} file (invalid JSON: ${(err as Error).message})`);
   }
-  const kind = (data as { kind?: unknown } | null)?.kind;
-  if (kind !== 'sparq-scaling')
+  const d = (data ?? {}) as { kind?: unknown; metrics?: unknown };
+  const usable =
+    what === 'eval' ? typeof d.metrics === 'object' && d.metrics !== null : d.kind === 'sparq-scaling';
+  if (!usable)
     throw new UserError(
-      `${file}: not a scaling file written by \`sparq scaling --json\` (kind ${JSON.stringify(kind ?? null)})`,
+      `${file}: not a sparq ${what} file (${what === 'eval' ? 'no "metrics"; write one with `sparq eval`' : 'write one with `sparq scaling --json`'})`,
     );
 }

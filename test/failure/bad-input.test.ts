@@ -230,7 +230,7 @@ describe('inputs that were silently taken or half explained (bench/bad-inputs.be
     expectClean(
       runCli(['report', finished, '--eval', notEval, '-o', join(tempDir(), 'r.html')]),
       2,
-      /notes\.json: not a valid sparq eval file/,
+      /notes\.json: not a sparq eval file \(no "metrics"/,
     );
     const file = join(tempDir(), 'a-file');
     writeFileSync(file, 'x');
