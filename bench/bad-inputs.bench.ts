@@ -714,8 +714,10 @@ const CASES: Case[] = [
         `${goodSeeds(2)}${JSON.stringify({ id: 'x', problem: 'What is $3+4$?', solution: '$\\boxed{7}$', subject: 'Algebr' })}\n`,
       ),
     args: (c) => runSeeds(c, 'seeds.jsonl'),
+    // Another taxonomy's subjects are legitimate: said in a warning, and the model labels the seed.
     mentions: (c) => [`${p(c, 'seeds.jsonl')}:3`, 'Algebr'],
-    exit: 2,
+    outcome: 'warning',
+    exit: 0,
   },
   {
     class: SEEDS,
