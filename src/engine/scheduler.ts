@@ -440,21 +440,8 @@ export class Scheduler {
       const hash = outcome.record.textHash;
       // Written by an earlier task still open when this one was asked: the later one is the duplicate.
       const told = this.recentHashes.get(hash);
-      if (told !== undefined && told >= spec.askedAt) {
-        outcome = {
-          kind: 'rejection',
-          usage: outcome.usage,
-          record: rejection(
-            spec,
-            outcome.record.uid,
-            this.parentRecords(spec),
-            'duplicate',
-            DUPLICATE_DETAIL,
-            outcome.rawOutput,
-            outcome.record.mutateKey,
-          ),
-        };
-      }
+      if (told !== undefined && told >= spec.askedAt)
+        outcome = this.rejectTold(spec, outcome, 'duplicate', DUPLICATE_DETAIL);
     }
     const screen = this.deps.nearDuplicates;
     let bandKeys: number[] = [];
@@ -462,19 +449,7 @@ export class Scheduler {
       bandKeys = screen.keys(outcome.record.problem);
       const match = spec.kind === 'mutate' && this.nearestTold(screen, outcome.record.problem, bandKeys);
       if (match && spec.kind === 'mutate')
-        outcome = {
-          kind: 'rejection',
-          usage: outcome.usage,
-          record: rejection(
-            spec,
-            outcome.record.uid,
-            this.parentRecords(spec),
-            'near_duplicate',
-            nearDuplicateDetail(match),
-            outcome.rawOutput,
-            outcome.record.mutateKey,
-          ),
-        };
+        outcome = this.rejectTold(spec, outcome, 'near_duplicate', nearDuplicateDetail(match));
     }
     const parents = spec.kind === 'mutate' ? spec.parents : [];
     const usage = outcome.usage;
@@ -539,6 +514,28 @@ export class Scheduler {
     }
     this.told = seq + 1;
     if (this.told === this.epochEnd(this.epoch.generation)) this.closeEpoch();
+  }
+
+  /** A generated problem found, when told, to repeat one already in the pool. */
+  private rejectTold(
+    spec: MutationTaskSpec,
+    outcome: Extract<TaskResult, { kind: 'problem' }>,
+    reason: 'duplicate' | 'near_duplicate',
+    detail: string,
+  ): TaskResult {
+    return {
+      kind: 'rejection',
+      usage: outcome.usage,
+      record: rejection(
+        spec,
+        outcome.record.uid,
+        this.parentRecords(spec),
+        reason,
+        detail,
+        outcome.rawOutput,
+        outcome.record.mutateKey,
+      ),
+    };
   }
 
   /** The closest problem told before this one at the screen's threshold: committed, or told since. */
