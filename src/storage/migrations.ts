@@ -157,6 +157,11 @@ export const MIGRATIONS: Migration[] = [
     PRIMARY KEY (key, problem_id)
   ) WITHOUT ROWID;
   `,
+  // 7: requests.response_json holds the response deflated (a BLOB, see sqlite-store.ts); rows
+  // written before stay JSON text. No change to the tables, but an older sparq must not read it.
+  `
+  SELECT 1;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -4,9 +4,11 @@
  * batches (a lost batch is only re-requested on resume); each commit of a told prefix is one
  * transaction, so a run killed at any moment resumes from a consistent state.
  */
+
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
 import type { AttemptRecord, CachedResponse, ProblemRecord } from '../domain/records.js';
@@ -214,7 +216,7 @@ export class SqliteRunStore implements RunStore {
       model: row.model as string,
       templateRef: (row.template_ref as string | null) ?? null,
       params: JSON.parse(row.params_json as string),
-      choices: JSON.parse(row.response_json as string),
+      choices: JSON.parse(responseText(row.response_json)),
       promptTokens: row.prompt_tokens as number,
       completionTokens: row.completion_tokens as number,
       latencyMs: row.latency_ms as number,
@@ -272,7 +274,7 @@ export class SqliteRunStore implements RunStore {
           model: r.model,
           templateRef: r.templateRef,
           params: JSON.stringify(r.params),
-          response: JSON.stringify(r.choices),
+          response: compressResponse(JSON.stringify(r.choices)),
           promptTokens: r.promptTokens,
           completionTokens: r.completionTokens,
           latencyMs: r.latencyMs,
@@ -488,6 +490,18 @@ function migrate(db: Database.Database, dir: string): void {
       applyMigration(db, v);
     })();
   }
+}
+
+/**
+ * Response bodies are most of a run's bytes and compress about 4x: stored deflated (raw deflate,
+ * level 6) since schema 7; rows written before are JSON text and read as they are.
+ */
+function compressResponse(json: string): Buffer {
+  return deflateRawSync(Buffer.from(json, 'utf8'), { level: 6 });
+}
+
+function responseText(stored: unknown): string {
+  return Buffer.isBuffer(stored) ? inflateRawSync(stored).toString('utf8') : (stored as string);
 }
 
 function problemRow(p: ProblemRecord, now: string): Row {

@@ -197,6 +197,30 @@ describe('run store', () => {
     again.close();
   });
 
+  it('stores responses compressed, and reads those of older runs stored as JSON text', () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    const long = { ...response('k1'), choices: [{ text: 'Let x be 3. '.repeat(200), finishReason: 'stop' }] };
+    store.putResponse(long);
+    store.close();
+    const db = new Database(join(dir, DB_FILE));
+    const stored = db.prepare("SELECT response_json FROM requests WHERE key = 'k1'").get() as {
+      response_json: unknown;
+    };
+    expect(Buffer.isBuffer(stored.response_json)).toBe(true);
+    expect((stored.response_json as Buffer).length).toBeLessThan(JSON.stringify(long.choices).length / 10);
+    // A row as sparq 0.2.0 wrote it.
+    db.prepare(
+      `INSERT INTO requests (key, purpose, model, template_ref, params_json, response_json, prompt_tokens, completion_tokens, latency_ms, created_at)
+       VALUES ('old', 'solve', 'sim-1', 'solve@1', '{"n":2,"temperature":0.7}', ?, 10, 4, 3, 't')`,
+    ).run(JSON.stringify(response('old').choices));
+    db.close();
+    const again = SqliteRunStore.open(dir);
+    expect(again.getResponse('k1')).toEqual(long);
+    expect(again.getResponse('old')).toEqual(response('old'));
+    again.close();
+  });
+
   it('commits a told prefix atomically, and resumes from exactly what it committed', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
