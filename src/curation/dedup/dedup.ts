@@ -5,11 +5,21 @@
  * problem already in the pool). Near: the Jaccard similarity of the two word-shingle sets is at
  * least the threshold; pairs are proposed by MinHash + LSH banding and verified exactly.
  * Documents end up in clusters whose representative is the earliest document (see clusters.ts).
+ *
+ * Memory is linear in the pool and kept in typed arrays (no JS Set or Map grows with it: V8
+ * caps those at 2^24 entries): per document its shingle set, its band keys, 8 bytes of text hash
+ * and a slot of the exact-text table, and the result columns. Measured in bench/dedup.bench.ts.
  */
 import { problemTextHash } from '../../engine/mutation-output.js';
-import { minhash } from '../../text/minhash.js';
+import { minhashOfHashes } from '../../text/minhash.js';
 import { UnionFind } from './clusters.js';
-import { type Banding, chooseBanding, forEachCandidatePair, writeBandKeys } from './minhash-lsh.js';
+import {
+  type Banding,
+  type CandidateOptions,
+  chooseBanding,
+  forEachCandidatePair,
+  writeBandKeys,
+} from './minhash-lsh.js';
 import { jaccardSorted, ShingleSets, shingleHashes } from './shingle-sets.js';
 
 export interface DedupSettings {
@@ -47,98 +57,153 @@ export interface DedupResult {
     candidatePairs: number;
     nearPairs: number;
     shingleBytes: number;
+    /** LSH pairs visited (each once), including those already in one cluster when reached. */
+    pairsVisited: number;
+    /** LSH buckets over their band's size limit, not compared pair by pair (see forEachCandidatePair). */
+    oversizedBuckets: number;
+    /** The smallest bucket size limit applied (Infinity: every bucket was compared pair by pair). */
+    bucketLimit: number;
   };
 }
 
-/** First 52 bits of the text hash as a number: a compact Map key. Hits are re-checked, see below. */
-function exactKey(text: string): number {
-  return Number.parseInt(problemTextHash(text).slice(0, 13), 16);
+/**
+ * The first occurrence of each normalized text, found by a 64-bit prefix of its hash in an
+ * open-addressing table held in typed arrays (a Map of one entry per distinct text would stop at
+ * 2^24 = 16.8M texts). Hits are re-checked on the shingle sets, see below.
+ */
+class FirstByText {
+  private readonly hi: Uint32Array;
+  private readonly lo: Uint32Array;
+  /** Document index + 1 per slot, 0 for an empty slot. */
+  private readonly slots: Int32Array;
+  private readonly mask: number;
+
+  constructor(count: number) {
+    this.hi = new Uint32Array(count);
+    this.lo = new Uint32Array(count);
+    let size = 16;
+    while (size < count * 1.5) size *= 2;
+    this.slots = new Int32Array(size);
+    this.mask = size - 1;
+  }
+
+  /** Remembers doc's text hash; returns the first document with the same one, or -1 (then doc is it). */
+  firstOrAdd(doc: number, text: string): number {
+    const hex = problemTextHash(text);
+    const hi = Number.parseInt(hex.slice(0, 8), 16);
+    const lo = Number.parseInt(hex.slice(8, 16), 16);
+    this.hi[doc] = hi;
+    this.lo[doc] = lo;
+    // Linear probing from the low bits (a SHA-256 prefix: uniform); the table is at most 2/3 full.
+    for (let slot = lo & this.mask; ; slot = (slot + 1) & this.mask) {
+      const held = this.slots[slot]!;
+      if (held === 0) {
+        this.slots[slot] = doc + 1;
+        return -1;
+      }
+      if (this.hi[held - 1] === hi && this.lo[held - 1] === lo) return held - 1;
+    }
+  }
 }
+
+export interface FindDuplicatesOptions extends CandidateOptions {}
 
 /**
  * Clusters `docs` (exactly `count` of them, in pool order). Throws when the iterable yields a
  * different number of documents: the caller counts and iterates one fixed snapshot.
+ * `options` bound the work in oversized LSH buckets (see forEachCandidatePair).
  */
 export function findDuplicates(
   docs: Iterable<DedupDoc>,
   count: number,
   settings: DedupSettings,
+  options: FindDuplicatesOptions = {},
 ): DedupResult {
   const banding = chooseBanding(settings.numHashes, settings.threshold);
   const uf = new UnionFind(count);
   const sets = new ShingleSets(count);
-  const columns = Array.from({ length: banding.bands }, () => new Uint32Array(count));
+  // Row-major band keys: keys[doc * bands + band].
+  const bandKeys = new Uint32Array(count * banding.bands);
   // 1 = takes no part in LSH: an exact duplicate (its representative does) or a text without words.
   const skip = new Uint8Array(count);
   const keys: string[] = [];
   const match = new Int32Array(count).fill(-1);
   const similarity = new Float32Array(count).fill(-1);
   const exact = new Uint8Array(count);
-  const firstByText = new Map<number, number>();
-  const counters = { exactPairs: 0, candidatePairs: 0, nearPairs: 0, shingleBytes: 0 };
-  const empty = new Uint32Array(0);
+  const firstByText = new FirstByText(count);
+  const counters = {
+    exactPairs: 0,
+    candidatePairs: 0,
+    nearPairs: 0,
+    shingleBytes: 0,
+    pairsVisited: 0,
+    oversizedBuckets: 0,
+    bucketLimit: Number.POSITIVE_INFINITY,
+  };
+  const signatureLength = banding.bands * banding.rows;
 
-  const record = (a: number, b: number, s: number, isExact: boolean) => {
-    for (const [x, y] of [
-      [a, b],
-      [b, a],
-    ] as const) {
-      if (s > similarity[x]!) {
-        similarity[x] = s;
-        match[x] = y;
-        exact[x] = isExact ? 1 : 0;
-      }
+  const note = (x: number, y: number, s: number, isExact: boolean) => {
+    if (s > similarity[x]!) {
+      similarity[x] = s;
+      match[x] = y;
+      exact[x] = isExact ? 1 : 0;
     }
+  };
+  const record = (a: number, b: number, s: number, isExact: boolean) => {
+    note(a, b, s, isExact);
+    note(b, a, s, isExact);
   };
 
   let i = 0;
+  let live = 0;
   for (const doc of docs) {
     if (i >= count) throw new Error(`findDuplicates: more than the ${count} documents announced`);
     keys.push(doc.key);
     const hashes = shingleHashes(doc.text, settings.shingleSize);
-    const textKey = exactKey(doc.text);
-    const first = firstByText.get(textKey);
-    // A 52-bit key can collide; equal normalized texts have equal shingle sets, so a hit whose
+    const first = firstByText.firstOrAdd(i, doc.text);
+    // A 64-bit key can collide; equal normalized texts have equal shingle sets, so a hit whose
     // sets differ is a collision and the document is treated as new.
     if (
-      first !== undefined &&
+      first >= 0 &&
       (hashes.length === 0 ? sets.get(first).length === 0 : jaccardSorted(hashes, sets.get(first)) === 1)
     ) {
       uf.union(first, i);
       record(first, i, 1, true);
       counters.exactPairs++;
       skip[i] = 1;
-      sets.set(i, empty);
     } else {
-      if (first === undefined) firstByText.set(textKey, i);
       sets.set(i, hashes);
       if (hashes.length === 0) skip[i] = 1;
-      else
-        writeBandKeys(
-          minhash(doc.text, banding.bands * banding.rows, settings.shingleSize, true),
-          banding,
-          columns,
-          i,
-        );
+      else {
+        writeBandKeys(minhashOfHashes(hashes, signatureLength), banding, bandKeys, i);
+        live++;
+      }
     }
     i++;
   }
   if (i !== count) throw new Error(`findDuplicates: ${i} documents, ${count} announced`);
 
-  // Pairs already verified as different, so a pair sharing several bands is compared once.
-  const different = new Set<number>();
-  forEachCandidatePair(columns, count, skip, (a, b) => {
-    if (uf.find(a) === uf.find(b)) return;
-    const pairKey = a * count + b;
-    if (different.has(pairKey)) return;
-    counters.candidatePairs++;
-    const s = sets.jaccard(a, b);
-    if (s >= settings.threshold - 1e-12) {
-      uf.union(a, b);
-      record(a, b, s, false);
-      counters.nearPairs++;
-    } else different.add(pairKey);
-  });
+  const liveDocs = new Uint32Array(live);
+  for (let d = 0, at = 0; d < count; d++) if (!skip[d]) liveDocs[at++] = d;
+  const stats = forEachCandidatePair(
+    bandKeys,
+    banding.bands,
+    liveDocs,
+    (a, b) => {
+      if (uf.find(a) === uf.find(b)) return;
+      counters.candidatePairs++;
+      const s = sets.jaccard(a, b);
+      if (s >= settings.threshold - 1e-12) {
+        uf.union(a, b);
+        record(a, b, s, false);
+        counters.nearPairs++;
+      }
+    },
+    options,
+  );
+  counters.pairsVisited = stats.visited;
+  counters.oversizedBuckets = stats.oversized;
+  counters.bucketLimit = stats.bucketLimit;
 
   const root = new Int32Array(count);
   for (let d = 0; d < count; d++) root[d] = uf.find(d);

@@ -1,20 +1,17 @@
 /**
- * The word-shingle set of every document, packed into one growable typed array (sorted, unique
- * 32-bit shingle hashes): a million problems cost a few hundred MB instead of a million Set
- * objects. Candidate pairs from LSH are verified here with the exact Jaccard similarity of the
- * two sets, so the MinHash estimate never decides alone whether two problems are merged.
+ * The word-shingle set of every document, packed into typed arrays (sorted, unique 32-bit shingle
+ * hashes): a million problems cost a few hundred MB instead of a million Set objects. Candidate
+ * pairs from LSH are verified here with the exact Jaccard similarity of the two sets, so the
+ * MinHash estimate never decides alone whether two problems are merged.
  */
-import { shingles } from '../../text/minhash.js';
-import { hash32 } from '../../util/hash.js';
+import { shingleHashList } from '../../text/minhash.js';
 
 /**
  * Sorted, unique hashes of the text's shingles of words and operators (the same shingles as
  * deduplication's MinHash signatures).
  */
 export function shingleHashes(text: string, size: number): Uint32Array {
-  const list = shingles(text, size, true);
-  const hashes = new Uint32Array(list.length);
-  for (let i = 0; i < list.length; i++) hashes[i] = hash32(list[i]!);
+  const hashes = shingleHashList(text, size, true);
   hashes.sort();
   let unique = 0;
   for (let i = 0; i < hashes.length; i++)
@@ -41,42 +38,93 @@ export function jaccardSorted(a: Uint32Array, b: Uint32Array): number {
   return both / (a.length + b.length - both);
 }
 
+/** Chunks grow with what is held, from 256 KB to 16 MB (in elements of 4 bytes). */
+const MIN_CHUNK = 1 << 16;
+const MAX_CHUNK = 1 << 22;
+const CHUNK_SPAN = 2 ** 32;
+
+/**
+ * Sets stored in chunks: a set never spans two chunks, a full chunk is never copied or regrown,
+ * so memory is the sets' size plus one partly filled chunk and the unused tails (a growable array
+ * that doubles holds up to 3x its content while it copies, and one typed array caps at 2^32
+ * elements: 20M problems of 60 shingles are 1.2G of them). Each document costs 12 bytes of index.
+ */
 export class ShingleSets {
-  private data = new Uint32Array(1 << 16);
+  private readonly chunks: Uint32Array[] = [];
+  private current = new Uint32Array(0);
   private used = 0;
+  /** chunk * 2^32 + offset of each document's set. */
   private readonly start: Float64Array;
-  private readonly end: Float64Array;
+  private readonly length: Uint32Array;
+  private held = 0;
 
   constructor(readonly capacity: number) {
     this.start = new Float64Array(capacity);
-    this.end = new Float64Array(capacity);
+    this.length = new Uint32Array(capacity);
   }
 
   /** Stores the set of document `doc` (each document at most once). */
   set(doc: number, hashes: Uint32Array): void {
-    if (this.used + hashes.length > this.data.length) {
-      let size = this.data.length * 2;
-      while (size < this.used + hashes.length) size *= 2;
-      const grown = new Uint32Array(size);
-      grown.set(this.data.subarray(0, this.used));
-      this.data = grown;
+    if (hashes.length === 0) {
+      this.length[doc] = 0;
+      return;
     }
-    this.data.set(hashes, this.used);
-    this.start[doc] = this.used;
+    if (this.used + hashes.length > this.current.length) {
+      // A set longer than a chunk gets a chunk of its own size.
+      const size = Math.min(MAX_CHUNK, Math.max(MIN_CHUNK, this.held / 4));
+      this.current = new Uint32Array(Math.max(size, hashes.length));
+      this.chunks.push(this.current);
+      this.used = 0;
+      this.held += this.current.byteLength;
+    }
+    this.current.set(hashes, this.used);
+    this.start[doc] = (this.chunks.length - 1) * CHUNK_SPAN + this.used;
+    this.length[doc] = hashes.length;
     this.used += hashes.length;
-    this.end[doc] = this.used;
   }
 
   get(doc: number): Uint32Array {
-    return this.data.subarray(this.start[doc]!, this.end[doc]!);
+    const n = this.length[doc]!;
+    if (n === 0) return EMPTY;
+    const at = this.start[doc]!;
+    const chunk = Math.floor(at / CHUNK_SPAN);
+    const offset = at - chunk * CHUNK_SPAN;
+    return this.chunks[chunk]!.subarray(offset, offset + n);
   }
 
+  /** jaccardSorted(get(a), get(b)), without creating views (it runs once per candidate pair). */
   jaccard(a: number, b: number): number {
-    return jaccardSorted(this.get(a), this.get(b));
+    const na = this.length[a]!;
+    const nb = this.length[b]!;
+    if (na === 0 || nb === 0) return 0;
+    const sa = this.start[a]!;
+    const sb = this.start[b]!;
+    const ca = Math.floor(sa / CHUNK_SPAN);
+    const cb = Math.floor(sb / CHUNK_SPAN);
+    const x = this.chunks[ca]!;
+    const y = this.chunks[cb]!;
+    let i = sa - ca * CHUNK_SPAN;
+    let j = sb - cb * CHUNK_SPAN;
+    const endA = i + na;
+    const endB = j + nb;
+    let both = 0;
+    while (i < endA && j < endB) {
+      const u = x[i]!;
+      const v = y[j]!;
+      if (u === v) {
+        both++;
+        i++;
+        j++;
+      } else if (u < v) i++;
+      else j++;
+    }
+    return both / (na + nb - both);
   }
 
   /** Bytes held, for the benchmark's memory figures. */
   get bytes(): number {
-    return this.data.byteLength + this.start.byteLength + this.end.byteLength;
+    return this.held + this.start.byteLength + this.length.byteLength;
   }
 }
+
+const EMPTY = new Uint32Array(0);
