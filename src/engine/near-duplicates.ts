@@ -30,7 +30,7 @@ export interface Candidate {
 
 export class NearDuplicateScreen {
   readonly banding: Banding;
-  private readonly columns: Uint32Array[];
+  private readonly row: Uint32Array;
 
   constructor(
     readonly threshold: number,
@@ -38,15 +38,15 @@ export class NearDuplicateScreen {
     private readonly shingleSize = DEFAULT_DEDUP_SETTINGS.shingleSize,
   ) {
     this.banding = chooseBanding(numHashes, threshold);
-    this.columns = Array.from({ length: this.banding.bands }, () => new Uint32Array(1));
+    this.row = new Uint32Array(this.banding.bands);
   }
 
   /** The text's band keys; none for a text without words (it can be no one's near duplicate). */
   keys(text: string): number[] {
     if (shingleHashes(text, this.shingleSize).length === 0) return [];
     const signature = minhash(text, this.banding.bands * this.banding.rows, this.shingleSize, true);
-    writeBandKeys(signature, this.banding, this.columns, 0);
-    return this.columns.map((column, band) => band * BAND_SPAN + column[0]!);
+    writeBandKeys(signature, this.banding, this.row, 0);
+    return Array.from(this.row, (key, band) => band * BAND_SPAN + key);
   }
 
   /**
