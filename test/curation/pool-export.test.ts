@@ -540,30 +540,33 @@ describe('user errors: exit code 2, a message, no stack trace', () => {
     ]);
   });
 
-  /** A file system of 64 KB (root may mount a tmpfs), to fill up. */
-  function smallDisk(): string | null {
-    if (process.getuid?.() !== 0) return null;
-    const dir = tempDir('sparq-full-');
-    return spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0 ? dir : null;
-  }
-  const disk = smallDisk();
-  afterAll(() => {
-    if (disk) spawnSync('umount', [disk]);
-  });
-  it.skipIf(disk === null)('a full disk is a runtime failure (exit code 1) and leaves nothing', () => {
-    for (const format of ['jsonl', 'parquet']) {
-      const out = join(disk!, format);
-      const r = runCli(['export', run, '--out', out, '--format', format, '--include-seeds']);
-      expect(r.status, r.stderr).toBe(1);
-      expect(r.stderr).toMatch(
-        new RegExp(`no space left on the device holding .*${format}/part-00000\\.${format}; free some space`),
-      );
-      expect(r.stderr).not.toMatch(/\n\s+at /);
-      // The folder it created is gone with the partial shard.
-      expect(existsSync(out)).toBe(false);
-      expect(readdirSync(disk!)).toEqual([]);
-    }
-  });
+  // A file system of 64 KB to fill up: root may mount a tmpfs (else the test is skipped). Mounted
+  // and unmounted inside the test, so a filtered or failed run leaves no mount behind.
+  it.skipIf(process.getuid?.() !== 0)(
+    'a full disk is a runtime failure (exit code 1) and leaves nothing',
+    (ctx) => {
+      const disk = tempDir('sparq-full-');
+      if (spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', disk]).status !== 0) ctx.skip();
+      try {
+        for (const format of ['jsonl', 'parquet']) {
+          const out = join(disk, format);
+          const r = runCli(['export', run, '--out', out, '--format', format, '--include-seeds']);
+          expect(r.status, r.stderr).toBe(1);
+          expect(r.stderr).toMatch(
+            new RegExp(
+              `no space left on the device holding .*${format}/part-00000\\.${format}; free some space`,
+            ),
+          );
+          expect(r.stderr).not.toMatch(/\n\s+at /);
+          // The folder it created is gone with the partial shard.
+          expect(existsSync(out)).toBe(false);
+          expect(readdirSync(disk)).toEqual([]);
+        }
+      } finally {
+        spawnSync('umount', [disk]);
+      }
+    },
+  );
 
   const canDropPrivileges =
     process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
