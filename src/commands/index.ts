@@ -6,6 +6,7 @@ import { register as decontaminate } from './decontaminate.js';
 import { register as demo } from './demo.js';
 import { register as doctor } from './doctor.js';
 import { register as evaluate } from './eval.js';
+import { register as exportPool } from './export.js';
 import { register as init } from './init.js';
 import { register as report } from './report.js';
 import { register as run } from './run.js';
@@ -25,6 +26,7 @@ export const commands: Array<(program: Command) => void> = [
   status,
   stats,
   select,
+  exportPool,
   decontaminate,
   report,
   evaluate,
