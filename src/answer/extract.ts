@@ -339,7 +339,10 @@ function mathSpanCandidate(s: string, out: Candidate[]): void {
   let answer = group.map((g) => g.content.trim()).join(', ');
   if (PERCENT_AFTER.test(s.slice(group[group.length - 1]!.end, group[group.length - 1]!.end + 20)))
     answer += '\\%';
-  out.push({ tier: 3, pos: group[0]!.start, answer, source: group[0]!.kind });
+  // An output that is nothing but its mathematics (`$\frac{3}{4}$`) states it: a bare answer.
+  const around = `${s.slice(0, group[0]!.start)}${s.slice(group[group.length - 1]!.end)}`;
+  const whole = /^[\s.,;:!]*$/.test(around) && group.length === 1;
+  out.push({ tier: 3, pos: group[0]!.start, answer, source: whole ? 'bare' : group[0]!.kind });
 }
 
 /**

@@ -64,6 +64,12 @@ export function register(program: Command): void {
     const storedGeneration = stored?.config?.generation as Record<string, unknown> | undefined;
     if (storedGeneration && !('near_duplicate_threshold' in storedGeneration))
       storedGeneration.near_duplicate_threshold = null;
+    // Nor, from before malformed content was its own class, its handling: attempts without an
+    // answer counted wrong, labels never asked again.
+    const storedSolver = stored?.config?.solver as Record<string, unknown> | undefined;
+    if (storedSolver && !('no_answer' in storedSolver)) storedSolver.no_answer = 'wrong';
+    const storedLabeling = stored?.config?.labeling as Record<string, unknown> | undefined;
+    if (storedLabeling && !('malformed_retries' in storedLabeling)) storedLabeling.malformed_retries = 0;
     // Header values are not kept (they may be secrets): they come from the configuration again.
     const storedHeaders = (storedModel?.headers as Record<string, string> | undefined) ?? {};
     const blanked = Object.keys(storedHeaders).filter((h) => storedHeaders[h] === REDACTED);

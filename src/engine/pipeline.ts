@@ -15,7 +15,7 @@ import { type PromptTemplate, renderTemplate } from '../prompts/templates.js';
 import type { SeedProblem } from '../seeds/load.js';
 import { hash32 } from '../util/hash.js';
 import type { CallUsage, ModelGateway } from './gateway/gateway.js';
-import { parseLabel } from './labels.js';
+import { type Label, parseLabel } from './labels.js';
 import { parseMutationOutput, problemTextHash, screen } from './mutation-output.js';
 import { addUsage, type SolveSettings, type SolveSummary, solve } from './solver.js';
 
@@ -256,21 +256,29 @@ export class TaskPipeline {
     const { settings, templates, gateway, taxonomy, taxonomyText } = this.deps;
     const template = templates.label;
     const usage = emptyUsage();
+    let previous: (Label & { key: string; reasks: number; usage: CallUsage }) | null = null;
     for (let attempt = 0; ; attempt++) {
-      const call = await gateway.call({
-        request: {
-          messages: renderTemplate(template, { problem, skills: taxonomyText }),
-          n: 1,
-          temperature: settings.labeling.temperature,
-          maxTokens: settings.labeling.maxTokens,
-          seed: this.requestSeed(ctx, attempt === 0 ? 'label' : `label-again-${attempt}`),
-          responseFormat: settings.labeling.responseFormat,
-        },
-        purpose: 'label',
-        templateRef: template.ref,
-        priority: ctx.priority,
-        signal: ctx.signal,
-      });
+      let call: Awaited<ReturnType<ModelGateway['call']>>;
+      try {
+        call = await gateway.call({
+          request: {
+            messages: renderTemplate(template, { problem, skills: taxonomyText }),
+            n: 1,
+            temperature: settings.labeling.temperature,
+            maxTokens: settings.labeling.maxTokens,
+            seed: this.requestSeed(ctx, attempt === 0 ? 'label' : `label-again-${attempt}`),
+            responseFormat: settings.labeling.responseFormat,
+          },
+          purpose: 'label',
+          templateRef: template.ref,
+          priority: ctx.priority,
+          signal: ctx.signal,
+        });
+      } catch (err) {
+        // A re-ask the server refuses costs only the re-ask: the malformed label stands.
+        if (previous && isInputRejection(err)) return previous;
+        throw err;
+      }
       addUsage(usage, call.usage);
       const label = parseLabel(
         call.choices[0]?.text ?? '',
@@ -279,8 +287,8 @@ export class TaskPipeline {
         fallbackSubject,
         settings.labeling.responseFormat,
       );
-      if (!label.malformed || attempt >= settings.labeling.malformedRetries)
-        return { ...label, key: call.keys[0]!, reasks: attempt, usage };
+      previous = { ...label, key: call.keys[0]!, reasks: attempt, usage };
+      if (!label.malformed || attempt >= settings.labeling.malformedRetries) return previous;
     }
   }
 

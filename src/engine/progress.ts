@@ -80,7 +80,7 @@ export function createProgress(stream: NodeJS.WriteStream = process.stderr, quie
       if (!quiet) this.warn(text);
     },
     warn(text) {
-      if (tty) stream.write(`\r\x1b[2K${text}\n${last ? describeProgress(last, rate()) : ''}`);
+      if (tty) stream.write(`\r\x1b[2K${text}\n${last && !quiet ? describeProgress(last, rate()) : ''}`);
       else stream.write(`${quiet ? '' : `${new Date().toISOString()} `}${text}\n`);
     },
     close() {

@@ -76,7 +76,7 @@ export class SummaryDeltas {
     if (p.origin !== 'seed')
       keys.push(['outcome', `${p.origin}${KEY_SEP}${p.archiveStatus ?? ''}${KEY_SEP}${p.verified ? 1 : 0}`]);
     if (p.verified && p.solveRate !== null) keys.push(['solve_rate', String(p.solveRate)]);
-    if (p.skill === 'other' && p.rawLabel !== null) keys.push(['unmapped_label', p.rawLabel.slice(0, 200)]);
+    if (p.skill === 'other' && p.rawLabel !== null) keys.push(['unmapped_label', p.rawLabel]);
     for (const [dimension, key] of keys) {
       const g = this.group(dimension, key);
       g.problems++;

@@ -86,6 +86,10 @@ export class SqliteRunStore implements RunStore {
       ),
       hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash = ? AND seq < ? LIMIT 1'),
       insertNearKey: db.prepare('INSERT OR IGNORE INTO near_duplicate_keys (key, problem_id) VALUES (?, ?)'),
+      nearByKey: db.prepare(
+        'SELECT problem_id FROM near_duplicate_keys WHERE key = ? ORDER BY problem_id DESC LIMIT ?',
+      ),
+      problemTextById: db.prepare('SELECT seq, uid, problem FROM problems WHERE id = ?'),
       getProblem: db.prepare('SELECT * FROM problems WHERE uid = ?'),
     };
   }
@@ -407,20 +411,18 @@ export class SqliteRunStore implements RunStore {
     keys: readonly number[],
     limit: number,
   ): { seq: number; uid: string; problem: string }[] {
-    if (keys.length === 0) return [];
-    let stmt = this.nearStatements.get(keys.length);
-    if (!stmt) {
-      stmt = this.db.prepare(
-        `SELECT seq, uid, problem FROM problems WHERE id IN (
-           SELECT DISTINCT problem_id FROM near_duplicate_keys WHERE key IN (${keys.map(() => '?').join(', ')})
-           ORDER BY problem_id DESC LIMIT ?)`,
-      );
-      this.nearStatements.set(keys.length, stmt);
-    }
-    return stmt.all(...keys, limit) as { seq: number; uid: string; problem: string }[];
+    if (keys.length === 0 || limit <= 0) return [];
+    // The most recent `limit` of each key (a backward walk of the primary key, however crowded
+    // the key), then the most recent `limit` of their union: the same as over the union itself.
+    const ids = new Set<number>();
+    for (const key of keys)
+      for (const row of this.stmt.nearByKey!.all(key, limit) as { problem_id: number }[])
+        ids.add(row.problem_id);
+    return [...ids]
+      .sort((a, b) => b - a)
+      .slice(0, limit)
+      .map((id) => this.stmt.problemTextById!.get(id) as { seq: number; uid: string; problem: string });
   }
-
-  private readonly nearStatements = new Map<number, Database.Statement>();
 
   hasProblemText(textHash: string, beforeSeq: number): boolean {
     return this.stmt.hasTextHash!.get(textHash, beforeSeq) !== undefined;

@@ -102,6 +102,12 @@ describe('extractAnswer: sources', () => {
     expect(answerOf('  42 ')).toEqual({ answer: '42', source: 'bare' });
   });
 
+  it('an output that is only its mathematics states it: a bare answer', () => {
+    expect(answerOf('$\\frac{3}{4}$')).toEqual({ answer: '\\frac{3}{4}', source: 'bare' });
+    expect(answerOf(' \\(42\\). ')).toEqual({ answer: '42', source: 'bare' });
+    expect(answerOf('so $x = 3$')?.source).toBe('inline-dollar');
+  });
+
   it('a cut-off opening word is no answer; one-letter and word answers still are', () => {
     for (const text of ['Let', 'We', 'To', 'So,', 'Let $x', 'First, we', 'The'])
       expect(extractAnswer(text), text).toEqual({ found: false });
