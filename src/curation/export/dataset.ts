@@ -5,11 +5,10 @@
  * counted for the card and handed to the Parquet writer as it streams past, so memory does not
  * grow with the dataset (the Parquet writer holds one row group at a time).
  */
+
 import { createHash } from 'node:crypto';
 import {
-  accessSync,
   closeSync,
-  constants,
   existsSync,
   mkdirSync,
   openSync,
@@ -18,7 +17,7 @@ import {
   statSync,
   writeFileSync,
 } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { AnalysisConnection } from '../../storage/analysis-connection.js';
 import { rowToProblem } from '../../storage/sqlite-store.js';
 import { UserError } from '../../util/errors.js';
@@ -26,17 +25,10 @@ import { type CardFile, type CardInfo, renderCard } from './card.js';
 import { type ChatExample, type ExampleContext, toChatExample } from './chat.js';
 import { DistributionBuilder, type Distributions } from './distributions.js';
 import { JsonlWriter } from './jsonl.js';
+import { assertCreatableFolder, assertWritableFolder, describeFsError } from './out-dir.js';
 import { writeParquet } from './parquet.js';
 
 export const OUTPUT_FILES = ['train.jsonl', 'train.parquet', 'README.md', 'selection.json'] as const;
-
-const describe = (err: unknown): string => {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
-  if (code === 'EROFS') return 'read-only file system';
-  return code ?? String(err);
-};
 
 /**
  * Checks, before any work, that the output folder can be used: an existing folder must be
@@ -53,22 +45,10 @@ export function checkOutDir(dir: string, force: boolean): string {
       throw new UserError(
         `--out ${dir} already holds a dataset (${present.join(', ')}); choose another folder or pass --force to replace it`,
       );
-    try {
-      accessSync(out, constants.W_OK);
-    } catch (err) {
-      throw new UserError(`cannot write to output folder ${dir}: ${describe(err)}`);
-    }
+    assertWritableFolder(out, dir);
     return out;
   }
-  let ancestor = dirname(out);
-  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-  if (!statSync(ancestor).isDirectory())
-    throw new UserError(`cannot create output folder ${dir}: ${ancestor} is a file, not a folder`);
-  try {
-    accessSync(ancestor, constants.W_OK);
-  } catch (err) {
-    throw new UserError(`cannot create output folder ${dir}: ${ancestor} is not writable (${describe(err)})`);
-  }
+  assertCreatableFolder(out, dir);
   return out;
 }
 
@@ -77,7 +57,7 @@ export function createOutDir(out: string): void {
   try {
     mkdirSync(out, { recursive: true });
   } catch (err) {
-    throw new UserError(`cannot create output folder ${out}: ${describe(err)}`);
+    throw new UserError(`cannot create output folder ${out}: ${describeFsError(err)}`);
   }
 }
 

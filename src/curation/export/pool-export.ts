@@ -19,11 +19,10 @@
  *   (src/storage/analysis-connection.ts, which opens it with the same read-only opener as
  *   `SqliteRunStore.openReadOnly` and, asked for `results: 'read'`, creates no file).
  */
+
 import { createHash, type Hash } from 'node:crypto';
 import {
-  accessSync,
   closeSync,
-  constants,
   existsSync,
   fsyncSync,
   mkdirSync,
@@ -34,7 +33,7 @@ import {
   statSync,
   writeSync,
 } from 'node:fs';
-import { basename, dirname, join, resolve } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import { openAnalysisConnection } from '../../storage/analysis-connection.js';
 import { runFileOf } from '../../storage/run-file.js';
@@ -43,6 +42,7 @@ import { UserError } from '../../util/errors.js';
 import { SPARQ_VERSION } from '../../version.js';
 import { poolSnapshot } from '../analysis-store.js';
 import { readProvenance } from '../select.js';
+import { assertCreatableFolder, assertWritableFolder, describeFsError } from './out-dir.js';
 
 export const POOL_EXPORT_FORMATS = ['parquet', 'jsonl'] as const;
 export type PoolExportFormat = (typeof POOL_EXPORT_FORMATS)[number];
@@ -532,13 +532,6 @@ class JsonlShard implements Shard {
 const EXPORT_FILE = /^(part-\d+\.(parquet|jsonl)|manifest\.json)$/;
 const PARTIAL_FILE = /^\.(part-\d+\.(parquet|jsonl)|manifest\.json)\.partial$/;
 
-const describeFsError = (err: unknown): string => {
-  const code = (err as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EROFS') return 'read-only file system';
-  return code ?? String(err);
-};
-
 /**
  * Checks, before any work, that `dir` can take the export: an existing folder must be empty
  * (or `force`), writable and not the run directory; a missing one must be creatable. Returns the
@@ -558,24 +551,10 @@ export function checkExportDir(dir: string, runDir: string, force: boolean): str
         `--out ${dir} ${what} (${entries.length} ${entries.length === 1 ? 'entry' : 'entries'}: ${shown}); choose a new or empty folder, or pass --force to replace the export in it`,
       );
     }
-    try {
-      accessSync(out, constants.W_OK);
-    } catch (err) {
-      throw new UserError(`cannot write to output folder ${dir}: ${describeFsError(err)}`);
-    }
+    assertWritableFolder(out, dir);
     return out;
   }
-  let ancestor = dirname(out);
-  while (!existsSync(ancestor) && dirname(ancestor) !== ancestor) ancestor = dirname(ancestor);
-  if (!statSync(ancestor).isDirectory())
-    throw new UserError(`cannot create output folder ${dir}: ${ancestor} is a file, not a folder`);
-  try {
-    accessSync(ancestor, constants.W_OK);
-  } catch (err) {
-    throw new UserError(
-      `cannot create output folder ${dir}: ${ancestor} is not writable (${describeFsError(err)})`,
-    );
-  }
+  assertCreatableFolder(out, dir);
   return out;
 }
 
