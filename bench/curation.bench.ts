@@ -12,7 +12,7 @@
  * `BENCH_ONLY=analyses|export` runs one part; `BENCH_EXPORT_ROWS=100000,1000000` sets the sizes.
  */
 import { spawnSync } from 'node:child_process';
-import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdirSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { poolSnapshot } from '../src/curation/analysis-store.js';
@@ -23,37 +23,15 @@ import { DEFAULT_EVAL_SETS } from '../src/curation/eval-sets.js';
 import type { ProblemRecord } from '../src/domain/records.js';
 import { problemTextHash } from '../src/engine/mutation-output.js';
 import { FAMILIES } from '../src/sim/families/index.js';
-import { problemValue, renderProblem, renderSolution, type SimProblem } from '../src/sim/problem.js';
+import { problemValue, renderProblem, renderSolution } from '../src/sim/problem.js';
 import { openAnalysisConnection } from '../src/storage/analysis-connection.js';
 import { SqliteRunStore } from '../src/storage/sqlite-store.js';
 import { Rng } from '../src/util/hash.js';
 import { commitEpoch } from '../test/helpers/commit.js';
 import { CLI, fmt } from './helpers.js';
+import { mathTest, reword, simProblem } from './pool-texts.js';
 
 const GENERATION_SIZE = 20_000;
-
-const mathTest = readFileSync(new URL('../data/benchmarks/math_test.jsonl', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => (JSON.parse(l) as { problem: string }).problem)
-  .filter((p) => p.split(/\s+/).length >= 30);
-
-function reword(text: string, rng: Rng): string {
-  const words = text.split(' ');
-  const i = rng.int(0, words.length - 1);
-  words[i] = words[i] === 'the' ? 'this' : 'the';
-  return words.join(' ');
-}
-
-function simProblem(rng: Rng): SimProblem {
-  const parts = rng.int(1, 3);
-  const atoms = Array.from({ length: parts }, () => {
-    const family = FAMILIES[rng.int(0, FAMILIES.length - 1)]!;
-    return { family, params: family.generate(rng, rng.int(1, 6)) };
-  });
-  const coefs = parts === 1 ? [1] : atoms.map(() => rng.int(1, 5) * (rng.next() < 0.3 ? -1 : 1));
-  return { atoms, coefs, constant: parts === 1 ? 0 : rng.int(-9, 9) };
-}
 
 function record(
   uid: string,

@@ -28,7 +28,6 @@
  * bucket: plain LSH, to measure what the budget costs in recall).
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { UnionFind } from '../src/curation/dedup/clusters.js';
 import { DEFAULT_DEDUP_SETTINGS, findDuplicates } from '../src/curation/dedup/dedup.js';
@@ -39,10 +38,10 @@ import {
   forEachCandidatePair,
   radixSortByKey,
 } from '../src/curation/dedup/minhash-lsh.js';
-import { FAMILIES } from '../src/sim/families/index.js';
-import { renderProblem, type SimProblem } from '../src/sim/problem.js';
+import { renderProblem } from '../src/sim/problem.js';
 import { fmix32, Rng } from '../src/util/hash.js';
 import { fmt } from './helpers.js';
+import { mathTest, reword, simProblem } from './pool-texts.js';
 
 const BANDING = chooseBanding(DEFAULT_DEDUP_SETTINGS.numHashes, DEFAULT_DEDUP_SETTINGS.threshold);
 const PAIRS_PER_DOCUMENT = Number(process.env.BENCH_DEDUP_PAIRS_PER_DOCUMENT ?? DEFAULT_PAIRS_PER_DOCUMENT);
@@ -206,29 +205,6 @@ function synthetic(n: number, limits: CandidateOptions): Measure {
 }
 
 // ---------- (3) texts ----------
-
-const mathTest = readFileSync(new URL('../data/benchmarks/math_test.jsonl', import.meta.url), 'utf8')
-  .trim()
-  .split('\n')
-  .map((l) => (JSON.parse(l) as { problem: string }).problem)
-  .filter((p) => p.split(/\s+/).length >= 30);
-
-function reword(text: string, rng: Rng): string {
-  const words = text.split(' ');
-  const i = rng.int(0, words.length - 1);
-  words[i] = words[i] === 'the' ? 'this' : 'the';
-  return words.join(' ');
-}
-
-function simProblem(rng: Rng): SimProblem {
-  const parts = rng.int(1, 3);
-  const atoms = Array.from({ length: parts }, () => {
-    const family = FAMILIES[rng.int(0, FAMILIES.length - 1)]!;
-    return { family, params: family.generate(rng, rng.int(1, 6)) };
-  });
-  const coefs = parts === 1 ? [1] : atoms.map(() => rng.int(1, 5) * (rng.next() < 0.3 ? -1 : 1));
-  return { atoms, coefs, constant: parts === 1 ? 0 : rng.int(-9, 9) };
-}
 
 export function* problemTexts(n: number): Generator<{ key: string; text: string }> {
   const rng = new Rng(2506);

@@ -1,11 +1,3 @@
-/**
- * Curation works on a read-only connection to the run, never on the live store: the run's
- * sparq.db is opened read-only (writes through the handle fail with SQLITE_READONLY), its bytes
- * are unchanged by select / stats / decontaminate, results persist in curation.db beside it
- * and are reused, a run directory that cannot be written still works (results not kept), and
- * curation tables that an older sparq left inside the run database are ignored.
- */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, cpSync, existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -24,7 +16,7 @@ import {
 } from '../../src/storage/analysis-connection.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { UserError } from '../../src/util/errors.js';
-import { CLI, runCli, tempDir } from '../helpers/cli.js';
+import { canRunAsNobody, runCli, runCliAsNobody, tempDir } from '../helpers/cli.js';
 import { commitEpoch } from '../helpers/commit.js';
 import { makeProblem, writePool } from './fixtures.js';
 
@@ -326,7 +318,7 @@ describe('curation commands on a run', () => {
     chmodSync(join(dir, 'sparq.db'), 0o444);
     const out = tempDir('sparq-analysis-conn-out-');
     chmodSync(out, 0o777);
-    checkReadOnlyRun(dir, (args) => asNobody(args), out);
+    checkReadOnlyRun(dir, runCliAsNobody, out);
     expect(runDbHash(dir)).toBe(before);
   });
 });
@@ -349,24 +341,4 @@ function checkReadOnlyRun(
   // Recomputed, not stored: nothing was created in the run directory.
   expect(expectOk(run(DECONTAMINATE(dir))).stdout).not.toContain('[stored result]');
   expect(readdirSync(dir).filter((f) => !f.startsWith('sparq.db'))).toEqual([]);
-}
-
-function canRunAsNobody(): boolean {
-  const r = spawnSync(
-    'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, '--version'],
-    {
-      encoding: 'utf8',
-    },
-  );
-  return r.status === 0;
-}
-
-function asNobody(args: string[]): ReturnType<typeof runCli> {
-  const r = spawnSync(
-    'setpriv',
-    ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args],
-    { encoding: 'utf8', env: { ...process.env, HOME: '/tmp' }, timeout: 120_000 },
-  );
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }

@@ -27,7 +27,15 @@ import {
   poolRow,
 } from '../../src/curation/export/pool-export.js';
 import { SPARQ_VERSION } from '../../src/version.js';
-import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
+import {
+  CLI,
+  canRunAsNobody,
+  runCli,
+  runCliAsNobody,
+  type SpawnedServer,
+  startSimServerProcess,
+  tempDir,
+} from '../helpers/cli.js';
 
 type Row = Record<string, unknown>;
 
@@ -568,24 +576,16 @@ describe('user errors: exit code 2, a message, no stack trace', () => {
     },
   );
 
-  const canDropPrivileges =
-    process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
-  it.skipIf(!canDropPrivileges)('an --out the user cannot write (run as nobody)', () => {
+  it.skipIf(!canRunAsNobody())('an --out the user cannot write (run as nobody)', () => {
     const root = tempDir();
     mkdirSync(join(root, 'locked'));
-    const asNobody = (args: string[]) =>
-      spawnSync(
-        'setpriv',
-        ['--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, CLI, ...args],
-        { encoding: 'utf8', env: { ...process.env, HOME: '/tmp' } },
-      );
     spawnSync('chmod', ['-R', 'a+rX', work]);
     spawnSync('chmod', ['a+rx', root]);
     for (const [out, message] of [
       [join(root, 'locked'), /cannot write to output folder .*locked: permission denied/],
       [join(root, 'locked', 'new'), /cannot create output folder .*locked is not writable/],
     ] as const) {
-      const r = asNobody(['export', run, '--out', out]);
+      const r = runCliAsNobody(['export', run, '--out', out]);
       expect(r.status, r.stderr).toBe(2);
       expect(r.stderr).toMatch(message);
       expect(r.stderr).not.toMatch(/\n\s+at /);
@@ -599,7 +599,7 @@ describe('user errors: exit code 2, a message, no stack trace', () => {
         .filter((f) => statSync(join(run, f)).isFile())
         .map((f) => [f, sha256(join(run, f))]);
     const before = files();
-    const r = asNobody(['export', run, '--out', out]);
+    const r = runCliAsNobody(['export', run, '--out', out]);
     expect(r.status, r.stderr).toBe(0);
     expect(manifestOf(out).rows).toBe(generated().length);
     expect(files()).toEqual(before);

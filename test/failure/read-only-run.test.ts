@@ -1,31 +1,16 @@
-/**
- * A run on a directory the user cannot write (another user's run, a mounted archive) can be
- * read: status, status --check, stats, select, decontaminate and report each work, change no
- * file of the run and need no lock. Tests run as root here, whom permissions do not restrict, so
- * the readers run as the unprivileged user `nobody` (setpriv); without root or setpriv the test
- * cannot arrange this and is skipped.
- */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI, runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
-
-const NOBODY = 65534;
-const canDropPrivileges =
-  process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
-
-/** Runs the built CLI as `nobody`, who can read the run but not write its directory. */
-function asNobody(args: string[]) {
-  const r = spawnSync(
-    'setpriv',
-    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args],
-    { encoding: 'utf8', env: { ...process.env, HOME: '/tmp', TMPDIR: '/tmp' }, timeout: 120_000 },
-  );
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+import {
+  canRunAsNobody,
+  runCli,
+  runCliAsNobody,
+  type SpawnedServer,
+  startSimServerProcess,
+  tempDir,
+} from '../helpers/cli.js';
 
 /** Every file of the run directory with its content hash and mode. */
 function snapshot(dir: string): Record<string, string> {
@@ -42,7 +27,7 @@ function snapshot(dir: string): Record<string, string> {
   return out;
 }
 
-describe.skipIf(!canDropPrivileges)('a run directory the user cannot write', () => {
+describe.skipIf(!canRunAsNobody())('a run directory the user cannot write', () => {
   let server: SpawnedServer;
   let run: string;
   let out: string;
@@ -74,13 +59,13 @@ describe.skipIf(!canDropPrivileges)('a run directory the user cannot write', () 
   /** Every reader, as nobody; `copyNote` when SQLite cannot open the WAL database in place. */
   function readEverything(copyNote: boolean) {
     const before = snapshot(run);
-    const status = asNobody(['status', run, '--json']);
+    const status = runCliAsNobody(['status', run, '--json']);
     expect(status.status, status.stderr).toBe(0);
     expect(JSON.parse(status.stdout).problems.total).toBeGreaterThan(0);
     if (copyNote) expect(status.stderr).toMatch(/not writable .*reading a copy/);
     else expect(status.stderr).toBe('');
 
-    const check = asNobody(['status', run, '--check']);
+    const check = runCliAsNobody(['status', run, '--check']);
     expect(check.status, check.stderr).toBe(0);
     expect(check.stdout).toMatch(/intact/);
     if (copyNote) expect(check.stdout).toMatch(/a copy of the database was checked/);
@@ -91,7 +76,7 @@ describe.skipIf(!canDropPrivileges)('a run directory the user cannot write', () 
       ['decontaminate', run, '--bundled-eval-sets', 'math500'],
       ['report', run, '-o', join(out, `report-${copyNote}.html`)],
     ]) {
-      const r = asNobody(args);
+      const r = runCliAsNobody(args);
       expect(r.status, `${args[0]}: ${r.stderr}`).toBe(0);
       expect(r.stderr, args[0]).not.toMatch(/\n\s+at /);
     }
@@ -116,7 +101,7 @@ describe.skipIf(!canDropPrivileges)('a run directory the user cannot write', () 
 
   it('run says the directory cannot be written, with exit code 1 and no stack trace', () => {
     const before = snapshot(run);
-    const r = asNobody(['run', run, '--base-url', server.url, '-q']);
+    const r = runCliAsNobody(['run', run, '--base-url', server.url, '-q']);
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/not writable|permission|cannot write/i);
     expect(r.stderr).toContain(run);

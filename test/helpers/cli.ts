@@ -94,3 +94,21 @@ export function spawnCli(args: string[]): RunningCli {
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { child, exited, stderr: () => stderr };
 }
+
+/** The unprivileged user tests run readers as: root, whom permissions do not restrict, cannot test them itself. */
+const NOBODY = 65534;
+
+/** Whether tests can run the CLI as `nobody`: they run as root and setpriv is there. */
+export function canRunAsNobody(): boolean {
+  return process.getuid?.() === 0 && spawnSync('setpriv', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** Runs the built CLI as `nobody`, like runCli. */
+export function runCliAsNobody(args: string[]): CliResult {
+  const r = spawnSync(
+    'setpriv',
+    [`--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', process.execPath, CLI, ...args],
+    { encoding: 'utf8', env: { ...process.env, HOME: '/tmp', TMPDIR: '/tmp' }, timeout: 120_000 },
+  );
+  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+}
