@@ -109,7 +109,7 @@ async function endToEnd(): Promise<void> {
     const seconds = (
       db.prepare('SELECT metrics_json FROM generations').all() as { metrics_json: string }[]
     ).reduce((s, r) => s + (JSON.parse(r.metrics_json) as { seconds: number }).seconds, 0);
-    const byPurpose = db.prepare('SELECT purpose, COUNT(*) AS n FROM requests GROUP BY purpose').all() as {
+    const byPurpose = db.prepare('SELECT purpose, COUNT(*) AS n FROM request_log GROUP BY purpose').all() as {
       purpose: string;
       n: number;
     }[];

@@ -139,7 +139,7 @@ async function measure(c: Case, scheduler: Scheduler, dir: string): Promise<Outc
     const latencies = requests.map((r) => r.end - r.start);
     const db = new Database(join(runDir, 'sparq.db'), { readonly: true });
     const byPurpose = db
-      .prepare('SELECT purpose, COUNT(*) AS n FROM requests GROUP BY purpose ORDER BY purpose')
+      .prepare('SELECT purpose, COUNT(*) AS n FROM request_log GROUP BY purpose ORDER BY purpose')
       .all() as { purpose: string; n: number }[];
     db.close();
     return {

@@ -123,6 +123,8 @@ export interface RejectionRecord {
 
 export interface CachedResponse {
   key: string;
+  /** The task (its number in the run's sequence) the request was made for; null outside the task sequence. */
+  task: number | null;
   purpose: string;
   model: string;
   templateRef: string | null;

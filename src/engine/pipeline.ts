@@ -111,7 +111,7 @@ export class TaskPipeline {
     usage: CallUsage,
     signal?: AbortSignal,
   ): Promise<TaskResult> {
-    const ctx = { generation: 0, index: spec.seedIndex, priority: spec.seq, signal };
+    const ctx = { generation: 0, index: spec.seedIndex, task: spec.seq, signal };
     const [label, summary] = await both(
       this.label(seed.problem, seed.subject, null, ctx),
       this.solve(seed.problem, seed.answer, ctx),
@@ -170,7 +170,7 @@ export class TaskPipeline {
         skill2: second.skill ?? 'unknown',
         problem2: second.problem,
       });
-    const ctx = { generation: spec.generation, index: spec.index, priority: spec.seq, signal };
+    const ctx = { generation: spec.generation, index: spec.index, task: spec.seq, signal };
     const genParams: SamplingParams = {
       n: 1,
       temperature: settings.generation.temperature,
@@ -182,6 +182,7 @@ export class TaskPipeline {
       request: { messages: renderTemplate(template, vars), ...genParams },
       purpose: 'mutate',
       templateRef: template.ref,
+      task: spec.seq,
       priority: spec.seq,
       signal,
     });
@@ -251,7 +252,7 @@ export class TaskPipeline {
     problem: string,
     knownSubject: Subject | null,
     fallbackSubject: Subject | null,
-    ctx: { generation: number; index: number; priority: number; signal?: AbortSignal },
+    ctx: { generation: number; index: number; task: number; signal?: AbortSignal },
   ) {
     const { settings, templates, gateway, taxonomy, taxonomyText } = this.deps;
     const template = templates.label;
@@ -271,7 +272,8 @@ export class TaskPipeline {
           },
           purpose: 'label',
           templateRef: template.ref,
-          priority: ctx.priority,
+          task: ctx.task,
+          priority: ctx.task,
           signal: ctx.signal,
         });
       } catch (err) {
@@ -295,7 +297,7 @@ export class TaskPipeline {
   private solve(
     problem: string,
     reference: string,
-    ctx: { generation: number; index: number; priority: number; signal?: AbortSignal },
+    ctx: { generation: number; index: number; task: number; signal?: AbortSignal },
   ): Promise<SolveSummary> {
     const { gateway, templates, checker, settings } = this.deps;
     return solve(
@@ -306,10 +308,7 @@ export class TaskPipeline {
       reference,
       this.requestSeed(ctx, 'solve'),
       settings.solve,
-      {
-        priority: ctx.priority,
-        signal: ctx.signal,
-      },
+      { task: ctx.task, signal: ctx.signal },
     );
   }
 }

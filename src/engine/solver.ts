@@ -64,7 +64,7 @@ export async function solve(
   reference: string,
   seed: number,
   settings: SolveSettings,
-  call: { priority: number; signal?: AbortSignal },
+  call: { task: number; signal?: AbortSignal },
 ): Promise<SolveSummary> {
   const messages = renderTemplate(template, { problem });
   const attempts: AttemptRecord[] = [];
@@ -85,7 +85,8 @@ export async function solve(
       },
       purpose: 'solve',
       templateRef: template.ref,
-      priority: call.priority,
+      task: call.task,
+      priority: call.task,
       signal: call.signal,
     });
     addUsage(usage, response.usage);

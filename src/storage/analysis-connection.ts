@@ -22,6 +22,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage } from '../util/errors.js';
+import { BodyCodec } from './body-codec.js';
 import { isNotWritable, openRunReadOnly, sqliteCode, writable } from './run-file.js';
 
 /** The results database of a run directory. */
@@ -36,6 +37,8 @@ export interface AnalysisConnection {
    */
   readonly db: Database.Database;
   readonly runDir: string;
+  /** Decodes the bodies of the run's rows (problem-rows.ts). */
+  readonly codec: BodyCodec;
   /** True when results written are kept (in the run directory's curation.db). */
   readonly persistent: boolean;
   /** Runs `fn` in one read transaction (nested calls join the outer one). */
@@ -160,6 +163,7 @@ export function openAnalysisConnection(
     return {
       db,
       runDir,
+      codec: new BodyCodec(db, 'main'),
       persistent,
       read<T>(fn: () => T): T {
         if (db.inTransaction) return fn();

@@ -6,6 +6,7 @@
 import type Database from 'better-sqlite3';
 import { REDACTED } from '../config/storable.js';
 import { backfillPoolSummary } from './pool-summary.js';
+import { SLOTS } from './response-table.js';
 
 /** SQL, or a step that needs code (summarising the rows a run already has). */
 export type Migration = string | ((db: Database.Database) => void);
@@ -161,6 +162,43 @@ export const MIGRATIONS: Migration[] = [
   // written before stay JSON text. No change to the tables, but an older sparq must not read it.
   `
   SELECT 1;
+  `,
+  // 8: compact storage (response-table.ts, problem-rows.ts, hex-keys.ts, body-codec.ts). Responses go to
+  // `responses`, grouped by task, with the key as bytes and the sampling parameters shared in
+  // `request_kinds`; `requests` keeps what earlier sparq wrote. Problems keep request keys and the
+  // text hash as bytes and their unqueried fields in a compressed `body`. A rejection no longer
+  // copies the output its request's response holds. `request_log` shows both layouts as one.
+  `
+  CREATE TABLE request_kinds (
+    id INTEGER PRIMARY KEY,
+    purpose TEXT NOT NULL,
+    model TEXT NOT NULL,
+    template_ref TEXT,
+    params_json TEXT NOT NULL
+  );
+  CREATE TABLE responses (
+    id INTEGER PRIMARY KEY,
+    key BLOB NOT NULL,
+    kind INTEGER NOT NULL REFERENCES request_kinds (id),
+    seed INTEGER,
+    sample INTEGER,
+    body BLOB NOT NULL,
+    prompt_tokens INTEGER NOT NULL,
+    completion_tokens INTEGER NOT NULL,
+    latency_ms INTEGER NOT NULL,
+    created_ms INTEGER NOT NULL
+  );
+  ALTER TABLE problems ADD COLUMN body BLOB;
+  CREATE TABLE compression_dictionaries (id INTEGER PRIMARY KEY, kind TEXT NOT NULL, bytes BLOB NOT NULL);
+  CREATE VIEW request_log AS
+    SELECT lower(hex(r.key)) AS key, r.id / ${SLOTS} AS task, k.purpose, k.model, k.template_ref,
+      k.params_json, r.seed, r.sample, r.body AS response, r.prompt_tokens, r.completion_tokens,
+      r.latency_ms, strftime('%Y-%m-%dT%H:%M:%fZ', r.created_ms / 1000.0, 'unixepoch') AS created_at
+    FROM responses r JOIN request_kinds k ON k.id = r.kind
+    UNION ALL
+    SELECT key, NULL, purpose, model, template_ref, params_json, NULL, NULL, response_json,
+      prompt_tokens, completion_tokens, latency_ms, created_at
+    FROM requests;
   `,
 ];
 

@@ -8,15 +8,18 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
-import type { AttemptRecord, CachedResponse, ProblemRecord } from '../domain/records.js';
+import type { CachedResponse, ProblemRecord } from '../domain/records.js';
 import { parseSchedulerState } from '../domain/tasks.js';
 import type { Spend, SpendLedger } from '../engine/gateway/ledger.js';
 import { UserError } from '../util/errors.js';
+import { BodyCodec } from './body-codec.js';
+import { packHex, unpackHex } from './hex-keys.js';
 import { applyMigration, SCHEMA_VERSION } from './migrations.js';
 import { SummaryDeltas } from './pool-summary.js';
+import { problemRow, rowToProblem } from './problem-rows.js';
+import { ResponseTable } from './response-table.js';
 import { DB_FILE, openRunReadOnly } from './run-file.js';
 import { RunQueries } from './run-queries.js';
 import type {
@@ -46,6 +49,8 @@ export class SqliteRunStore implements RunStore {
   private readonly pending = new Map<string, CachedResponse>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly stmt: Record<string, Database.Statement>;
+  private readonly responses: ResponseTable;
+  private readonly codec: BodyCodec;
 
   private constructor(
     readonly dir: string,
@@ -53,19 +58,16 @@ export class SqliteRunStore implements RunStore {
   ) {
     this.db = db;
     this.queries = new RunQueries(db);
+    this.codec = new BodyCodec(db);
+    this.responses = new ResponseTable(db, this.codec);
     this.stmt = {
-      getResponse: db.prepare('SELECT * FROM requests WHERE key = ?'),
-      putResponse: db.prepare(
-        `INSERT OR IGNORE INTO requests (key, purpose, model, template_ref, params_json, response_json, prompt_tokens, completion_tokens, latency_ms, created_at)
-         VALUES (@key, @purpose, @model, @templateRef, @params, @response, @promptTokens, @completionTokens, @latencyMs, @createdAt)`,
-      ),
       insertProblem: db.prepare(
         `INSERT INTO problems (uid, seq, truncated, unverified_reason, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
            problem, solution, answer, text_hash, subject, skill, raw_label, label_key, label_malformed, label_reasks, level, attempts, attempts_json, correct, solve_rate, majority_answer,
-           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, created_at)
+           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, body, created_at)
          VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
            @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @labelMalformed, @labelReasks, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
-           @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @createdAt)`,
+           @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @body, @createdAt)`,
       ),
       insertRejection: db.prepare(
         `INSERT INTO rejections (uid, seq, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
@@ -84,7 +86,8 @@ export class SqliteRunStore implements RunStore {
       addCounter: db.prepare(
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
-      hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash = ? AND seq < ? LIMIT 1'),
+      // Either form of the hash: its bytes (since schema 8) or hex text (before).
+      hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash IN (?, ?) AND seq < ? LIMIT 1'),
       insertNearKey: db.prepare('INSERT OR IGNORE INTO near_duplicate_keys (key, problem_id) VALUES (?, ?)'),
       nearByKey: db.prepare(
         'SELECT problem_id FROM near_duplicate_keys WHERE key = ? ORDER BY problem_id DESC LIMIT ?',
@@ -209,28 +212,14 @@ export class SqliteRunStore implements RunStore {
 
   // --- the request cache -----------------------------------------------------------------------
 
-  getResponse(key: string): CachedResponse | undefined {
-    const pending = this.pending.get(key);
-    if (pending) return pending;
-    const row = this.stmt.getResponse!.get(key) as Row | undefined;
-    if (!row) return undefined;
-    return {
-      key,
-      purpose: row.purpose as string,
-      model: row.model as string,
-      templateRef: (row.template_ref as string | null) ?? null,
-      params: JSON.parse(row.params_json as string),
-      choices: JSON.parse(responseText(row.response_json)),
-      promptTokens: row.prompt_tokens as number,
-      completionTokens: row.completion_tokens as number,
-      latencyMs: row.latency_ms as number,
-    };
+  getResponse(key: string, task: number | null): CachedResponse | undefined {
+    return this.pending.get(pendingKey(key, task)) ?? this.responses.get(key, task);
   }
 
   putResponse(response: CachedResponse): void {
     // A response that arrives after the run closed its store is dropped: a resume asks again.
     if (!this.db.open) return;
-    this.pending.set(response.key, response);
+    this.pending.set(pendingKey(response.key, response.task), response);
     if (this.pending.size >= 1000) this.flush();
     else this.flushSoon();
   }
@@ -268,27 +257,14 @@ export class SqliteRunStore implements RunStore {
     const spent = spend !== null && spendCounters(spend).length > 0;
     if (this.pending.size === 0 && !spent) return;
     const batch = [...this.pending.values()];
-    const now = new Date().toISOString();
-    this.db.transaction(() => {
+    const now = new Date();
+    this.transaction(() => {
       if (spend) for (const [name, value] of spendCounters(spend)) this.stmt.addCounter!.run(name, value);
-      for (const r of batch) {
-        this.stmt.putResponse!.run({
-          key: r.key,
-          purpose: r.purpose,
-          model: r.model,
-          templateRef: r.templateRef,
-          params: JSON.stringify(r.params),
-          response: compressResponse(JSON.stringify(r.choices)),
-          promptTokens: r.promptTokens,
-          completionTokens: r.completionTokens,
-          latencyMs: r.latencyMs,
-          createdAt: now,
-        });
-      }
-    })();
+      for (const r of batch) this.responses.put(r, now);
+    });
     // Cleared only once written: a failed write loses no spend.
     if (spent) this.ledger!.drain();
-    for (const r of batch) this.pending.delete(r.key);
+    for (const r of batch) this.pending.delete(pendingKey(r.key, r.task));
   }
 
   // --- commits of a told prefix ------------------------------------------------------------------
@@ -299,10 +275,10 @@ export class SqliteRunStore implements RunStore {
     this.flush();
     const now = new Date().toISOString();
     const summary = new SummaryDeltas();
-    this.db.transaction(() => {
+    this.transaction(() => {
       const keysBySeq = new Map((commit.nearDuplicateKeys ?? []).map((k) => [k.seq, k.keys]));
       for (const p of commit.problems) {
-        const id = this.stmt.insertProblem!.run(problemRow(p, now)).lastInsertRowid;
+        const id = this.stmt.insertProblem!.run(problemRow(p, now, this.codec)).lastInsertRowid;
         summary.addProblem(p);
         for (const key of keysBySeq.get(p.seq) ?? []) this.stmt.insertNearKey!.run(key, id);
       }
@@ -310,6 +286,9 @@ export class SqliteRunStore implements RunStore {
         this.stmt.insertRejection!.run({
           ...r,
           parentUids: JSON.stringify(r.parentUids),
+          // The output is the response stored under the request key: not kept twice (since schema 8).
+          rawOutput: r.requestKey === null ? r.rawOutput : null,
+          requestKey: r.requestKey === null ? null : packHex(r.requestKey),
           createdAt: now,
         });
         summary.addRejection(r);
@@ -323,7 +302,18 @@ export class SqliteRunStore implements RunStore {
       const last = this.lastCompleteEpoch();
       this.stmt.saveCoreState!.run(Math.max(last ?? -1, ...complete), JSON.stringify(commit.coreState));
       this.stmt.saveSchedulerState!.run(commit.scheduler.told, JSON.stringify(commit.scheduler));
-    })();
+    });
+  }
+
+  /** A write transaction; if it fails, the dictionaries and request kinds it added are forgotten with it. */
+  private transaction(write: () => void): void {
+    try {
+      this.db.transaction(write)();
+    } catch (err) {
+      this.codec.load();
+      this.responses.load();
+      throw err;
+    }
   }
 
   private lastCompleteEpoch(): number | null {
@@ -425,17 +415,17 @@ export class SqliteRunStore implements RunStore {
   }
 
   hasProblemText(textHash: string, beforeSeq: number): boolean {
-    return this.stmt.hasTextHash!.get(textHash, beforeSeq) !== undefined;
+    return this.stmt.hasTextHash!.get(packHex(textHash), textHash, beforeSeq) !== undefined;
   }
 
   textHashesFrom(fromSeq: number): { seq: number; textHash: string }[] {
     // Problems are inserted in task order, so the newest rows by id are the last told: read
     // backwards only as far as needed, with no index on seq to maintain for it.
     const out: { seq: number; textHash: string }[] = [];
-    const stmt = this.db.prepare('SELECT seq, text_hash AS textHash FROM problems ORDER BY id DESC');
-    for (const row of stmt.iterate() as Iterable<{ seq: number; textHash: string }>) {
+    const stmt = this.db.prepare('SELECT seq, text_hash FROM problems ORDER BY id DESC');
+    for (const row of stmt.iterate() as Iterable<{ seq: number; text_hash: unknown }>) {
       if (row.seq < fromSeq) break;
-      out.push(row);
+      out.push({ seq: row.seq, textHash: unpackHex(row.text_hash) });
     }
     return out.reverse();
   }
@@ -446,16 +436,16 @@ export class SqliteRunStore implements RunStore {
     return uids
       .map((uid) => stmt.get(uid) as Row | undefined)
       .filter((r): r is Row => r !== undefined)
-      .map((r) => rowToProblem(r));
+      .map((r) => rowToProblem(r, this.codec));
   }
 
   /** Streams problems in pool order without loading the pool into memory. */
   *iterateProblems(where = '1 = 1', params: unknown[] = []): Generator<ProblemRecord> {
     const stmt = this.db.prepare(`SELECT * FROM problems WHERE ${where} ORDER BY id`);
-    for (const row of stmt.iterate(...params) as Iterable<Row>) yield rowToProblem(row);
+    for (const row of stmt.iterate(...params) as Iterable<Row>) yield rowToProblem(row, this.codec);
   }
 
-  count(table: 'problems' | 'rejections' | 'requests', where = '1 = 1', params: unknown[] = []): number {
+  count(table: 'problems' | 'rejections', where = '1 = 1', params: unknown[] = []): number {
     return (
       this.db.prepare(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`).get(...params) as { n: number }
     ).n;
@@ -480,6 +470,11 @@ export class SqliteRunStore implements RunStore {
   private onClose: () => void = () => {};
 }
 
+/** Responses are kept by task and key (response-table.ts), and so are those waiting to be written. */
+function pendingKey(key: string, task: number | null): string {
+  return `${task}:${key}`;
+}
+
 function migrate(db: Database.Database, dir: string): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
@@ -492,150 +487,6 @@ function migrate(db: Database.Database, dir: string): void {
       applyMigration(db, v);
     })();
   }
-}
-
-/**
- * Response bodies are most of a run's bytes and compress about 4x: stored deflated (raw deflate,
- * level 6) since schema 7; rows written before are JSON text and read as they are.
- */
-function compressResponse(json: string): Buffer {
-  return deflateRawSync(Buffer.from(json, 'utf8'), { level: 6 });
-}
-
-function responseText(stored: unknown): string {
-  return Buffer.isBuffer(stored) ? inflateRawSync(stored).toString('utf8') : (stored as string);
-}
-
-function problemRow(p: ProblemRecord, now: string): Row {
-  return {
-    uid: p.uid,
-    seq: p.seq,
-    truncated: p.truncated,
-    unverifiedReason: p.unverifiedReason,
-    generation: p.generation,
-    taskIndex: p.taskIndex,
-    origin: p.origin,
-    seedId: p.seedId,
-    parentUids: JSON.stringify(p.parentUids),
-    templateRef: p.templateRef,
-    templateHash: p.templateHash,
-    model: p.model,
-    mutateKey: p.mutateKey,
-    genParams: p.genParams ? JSON.stringify(p.genParams) : null,
-    problem: p.problem,
-    solution: p.solution,
-    answer: p.answer,
-    textHash: p.textHash,
-    subject: p.subject,
-    skill: p.skill,
-    rawLabel: p.rawLabel,
-    labelKey: p.labelKey,
-    labelMalformed: p.labelMalformed ? 1 : 0,
-    labelReasks: p.labelReasks,
-    level: p.level,
-    attemptCount: p.attempts.length,
-    attemptsJson: encodeAttempts(p.attempts, p.solveKeys),
-    correct: p.correct,
-    solveRate: p.solveRate,
-    majorityAnswer: p.majorityAnswer,
-    majorityShare: p.majorityShare,
-    disputed: p.disputed ? 1 : 0,
-    verified: p.verified ? 1 : 0,
-    quality: p.quality,
-    solveKeys: JSON.stringify(p.solveKeys),
-    solveParams: p.solveParams ? JSON.stringify(p.solveParams) : null,
-    archiveStatus: p.archiveStatus,
-    cell: p.cell,
-    createdAt: now,
-  };
-}
-
-export function rowToProblem(r: Row): ProblemRecord {
-  const solveKeys = JSON.parse(r.solve_keys as string) as string[];
-  return {
-    uid: r.uid as string,
-    seq: (r.seq as number | null) ?? -1,
-    generation: r.generation as number,
-    taskIndex: r.task_index as number,
-    origin: r.origin as ProblemRecord['origin'],
-    seedId: (r.seed_id as string | null) ?? null,
-    parentUids: JSON.parse(r.parent_uids as string),
-    templateRef: (r.template_ref as string | null) ?? null,
-    templateHash: (r.template_hash as string | null) ?? null,
-    model: (r.model as string | null) ?? null,
-    mutateKey: (r.mutate_key as string | null) ?? null,
-    genParams: r.gen_params ? JSON.parse(r.gen_params as string) : null,
-    problem: r.problem as string,
-    solution: r.solution as string,
-    answer: r.answer as string,
-    textHash: r.text_hash as string,
-    subject: (r.subject as string | null) ?? null,
-    skill: (r.skill as string | null) ?? null,
-    rawLabel: (r.raw_label as string | null) ?? null,
-    labelKey: (r.label_key as string | null) ?? null,
-    labelMalformed: r.label_malformed === 1,
-    labelReasks: (r.label_reasks as number | null) ?? 0,
-    level: (r.level as string | null) ?? null,
-    attempts: decodeAttempts(r.attempts_json as string, solveKeys),
-    correct: r.correct as number,
-    truncated: (r.truncated as number | null) ?? 0,
-    solveRate: (r.solve_rate as number | null) ?? null,
-    majorityAnswer: (r.majority_answer as string | null) ?? null,
-    majorityShare: (r.majority_share as number | null) ?? null,
-    disputed: r.disputed === 1,
-    verified: r.verified === 1,
-    unverifiedReason: (r.unverified_reason as ProblemRecord['unverifiedReason']) ?? null,
-    quality: (r.quality as number | null) ?? null,
-    solveKeys,
-    solveParams: r.solve_params ? JSON.parse(r.solve_params as string) : null,
-    archiveStatus: (r.archive_status as ProblemRecord['archiveStatus']) ?? null,
-    cell: (r.cell as string | null) ?? null,
-  };
-}
-
-/** [answer, correct, rule, index into solve_keys, choice, finish reason when not "stop", 0 when not counted]. */
-type PackedAttempt = [
-  answer: string | null,
-  correct: 0 | 1,
-  rule: string,
-  key: number,
-  choice: number,
-  finish?: string | null,
-  counted?: 0 | 1,
-];
-
-/** Attempts are stored inline with their problem: one row per attempt would mean 10^8 rows at paper scale. */
-function encodeAttempts(attempts: AttemptRecord[], keys: string[]): string {
-  return JSON.stringify(
-    attempts.map((a): PackedAttempt => {
-      const packed: PackedAttempt = [
-        a.answer,
-        a.correct ? 1 : 0,
-        a.rule,
-        keys.indexOf(a.requestKey),
-        a.choice,
-      ];
-      if (a.finishReason !== 'stop' || !a.counted)
-        packed.push(a.finishReason === 'stop' ? null : a.finishReason);
-      if (!a.counted) packed.push(0);
-      return packed;
-    }),
-  );
-}
-
-function decodeAttempts(json: string, keys: string[]): AttemptRecord[] {
-  return (JSON.parse(json) as PackedAttempt[]).map(
-    ([answer, correct, rule, key, choice, finish, counted], idx) => ({
-      idx,
-      requestKey: keys[key] ?? '',
-      choice,
-      answer,
-      correct: correct === 1,
-      rule,
-      finishReason: finish ?? 'stop',
-      counted: counted !== 0,
-    }),
-  );
 }
 
 /** Epoch metrics as written by `commit` (rows of sparq 0.1 lack the newer fields; they read as zero). */

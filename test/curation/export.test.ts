@@ -17,6 +17,7 @@ import { OUTPUT_FILES } from '../../src/curation/export/dataset.js';
 import { type SelectOptions, selectAndExport } from '../../src/curation/select.js';
 import { DEFAULT_BAND } from '../../src/curation/strategies.js';
 import { loadTemplate as loadPromptTemplate, renderTemplate } from '../../src/prompts/templates.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { UserError } from '../../src/util/errors.js';
 import { SPARQ_VERSION } from '../../src/version.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -86,18 +87,19 @@ describe('train.jsonl', () => {
 
   it('carries provenance that leads back to the run database', () => {
     const db = new Database(join(runDir, 'sparq.db'), { readonly: true });
+    const store = SqliteRunStore.openReadOnly(runDir);
     try {
       const runId = (db.prepare("SELECT value FROM meta WHERE key = 'run_id'").get() as { value: string })
         .value;
       const row = db.prepare('SELECT * FROM problems WHERE uid = ?');
-      const request = db.prepare('SELECT purpose FROM requests WHERE key = ?');
+      const request = db.prepare('SELECT purpose FROM request_log WHERE key = ?');
       const purpose = (key: string | null) =>
         key === null ? undefined : (request.get(key) as { purpose: string } | undefined)?.purpose;
       for (const { messages, metadata: m } of examples) {
         const p = row.get(m.uid) as Record<string, unknown>;
         expect(p, m.uid).toBeDefined();
         expect(messages[0]!.content).toBe(DEFAULT_TEMPLATE.replace('{{problem}}', p.problem as string));
-        expect(messages[1]!.content).toBe(p.solution);
+        expect(messages[1]!.content).toBe(store.getProblems([m.uid])[0]!.solution);
         expect(m).toMatchObject({
           run_id: runId,
           model: 'sim-1',
@@ -129,6 +131,7 @@ describe('train.jsonl', () => {
       }
     } finally {
       db.close();
+      store.close();
     }
   });
 });

@@ -16,6 +16,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { inflateRawSync } from 'node:zlib';
 import { DuckDBInstance } from '@duckdb/node-api';
 import Database from 'better-sqlite3';
 import { parquetReadObjects } from 'hyparquet';
@@ -26,6 +27,7 @@ import {
   type PoolRow,
   poolRow,
 } from '../../src/curation/export/pool-export.js';
+import { BodyCodec } from '../../src/storage/body-codec.js';
 import { SPARQ_VERSION } from '../../src/version.js';
 import {
   CLI,
@@ -79,10 +81,45 @@ function attemptsOf(row: Row) {
   }));
 }
 
+/**
+ * The problems rows, decoded here independently of the store (as storage documents the layout:
+ * keys as bytes, the other fields in a body of one byte naming its dictionary and raw deflate),
+ * into the layout with a column per field.
+ */
 function readDb(dir: string): Row[] {
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
   try {
-    return db.prepare('SELECT * FROM problems ORDER BY id').all() as Row[];
+    const dictionaries = new Map(
+      (
+        db.prepare('SELECT id, bytes FROM compression_dictionaries').all() as { id: number; bytes: Buffer }[]
+      ).map((d) => [d.id, d.bytes]),
+    );
+    const hex = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v);
+    return (db.prepare('SELECT * FROM problems ORDER BY id').all() as Row[]).map((r) => {
+      const stored = r.body as Buffer;
+      const dictionary = dictionaries.get(stored[0]!);
+      const body = JSON.parse(
+        inflateRawSync(stored.subarray(1), dictionary ? { dictionary } : {}).toString('utf8'),
+      ) as Record<string, unknown>;
+      const keys = r.solve_keys as Buffer;
+      const width = keys[0]!;
+      const solveKeys = Array.from({ length: (keys.length - 1) / width }, (_, i) =>
+        keys.subarray(1 + i * width, 1 + (i + 1) * width).toString('hex'),
+      );
+      return {
+        ...r,
+        body: null,
+        solution: body.solution,
+        attempts_json: JSON.stringify(body.attempts),
+        raw_label: body.rawLabel,
+        gen_params: body.genParams === null ? null : JSON.stringify(body.genParams),
+        solve_params: body.solveParams === null ? null : JSON.stringify(body.solveParams),
+        mutate_key: hex(r.mutate_key),
+        label_key: hex(r.label_key),
+        text_hash: hex(r.text_hash),
+        solve_keys: JSON.stringify(solveKeys),
+      };
+    });
   } finally {
     db.close();
   }
@@ -354,7 +391,7 @@ describe('jsonl', () => {
     for (const row of rows) expect(Object.keys(row)).toEqual(POOL_COLUMNS.map((c) => c.name));
     expect(rows.map((r) => r.uid)).toEqual(generated().map((r) => r.uid));
     // The rows are the store's reading of the problems table.
-    expect(rows).toEqual(generated().map((p) => poolRow(p)));
+    expect(rows).toEqual(generated().map((p) => poolRow(p, new BodyCodec(new Database(':memory:')))));
     expect(manifest.files.map((f) => [f.name, f.rows, f.sha256])).toEqual(
       files.map((f, i) => [f, lines.length - i * 50 >= 50 ? 50 : lines.length % 50, sha256(join(out, f))]),
     );

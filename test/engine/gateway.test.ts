@@ -674,7 +674,7 @@ describe('gateway: cache and n-splitting', () => {
     expect(first.fromCache).toBe(false);
     expect(first.keys).toEqual([requestKey('fake-1', req)]);
     expect(first.usage).toEqual({ requests: 1, promptTokens: 10, completionTokens: 15 });
-    const stored = cache.getResponse(first.keys[0]!)!;
+    const stored = cache.getResponse(first.keys[0]!, null)!;
     expect(stored).toMatchObject({
       key: first.keys[0],
       purpose: 'solve',
@@ -709,6 +709,7 @@ describe('gateway: cache and n-splitting', () => {
     const key = requestKey('fake-1', req);
     cache.putResponse({
       key,
+      task: null,
       purpose: 'solve',
       model: 'fake-1',
       templateRef: null,
@@ -757,7 +758,7 @@ describe('gateway: cache and n-splitting', () => {
     for (let i = 0; i < 4; i++) expect(result.origin(i)).toEqual({ key: result.keys[i], choice: 0 });
     expect(result.usage).toEqual({ requests: 4, promptTokens: 40, completionTokens: 20 });
     expect(result.fromCache).toBe(false);
-    expect(cache.getResponse(result.keys[2]!)!.params).toMatchObject({ n: 1, seed: 12, sample: 2 });
+    expect(cache.getResponse(result.keys[2]!, null)!.params).toMatchObject({ n: 1, seed: 12, sample: 2 });
     // All four are cached now.
     const again = await call(gateway, request('p', 4, 10));
     expect(again.fromCache).toBe(true);

@@ -61,7 +61,7 @@ function cachedRequests(dir: string): number {
   try {
     const db = new Database(join(dir, 'sparq.db'), { readonly: true, fileMustExist: true });
     try {
-      return (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
+      return (db.prepare('SELECT COUNT(*) AS n FROM request_log').get() as { n: number }).n;
     } finally {
       db.close();
     }

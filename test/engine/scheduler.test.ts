@@ -83,8 +83,8 @@ class CrashingStore implements RunStore {
     }
     this.alive().commit(c);
   }
-  getResponse(key: string) {
-    return this.alive().getResponse(key);
+  getResponse(key: string, task: number | null) {
+    return this.alive().getResponse(key, task);
   }
   putResponse(r: Parameters<RunStore['putResponse']>[0]) {
     this.alive().putResponse(r);

@@ -282,7 +282,7 @@ describe('solving through the gateway', () => {
   const problem = 'Find the greatest common divisor of $84$ and $126$.';
   const gatewayOf = (backend: ModelBackend = new SimBackend()) =>
     createGateway(modelSettings({ kind: 'sim', max_concurrency: 8 }), backend, new MemoryCache());
-  const call = { priority: 0 };
+  const call = { task: 0 };
   const solveOne = (
     gateway: ReturnType<typeof gatewayOf>['gateway'],
     text: string,

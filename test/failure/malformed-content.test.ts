@@ -5,8 +5,9 @@
  * transport fault and is retried.
  */
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import { afterAll, beforeAll, expect, it } from 'vitest';
+import type { AttemptRecord } from '../../src/domain/records.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { runCli, type SpawnedServer, startSimServerProcess, tempDir } from '../helpers/cli.js';
 
 let clean: SpawnedServer;
@@ -33,8 +34,8 @@ interface SeedRow {
   skill: string;
   label_malformed: number;
   label_reasks: number;
-  attempts_json: string;
   solve_rate: number | null;
+  attempts: AttemptRecord[];
 }
 
 function run(url: string): { dir: string; seeds: Map<string, SeedRow> } {
@@ -58,14 +59,21 @@ function run(url: string): { dir: string; seeds: Map<string, SeedRow> } {
     'generation.batch_size=8',
   ]);
   expect(r.status, r.stderr).toBe(0);
-  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
-  const rows = db.prepare("SELECT * FROM problems WHERE origin = 'seed'").all() as SeedRow[];
-  db.close();
+  const store = SqliteRunStore.openReadOnly(dir);
+  const rows = [...store.iterateProblems("origin = 'seed'")].map(
+    (p): SeedRow => ({
+      uid: p.uid,
+      subject: p.subject!,
+      skill: p.skill!,
+      label_malformed: p.labelMalformed ? 1 : 0,
+      label_reasks: p.labelReasks,
+      solve_rate: p.solveRate,
+      attempts: p.attempts,
+    }),
+  );
+  store.close();
   return { dir, seeds: new Map(rows.map((row) => [row.uid, row])) };
 }
-
-/** [answer, correct, rule, key, choice, finish?, counted?] as stored. */
-type PackedAttempt = [string | null, 0 | 1, string, number, number, (string | null)?, 0?];
 
 it('garbled replies are counted as malformed, left out of solve-rates and never graded; cut bodies are retried', () => {
   const base = run(clean.url);
@@ -81,17 +89,17 @@ it('garbled replies are counted as malformed, left out of solve-rates and never 
   let compared = 0;
   for (const [uid, row] of hit.seeds) {
     const ref = base.seeds.get(uid)!;
-    const refAttempts = JSON.parse(ref.attempts_json) as PackedAttempt[];
-    const attempts = JSON.parse(row.attempts_json) as PackedAttempt[];
-    attempts.forEach((a, i) => {
-      const counted = a[6] !== 0;
-      if (a[0] === null) expect(counted, `${uid} attempt ${i}`).toBe(false);
+    row.attempts.forEach((a, i) => {
+      if (a.answer === null) expect(a.counted, `${uid} attempt ${i}`).toBe(false);
       // What counted graded as the clean server's reply did: malformed content removes attempts,
       // it never changes a grade (a garbled reply that still states its answer keeps it).
-      else expect(a[1], `${uid} attempt ${i}: ${a[0]} vs ${refAttempts[i]![0]}`).toBe(refAttempts[i]![1]);
+      else
+        expect(a.correct, `${uid} attempt ${i}: ${a.answer} vs ${ref.attempts[i]!.answer}`).toBe(
+          ref.attempts[i]!.correct,
+        );
     });
-    const counted = attempts.filter((a) => a[6] !== 0);
-    const correct = counted.filter((a) => a[1] === 1).length;
+    const counted = row.attempts.filter((a) => a.counted);
+    const correct = counted.filter((a) => a.correct).length;
     expect(row.solve_rate).toBe(counted.length === 0 ? null : correct / counted.length);
     // A label that came back well-formed (first time or asked again) is the clean run's label;
     // one still malformed was asked again once (labeling.malformed_retries) and is flagged.

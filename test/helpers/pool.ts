@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 
 /**
  * Everything a run produced that must not depend on interruptions: problems with their data and
@@ -9,13 +10,12 @@ import Database from 'better-sqlite3';
 export function poolContent(dir: string): unknown {
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
   try {
-    const problems = db
-      .prepare(
-        `SELECT uid, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params, problem,
-           solution, answer, text_hash, subject, skill, raw_label, label_key, label_malformed, label_reasks, level, attempts, correct, solve_rate, majority_answer,
-           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, attempts_json FROM problems ORDER BY uid`,
-      )
-      .all();
+    // Decoded: compressed bodies depend on when the run's dictionaries were made, not on content.
+    const store = SqliteRunStore.openReadOnly(dir);
+    const problems = [...store.iterateProblems()]
+      .map(({ seq: _seq, ...p }) => p)
+      .sort((a, b) => (a.uid < b.uid ? -1 : a.uid > b.uid ? 1 : 0));
+    store.close();
     const rejections = db
       .prepare(
         'SELECT uid, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key FROM rejections ORDER BY uid',

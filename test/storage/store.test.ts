@@ -12,12 +12,13 @@ import { applyMigration, SCHEMA_VERSION } from '../../src/storage/migrations.js'
 import { DB_FILE, SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 
-const response = (key: string): CachedResponse => ({
+const response = (key: string, task: number | null = 3): CachedResponse => ({
   key,
+  task,
   purpose: 'solve',
   model: 'sim-1',
   templateRef: 'solve@1',
-  params: { n: 2, temperature: 0.7 },
+  params: { n: 2, temperature: 0.7, sample: null },
   choices: [
     { text: 'a', finishReason: 'stop' },
     { text: 'b', finishReason: 'length' },
@@ -189,36 +190,78 @@ describe('run store', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
     store.putResponse(response('k1'));
-    expect(store.getResponse('k1')?.choices[1]?.finishReason).toBe('length');
+    expect(store.getResponse('k1', 3)?.choices[1]?.finishReason).toBe('length');
     store.close();
     const again = SqliteRunStore.open(dir);
-    expect(again.getResponse('k1')).toEqual(response('k1'));
-    expect(again.getResponse('k2')).toBeUndefined();
+    expect(again.getResponse('k1', 3)).toEqual(response('k1'));
+    expect(again.getResponse('k2', 3)).toBeUndefined();
     again.close();
   });
 
-  it('stores responses compressed, and reads those of older runs stored as JSON text', () => {
+  it('stores responses compactly by task, and reads those of older runs from the layout they have', () => {
     const dir = tempDir();
     const store = SqliteRunStore.open(dir);
-    const long = { ...response('k1'), choices: [{ text: 'Let x be 3. '.repeat(200), finishReason: 'stop' }] };
+    const key = 'ab'.repeat(32);
+    const long = {
+      ...response(key, 12),
+      params: { n: 2, temperature: 0.7, seed: 99, sample: 1 },
+      choices: [{ text: 'Let x be 3. '.repeat(200), finishReason: 'stop' }],
+    };
     store.putResponse(long);
+    store.putResponse({ ...response(key, 13), params: { n: 2, temperature: 0.7, seed: 100, sample: 1 } });
+    // Not in the task sequence (an eval cache): kept by key alone.
+    store.putResponse(response('cd'.repeat(32), null));
     store.close();
     const db = new Database(join(dir, DB_FILE));
-    const stored = db.prepare("SELECT response_json FROM requests WHERE key = 'k1'").get() as {
-      response_json: unknown;
-    };
-    expect(Buffer.isBuffer(stored.response_json)).toBe(true);
-    expect((stored.response_json as Buffer).length).toBeLessThan(JSON.stringify(long.choices).length / 10);
+    const rows = db.prepare('SELECT id, key, kind, seed, body FROM responses ORDER BY id').all() as {
+      id: number;
+      key: Buffer;
+      kind: number;
+      seed: number;
+      body: Buffer;
+    }[];
+    expect(rows.map((r) => [r.id, r.key.toString('hex'), r.seed])).toEqual([
+      [12 * 4096, key, 99],
+      [13 * 4096, key, 100],
+    ]);
+    // One shared row of sampling parameters; the body deflated.
+    expect(rows[0]!.kind).toBe(rows[1]!.kind);
+    expect(db.prepare('SELECT COUNT(*) AS n FROM request_kinds').get()).toEqual({ n: 1 });
+    expect(rows[0]!.body.length).toBeLessThan(JSON.stringify(long.choices).length / 10);
     // A row as sparq 0.2.0 wrote it.
     db.prepare(
       `INSERT INTO requests (key, purpose, model, template_ref, params_json, response_json, prompt_tokens, completion_tokens, latency_ms, created_at)
-       VALUES ('old', 'solve', 'sim-1', 'solve@1', '{"n":2,"temperature":0.7}', ?, 10, 4, 3, 't')`,
+       VALUES ('old', 'solve', 'sim-1', 'solve@1', '{"n":2,"temperature":0.7,"sample":null}', ?, 10, 4, 3, 't')`,
     ).run(JSON.stringify(response('old').choices));
+    expect(
+      (db.prepare('SELECT key, task, purpose FROM request_log ORDER BY key').all() as unknown[]).length,
+    ).toBe(4);
+    expect(db.prepare('SELECT task, seed FROM request_log WHERE key = ? AND task = 13').get(key)).toEqual({
+      task: 13,
+      seed: 100,
+    });
     db.close();
     const again = SqliteRunStore.open(dir);
-    expect(again.getResponse('k1')).toEqual(long);
-    expect(again.getResponse('old')).toEqual(response('old'));
+    expect(again.getResponse(key, 12)).toEqual(long);
+    expect(again.getResponse(key, 13)?.params.seed).toBe(100);
+    expect(again.getResponse('cd'.repeat(32), null)).toEqual(response('cd'.repeat(32), null));
+    expect(again.getResponse('old', 5)).toEqual(response('old', 5));
     again.close();
+  });
+
+  it("keeps a task's responses past its slots by key", () => {
+    const dir = tempDir();
+    const store = SqliteRunStore.open(dir);
+    const keys = Array.from({ length: 4097 }, (_, i) => i.toString(16).padStart(64, '0'));
+    for (const k of keys) store.putResponse(response(k, 2));
+    store.close();
+    const again = SqliteRunStore.open(dir);
+    expect(keys.every((k) => again.getResponse(k, 2)?.key === k)).toBe(true);
+    again.close();
+    const db = new Database(join(dir, DB_FILE), { readonly: true });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM responses').get()).toEqual({ n: 4096 });
+    expect(db.prepare('SELECT COUNT(*) AS n FROM requests').get()).toEqual({ n: 1 });
+    db.close();
   });
 
   it('commits a told prefix atomically, and resumes from exactly what it committed', () => {

@@ -19,7 +19,7 @@ import {
 } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { AnalysisConnection } from '../../storage/analysis-connection.js';
-import { rowToProblem } from '../../storage/sqlite-store.js';
+import { rowToProblem } from '../../storage/problem-rows.js';
 import { UserError } from '../../util/errors.js';
 import { type CardFile, type CardInfo, renderCard } from './card.js';
 import { type ChatExample, type ExampleContext, toChatExample } from './chat.js';
@@ -84,7 +84,7 @@ export function* selectedExamples(conn: AnalysisConnection, ctx: ExampleContext)
       `SELECT p.*, s.strategy AS selected_by FROM temp.curation_selection s JOIN main.problems p ON p.uid = s.uid ORDER BY s.pos`,
     )
     .iterate() as Iterable<Record<string, unknown>>;
-  for (const row of rows) yield toChatExample(rowToProblem(row), row.selected_by as string, ctx);
+  for (const row of rows) yield toChatExample(rowToProblem(row, conn.codec), row.selected_by as string, ctx);
 }
 
 export interface WrittenDataset {

@@ -36,8 +36,9 @@ import {
 import { basename, join, resolve } from 'node:path';
 import { ByteWriter, ParquetWriter, type SchemaElement } from 'hyparquet-writer';
 import { openAnalysisConnection } from '../../storage/analysis-connection.js';
+import type { BodyCodec } from '../../storage/body-codec.js';
+import { rowToProblem } from '../../storage/problem-rows.js';
 import { runFileOf } from '../../storage/run-file.js';
-import { rowToProblem } from '../../storage/sqlite-store.js';
 import { UserError } from '../../util/errors.js';
 import { SPARQ_VERSION } from '../../version.js';
 import { poolSnapshot } from '../analysis-store.js';
@@ -227,8 +228,8 @@ export const POOL_COLUMNS: ColumnSpec[] = [
 type Row = Record<string, unknown>;
 
 /** A row of the run's problems table as an exported row. */
-export function poolRow(r: Row): PoolRow {
-  const p = rowToProblem(r);
+export function poolRow(r: Row, codec: BodyCodec): PoolRow {
+  const p = rowToProblem(r, codec);
   return {
     uid: p.uid,
     seq: (r.seq as number | null) ?? null,
@@ -729,7 +730,7 @@ export async function exportPool(o: PoolExportOptions): Promise<PoolExportResult
         read++;
         last = r.id as number;
         current ??= openShard();
-        current.add(poolRow(r));
+        current.add(poolRow(r, conn.codec));
         rows++;
         if (current.file.rows >= o.rowsPerFile) {
           closeShard(current);

@@ -8,7 +8,7 @@
  *
  * @example
  * const gateway = new ModelGateway(new OnlineDispatcher(backend, retry, 64, ledger), store, ledger);
- * const call = await gateway.call({ request, purpose: 'solve', templateRef: 'solve@1', priority: 17 });
+ * const call = await gateway.call({ request, purpose: 'solve', templateRef: 'solve@1', task: 17, priority: 17 });
  * call.choices; // the choices, from the cache or the model
  */
 import { requestKey } from '../../backends/request-key.js';
@@ -25,7 +25,8 @@ import type { SpendLedger } from './ledger.js';
 
 /** Where responses are kept by key: the run store, or memory for a throwaway eval. */
 export interface ResponseCache {
-  getResponse(key: string): CachedResponse | undefined;
+  /** `task`: the task the request is made for (the run store keeps a task's responses together). */
+  getResponse(key: string, task: number | null): CachedResponse | undefined;
   putResponse(response: CachedResponse): void;
 }
 
@@ -42,6 +43,8 @@ export interface CallSpec {
   /** What the call is for (`mutate`, `label`, `solve`, `eval`), stored with the response. */
   purpose: string;
   templateRef: string | null;
+  /** The task the call is made for: its number in the run's task sequence. */
+  task?: number;
   priority?: number;
   signal?: AbortSignal;
 }
@@ -156,7 +159,7 @@ export class ModelGateway {
 
   private async one(spec: CallSpec, request: ChatRequest, sample: number | null): Promise<OneResponse> {
     const key = requestKey(this.dispatcher.model, request, sample);
-    const cached = this.cache.getResponse(key);
+    const cached = this.cache.getResponse(key, spec.task ?? null);
     if (cached) {
       this.ledger.cacheHit();
       return {
@@ -172,6 +175,7 @@ export class ModelGateway {
     const { promptTokens, completionTokens } = response.usage;
     this.cache.putResponse({
       key,
+      task: spec.task ?? null,
       purpose: spec.purpose,
       model: this.dispatcher.model,
       templateRef: spec.templateRef,

@@ -66,7 +66,7 @@ export function retrySettings(
 /** A cache that lives as long as the process: for an eval run with --no-cache. */
 export class MemoryCache implements ResponseCache {
   private readonly map = new Map<string, CachedResponse>();
-  getResponse(key: string) {
+  getResponse(key: string, _task: number | null) {
     return this.map.get(key);
   }
   putResponse(response: CachedResponse) {
