@@ -12,6 +12,7 @@ import { jaccardSorted, shingleHashes } from '../../src/curation/dedup/shingle-s
 import { executeRun } from '../../src/engine/execute.js';
 import { parseMutationOutput } from '../../src/engine/mutation-output.js';
 import { NearDuplicateScreen } from '../../src/engine/near-duplicates.js';
+import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 
 const jaccard = (a: string, b: string) => jaccardSorted(shingleHashes(a, 3), shingleHashes(b, 3));
@@ -52,8 +53,8 @@ it('a run rejects near duplicates of problems told before, naming them, and keep
   await executeRun(dir, config, { backend: new SimBackend(), quiet: true });
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
   const rejected = db
-    .prepare("SELECT uid, seq, detail, raw_output FROM rejections WHERE reason = 'near_duplicate'")
-    .all() as { uid: string; seq: number; detail: string; raw_output: string }[];
+    .prepare("SELECT uid, seq, detail, request_key FROM rejections WHERE reason = 'near_duplicate'")
+    .all() as { uid: string; seq: number; detail: string; request_key: Buffer }[];
   const problems = db.prepare('SELECT uid, seq, origin, problem FROM problems ORDER BY seq').all() as {
     uid: string;
     seq: number;
@@ -61,6 +62,10 @@ it('a run rejects near duplicates of problems told before, naming them, and keep
     problem: string;
   }[];
   db.close();
+  // The rejected output is the mutation's response, kept once, under the rejection's request key.
+  const store = SqliteRunStore.openReadOnly(dir);
+  const outputOf = (r: (typeof rejected)[number]) =>
+    store.getResponse(r.request_key.toString('hex'), r.seq)!.choices[0]!.text;
   expect(rejected.length).toBeGreaterThanOrEqual(10);
   const byUid = new Map(problems.map((p) => [p.uid, p]));
   for (const r of rejected) {
@@ -69,9 +74,10 @@ it('a run rejects near duplicates of problems told before, naming them, and keep
     expect(match.seq).toBeLessThan(r.seq);
     expect(Number(similarity)).toBeGreaterThanOrEqual(0.6);
     // Recomputed from the rejected output itself.
-    const parsed = parseMutationOutput(r.raw_output);
+    const parsed = parseMutationOutput(outputOf(r));
     expect(parsed.ok && jaccard(match.problem, parsed.value.problem)).toBeCloseTo(Number(similarity), 3);
   }
+  store.close();
   // Among the generated problems kept, a near duplicate of an earlier problem is what LSH's
   // recall (>= 95% at the threshold) or the candidate bound let through: rare.
   let missed = 0;

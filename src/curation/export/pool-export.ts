@@ -273,9 +273,8 @@ export function poolRow(r: Row, codec: BodyCodec): PoolRow {
     model: p.model,
     template_ref: p.templateRef,
     template_hash: p.templateHash,
-    // Stored as JSON text already: passed through as written.
-    gen_params: (r.gen_params as string | null) ?? null,
-    solve_params: (r.solve_params as string | null) ?? null,
+    gen_params: p.genParams === null ? null : JSON.stringify(p.genParams),
+    solve_params: p.solveParams === null ? null : JSON.stringify(p.solveParams),
     mutate_request_key: p.mutateKey,
     label_request_key: p.labelKey,
     solve_request_keys: p.solveKeys,
