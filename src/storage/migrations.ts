@@ -5,6 +5,7 @@
  */
 import type Database from 'better-sqlite3';
 import { REDACTED } from '../config/storable.js';
+import { keyOldTextHashes } from './pool-key-index.js';
 import { backfillPoolSummary } from './pool-summary.js';
 import { SLOTS } from './response-table.js';
 
@@ -200,6 +201,10 @@ export const MIGRATIONS: Migration[] = [
       prompt_tokens, completion_tokens, latency_ms, created_at
     FROM requests;
   `,
+  // 9: the keys a told problem is looked up by (near-duplicate band keys, text hashes) as sorted
+  // runs written by appends (pool-key-index.ts); near_duplicate_keys keeps the band keys told
+  // before, read as the oldest run.
+  keyOldTextHashes,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

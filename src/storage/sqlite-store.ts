@@ -17,6 +17,7 @@ import { UserError } from '../util/errors.js';
 import { BodyCodec } from './body-codec.js';
 import { packHex, unpackHex } from './hex-keys.js';
 import { applyMigration, SCHEMA_VERSION } from './migrations.js';
+import { PoolKeyIndex, textKey } from './pool-key-index.js';
 import { SummaryDeltas } from './pool-summary.js';
 import { problemRow, rowToProblem } from './problem-rows.js';
 import { ResponseTable } from './response-table.js';
@@ -51,6 +52,7 @@ export class SqliteRunStore implements RunStore {
   private readonly stmt: Record<string, Database.Statement>;
   private readonly responses: ResponseTable;
   private readonly codec: BodyCodec;
+  private readonly poolKeys: PoolKeyIndex;
 
   private constructor(
     readonly dir: string,
@@ -60,6 +62,7 @@ export class SqliteRunStore implements RunStore {
     this.queries = new RunQueries(db);
     this.codec = new BodyCodec(db);
     this.responses = new ResponseTable(db, this.codec);
+    this.poolKeys = new PoolKeyIndex(db);
     this.stmt = {
       insertProblem: db.prepare(
         `INSERT INTO problems (uid, seq, truncated, unverified_reason, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
@@ -86,12 +89,7 @@ export class SqliteRunStore implements RunStore {
       addCounter: db.prepare(
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
-      // Either form of the hash: its bytes (since schema 8) or hex text (before).
-      hasTextHash: db.prepare('SELECT 1 FROM problems WHERE text_hash IN (?, ?) AND seq < ? LIMIT 1'),
-      insertNearKey: db.prepare('INSERT OR IGNORE INTO near_duplicate_keys (key, problem_id) VALUES (?, ?)'),
-      nearByKey: db.prepare(
-        'SELECT problem_id FROM near_duplicate_keys WHERE key = ? ORDER BY problem_id DESC LIMIT ?',
-      ),
+      problemTextHash: db.prepare('SELECT seq, text_hash FROM problems WHERE id = ?'),
       problemTextById: db.prepare('SELECT seq, uid, problem FROM problems WHERE id = ?'),
       getProblem: db.prepare('SELECT * FROM problems WHERE uid = ?'),
     };
@@ -115,6 +113,7 @@ export class SqliteRunStore implements RunStore {
     // past that meanwhile, but not stay grown (it stayed at 3 GB until the run closed).
     db.pragma('cache_size = -65536');
     db.pragma(`journal_size_limit = ${64 * 1024 * 1024}`);
+    db.pragma('wal_autocheckpoint = 16384');
     migrate(db, dir);
     return new SqliteRunStore(dir, db);
   }
@@ -277,11 +276,16 @@ export class SqliteRunStore implements RunStore {
     const summary = new SummaryDeltas();
     this.transaction(() => {
       const keysBySeq = new Map((commit.nearDuplicateKeys ?? []).map((k) => [k.seq, k.keys]));
+      const keys: { key: number; problemId: number }[] = [];
       for (const p of commit.problems) {
-        const id = this.stmt.insertProblem!.run(problemRow(p, now, this.codec)).lastInsertRowid;
+        const problemId = Number(
+          this.stmt.insertProblem!.run(problemRow(p, now, this.codec)).lastInsertRowid,
+        );
         summary.addProblem(p);
-        for (const key of keysBySeq.get(p.seq) ?? []) this.stmt.insertNearKey!.run(key, id);
+        keys.push({ key: textKey(p.textHash), problemId });
+        for (const key of keysBySeq.get(p.seq) ?? []) keys.push({ key, problemId });
       }
+      this.poolKeys.append(keys);
       for (const r of commit.rejections) {
         this.stmt.insertRejection!.run({
           ...r,
@@ -305,13 +309,14 @@ export class SqliteRunStore implements RunStore {
     });
   }
 
-  /** A write transaction; if it fails, the dictionaries and request kinds it added are forgotten with it. */
+  /** A write transaction; if it fails, the dictionaries, request kinds and key runs it added are forgotten with it. */
   private transaction(write: () => void): void {
     try {
       this.db.transaction(write)();
     } catch (err) {
       this.codec.load();
       this.responses.load();
+      this.poolKeys.load();
       throw err;
     }
   }
@@ -402,20 +407,17 @@ export class SqliteRunStore implements RunStore {
     limit: number,
   ): { seq: number; uid: string; problem: string }[] {
     if (keys.length === 0 || limit <= 0) return [];
-    // The most recent `limit` of each key (a backward walk of the primary key, however crowded
-    // the key), then the most recent `limit` of their union: the same as over the union itself.
-    const ids = new Set<number>();
-    for (const key of keys)
-      for (const row of this.stmt.nearByKey!.all(key, limit) as { problem_id: number }[])
-        ids.add(row.problem_id);
-    return [...ids]
-      .sort((a, b) => b - a)
-      .slice(0, limit)
+    return this.poolKeys
+      .candidates(keys, limit)
       .map((id) => this.stmt.problemTextById!.get(id) as { seq: number; uid: string; problem: string });
   }
 
   hasProblemText(textHash: string, beforeSeq: number): boolean {
-    return this.stmt.hasTextHash!.get(packHex(textHash), textHash, beforeSeq) !== undefined;
+    // 52 bits of the hash find the problems; the whole hash decides.
+    return this.poolKeys.candidates([textKey(textHash)], TEXT_KEY_CANDIDATES).some((id) => {
+      const row = this.stmt.problemTextHash!.get(id) as { seq: number; text_hash: unknown };
+      return row.seq < beforeSeq && unpackHex(row.text_hash) === textHash;
+    });
   }
 
   textHashesFrom(fromSeq: number): { seq: number; textHash: string }[] {
@@ -469,6 +471,9 @@ export class SqliteRunStore implements RunStore {
   /** Cleans up after the connection (a read-only store's scratch copies). */
   private onClose: () => void = () => {};
 }
+
+/** Problems sharing a text key looked at: exact duplicates are rejected when told, so one is all a key has but by a 52-bit collision. */
+const TEXT_KEY_CANDIDATES = 16;
 
 /** Responses are kept by task and key (response-table.ts), and so are those waiting to be written. */
 function pendingKey(key: string, task: number | null): string {

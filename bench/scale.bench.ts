@@ -1,0 +1,118 @@
+/**
+ * A pool grown to 2M problems with the in-process sim (k=4, batches of 5,000), and what holding,
+ * reading, curating and exporting it costs at 100k, 500k, 1M and 2M problems (BENCH_SCALE, a
+ * comma-separated list of pool sizes, overrides them).
+ *
+ * At each size: the run's RSS, the run directory's bytes per problem, the bytes written to build
+ * it (/proc/self/io) per problem and against the final size, problems per second of the
+ * stretch just run, and the wall time and peak RSS of `status`, `stats`, `report` and
+ * `export --format parquet`, each through the built CLI in its own process (GNU time). At the
+ * last size also `select --strategy quality --n 100000` and `--strategy diversity` with the
+ * default filters (dedup and decontamination included; n is a twentieth of smaller pools).
+ *
+ *   npm run bench -- scale
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { SimBackend } from '../src/backends/sim-backend.js';
+import { ConfigSchema } from '../src/config/schema.js';
+import { executeRun } from '../src/engine/execute.js';
+
+const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
+
+function writtenBytes(): number {
+  return Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+}
+
+/** The run's files, without what curation commands keep beside them (curation.db, report.html). */
+function directoryBytes(dir: string): number {
+  let total = 0;
+  for (const f of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (f.isFile() && !f.name.startsWith('curation.db') && f.name !== 'report.html')
+      total += statSync(join(f.parentPath, f.name)).size;
+  return total;
+}
+
+/** Wall seconds and peak RSS (MB) of one CLI command in its own process. */
+function timed(args: string[]): { seconds: number; peakMb: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  const m = /^([\d.]+) (\d+)$/.exec(last);
+  if (r.status !== 0 || !m)
+    throw new Error(`sparq ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return { seconds: Number(m[1]), peakMb: Number(m[2]) / 1024 };
+}
+
+const fmt = (t: { seconds: number; peakMb: number }) =>
+  `${t.seconds.toFixed(1)} s / ${t.peakMb.toFixed(0)} MB`;
+
+export async function run(): Promise<void> {
+  const targets = (process.env.BENCH_SCALE ?? '100000,500000,1000000,2000000').split(',').map(Number);
+  const root = mkdtempSync(join(tmpdir(), 'sparq-bench-scale-'));
+  try {
+    const dir = join(root, 'run');
+    const startWritten = writtenBytes();
+    let problems = 0;
+    for (const [i, target] of targets.entries()) {
+      const config = ConfigSchema.parse({
+        seeds: { sample: 300 },
+        solver: { k: 4 },
+        generation: { batch_size: 5000 },
+        budget: { problems: target },
+      });
+      const started = performance.now();
+      await executeRun(dir, config, { backend: new SimBackend(), quiet: true });
+      const seconds = (performance.now() - started) / 1000;
+      const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+      const now = (db.prepare('SELECT COUNT(*) AS n FROM problems').get() as { n: number }).n;
+      const rejected = db.prepare('SELECT reason, COUNT(*) AS n FROM rejections GROUP BY reason').all() as {
+        reason: string;
+        n: number;
+      }[];
+      db.close();
+      const size = directoryBytes(dir);
+      const written = writtenBytes() - startWritten;
+      const rss = process.memoryUsage().rss / 2 ** 20;
+      const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;
+      const tasks = now + rejected.reduce((s, r) => s + r.n, 0);
+      const share = (reason: string) =>
+        `${((100 * (rejected.find((r) => r.reason === reason)?.n ?? 0)) / tasks).toFixed(1)}%`;
+      console.log(`\n${now.toLocaleString('en-US')} problems`);
+      console.log(
+        `  run: ${((now - problems) / seconds).toFixed(0)} problems/s over the last ${(now - problems).toLocaleString('en-US')}; RSS ${rss.toFixed(0)} MB (peak ${peak.toFixed(0)} MB)`,
+      );
+      console.log(
+        `  disk: ${(size / now).toFixed(0)} bytes per problem (${(size / 1e9).toFixed(2)} GB); written ${(written / now).toFixed(0)} bytes per problem, ${(written / size).toFixed(2)}× the final size`,
+      );
+      console.log(
+        `  rejections among all tasks: exact duplicates ${share('duplicate')}, near duplicates ${share('near_duplicate')}`,
+      );
+      problems = now;
+      console.log(`  status ${fmt(timed(['status', dir]))}`);
+      console.log(`  stats  ${fmt(timed(['stats', dir]))}`);
+      console.log(`  report ${fmt(timed(['report', dir, '-o', join(root, 'report.html')]))}`);
+      const exportDir = join(root, 'export');
+      console.log(`  export ${fmt(timed(['export', dir, '--format', 'parquet', '--out', exportDir]))}`);
+      rmSync(exportDir, { recursive: true, force: true });
+      if (i === targets.length - 1) {
+        // 100,000 at 2M problems; a smaller pool has fewer that qualify.
+        const n = String(Math.min(100_000, Math.floor(now / 20)));
+        for (const strategy of ['quality', 'diversity']) {
+          const out = join(root, `select-${strategy}`);
+          console.log(
+            `  select --strategy ${strategy} --n ${n} ${fmt(timed(['select', dir, '--strategy', strategy, '--n', n, '--out', out]))}`,
+          );
+          rmSync(out, { recursive: true, force: true });
+        }
+      }
+    }
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
