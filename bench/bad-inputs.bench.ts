@@ -436,6 +436,13 @@ const CASES: Case[] = [
   },
   {
     class: FLAGS,
+    name: 'show with a uid the run does not have',
+    args: (c) => ['show', copyRun(c), 'g99-t12345'],
+    mentions: () => ['g99-t12345', 'uid'],
+    exit: 2,
+  },
+  {
+    class: FLAGS,
     name: 'report --max-samples many',
     args: (c) => ['report', copyRun(c), '--max-samples', 'many'],
     mentions: () => ['--max-samples'],

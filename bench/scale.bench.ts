@@ -64,7 +64,7 @@ export async function run(): Promise<void> {
         seeds: { sample: 300 },
         solver: { k: 4 },
         generation: { batch_size: 5000 },
-        budget: { problems: target },
+        budget: { generations: null, problems: target },
       });
       const started = performance.now();
       await executeRun(dir, config, { backend: new SimBackend(), quiet: true });

@@ -12,6 +12,7 @@ import { register as report } from './report.js';
 import { register as run } from './run.js';
 import { register as scaling } from './scaling.js';
 import { register as select } from './select.js';
+import { register as show } from './show.js';
 import { register as simServer } from './sim-server.js';
 import { register as stats } from './stats.js';
 import { register as status } from './status.js';
@@ -24,6 +25,7 @@ export const commands: Array<(program: Command) => void> = [
   doctor,
   run,
   status,
+  show,
   stats,
   select,
   exportPool,

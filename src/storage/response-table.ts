@@ -45,6 +45,7 @@ export class ResponseTable {
   ) {
     this.stmt = {
       inTask: db.prepare('SELECT * FROM responses WHERE id BETWEEN ? AND ? AND key = ?'),
+      allInTask: db.prepare('SELECT * FROM responses WHERE id BETWEEN ? AND ? ORDER BY id'),
       hasInTask: db.prepare('SELECT 1 FROM responses WHERE id BETWEEN ? AND ? AND key = ?'),
       hasLegacy: db.prepare('SELECT 1 FROM requests WHERE key = ?'),
       lastSlot: db.prepare('SELECT MAX(id) AS id FROM responses WHERE id BETWEEN ? AND ?'),
@@ -86,6 +87,12 @@ export class ResponseTable {
     if (!this.legacyRows) return undefined;
     const row = this.stmt.legacy!.get(key) as Row | undefined;
     return row ? fromLegacyRow(key, task, row) : undefined;
+  }
+
+  /** Every response stored for a task, in the order they were written. */
+  ofTask(task: number): CachedResponse[] {
+    const rows = this.stmt.allInTask!.all(task * SLOTS, task * SLOTS + SLOTS - 1) as Row[];
+    return rows.map((row) => this.fromRow((row.key as Buffer).toString('hex'), task, row));
   }
 
   private has(key: string, task: number | null): boolean {

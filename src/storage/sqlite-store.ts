@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
-import type { CachedResponse, ProblemRecord } from '../domain/records.js';
+import type { CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
 import { parseSchedulerState } from '../domain/tasks.js';
 import type { Spend, SpendLedger } from '../engine/gateway/ledger.js';
 import { UserError } from '../util/errors.js';
@@ -430,6 +430,48 @@ export class SqliteRunStore implements RunStore {
       out.push({ seq: row.seq, textHash: unpackHex(row.text_hash) });
     }
     return out.reverse();
+  }
+
+  /**
+   * What a problem or rejection was made from: the record and every stored response of its task
+   * (the mutation, labels and re-asks, solve attempts), or null for a uid the run does not have.
+   */
+  provenance(uid: string): {
+    problem: ProblemRecord | null;
+    rejection: RejectionRecord | null;
+    responses: CachedResponse[];
+  } | null {
+    const problem = this.getProblems([uid])[0] ?? null;
+    const row = problem
+      ? undefined
+      : (this.db.prepare('SELECT * FROM rejections WHERE uid = ?').get(uid) as Row | undefined);
+    if (!problem && !row) return null;
+    const rejection: RejectionRecord | null = row
+      ? {
+          uid: row.uid as string,
+          seq: (row.seq as number | null) ?? -1,
+          generation: row.generation as number,
+          taskIndex: row.task_index as number,
+          operator: row.operator as RejectionRecord['operator'],
+          parentUids: JSON.parse(row.parent_uids as string),
+          reason: row.reason as RejectionRecord['reason'],
+          detail: (row.detail as string | null) ?? null,
+          rawOutput: (row.raw_output as string | null) ?? null,
+          requestKey: row.request_key == null ? null : unpackHex(row.request_key),
+        }
+      : null;
+    const seq = problem?.seq ?? rejection!.seq;
+    const responses = seq >= 0 ? this.responses.ofTask(seq) : [];
+    // Responses written before schema 8 are found by key.
+    const keys = problem
+      ? [problem.mutateKey, problem.labelKey, ...problem.solveKeys]
+      : [rejection!.requestKey];
+    for (const key of keys)
+      if (key !== null && !responses.some((r) => r.key === key)) {
+        const old = this.responses.get(key, null);
+        if (old) responses.push(old);
+      }
+    return { problem, rejection, responses };
   }
 
   getProblems(uids: readonly string[]): ProblemRecord[] {

@@ -85,6 +85,26 @@ describe('train.jsonl', () => {
     }
   });
 
+  it('sparq show prints what an exported problem was made from: its record and its task\'s requests', () => {
+    const uid = examples[0]!.metadata.uid;
+    const r = runCli(['show', runDir, uid]);
+    expect(r.status, r.stderr).toBe(0);
+    const shown = JSON.parse(r.stdout) as {
+      problem: { uid: string; problem: string; mutateKey: string; solveKeys: string[] };
+      responses: { key: string; purpose: string; templateRef: string; choices: { text: string }[] }[];
+    };
+    expect(shown.problem.uid).toBe(uid);
+    const byKey = new Map(shown.responses.map((x) => [x.key, x]));
+    const mutation = byKey.get(shown.problem.mutateKey)!;
+    expect(mutation.purpose).toBe('mutate');
+    expect(mutation.choices[0]!.text).toContain(shown.problem.problem);
+    for (const key of shown.problem.solveKeys) expect(byKey.get(key)?.purpose).toBe('solve');
+    expect(shown.responses.some((x) => x.purpose === 'label')).toBe(true);
+    const missing = runCli(['show', runDir, 'g99-t0']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toContain('no problem or rejection with uid "g99-t0"');
+  });
+
   it('carries provenance that leads back to the run database', () => {
     const db = new Database(join(runDir, 'sparq.db'), { readonly: true });
     const store = SqliteRunStore.openReadOnly(runDir);
