@@ -85,7 +85,7 @@ describe('train.jsonl', () => {
     }
   });
 
-  it('sparq show prints what an exported problem was made from: its record and its task\'s requests', () => {
+  it("sparq show prints what an exported problem was made from: its record and its task's requests", () => {
     const uid = examples[0]!.metadata.uid;
     const r = runCli(['show', runDir, uid]);
     expect(r.status, r.stderr).toBe(0);
