@@ -8,7 +8,7 @@
  * tree outgrew the page cache (13 band keys and a hash per problem: tens of KB written per
  * problem at 2M problems, for 230 bytes stored). As runs, every write is an append at the end
  * of the table, and a key is written once per tier it passes through (at most TOP_TIER + 1
- * times); a lookup reads each run once (a few dozen at 20M problems).
+ * times); a lookup reads only the runs whose Bloom filter may hold its key.
  *
  * A run holds the problems of a contiguous stretch of the pool, so reading runs newest first and
  * each run's entries for a key newest first gives the most recent problems with that key.
@@ -20,10 +20,15 @@ import type Database from 'better-sqlite3';
 import { unpackHex } from './hex-keys.js';
 import { KeyFilter } from './key-filter.js';
 
-/** Runs of one tier merged at once: the number of runs a key is looked up in grows with it, the writes fall. */
+/** Runs of one tier merged at once: the runs a key is looked up in grow with it, the writes fall. */
 const FAN_IN = 8;
-/** Runs of this tier (FAN_IN^3 commits, about 500,000 problems at the default commit size) are not merged further. */
-export const TOP_TIER = 3;
+/**
+ * Runs of this tier (FAN_IN^2 commits, about 65,000 problems at the default commit size) are not
+ * merged further: each merge more would write every key once more (measured at 100,000 problems:
+ * 3.05× the database written with a third tier), while a lookup skips the runs without its key by
+ * their filters (about 300 top-tier runs at 20M problems).
+ */
+export const TOP_TIER = 2;
 
 /** The exact-duplicate check's key of a text hash: 52 of its bits (of a digest of it, if it is not hex), below 0. */
 export function textKey(textHash: string): number {
