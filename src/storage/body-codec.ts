@@ -81,10 +81,11 @@ export class BodyCodec {
 
   /** Keeps `sample`; once there are enough, makes and stores the kind's dictionary. 0: none yet. */
   private train(kind: string, sample: Buffer): number {
+    if (this.dictionaries.size >= MAX_DICTIONARIES) return 0;
     const samples = this.samples.get(kind) ?? [];
     this.samples.set(kind, samples);
     samples.push(sample.subarray(0, DICTIONARY_BYTES / 4));
-    if (samples.length < SAMPLES || this.dictionaries.size >= MAX_DICTIONARIES) return 0;
+    if (samples.length < SAMPLES) return 0;
     // deflate looks back from the end of a dictionary: the latest samples last.
     const all = Buffer.concat(samples);
     const bytes = Buffer.from(all.subarray(Math.max(0, all.length - DICTIONARY_BYTES)));
@@ -93,6 +94,9 @@ export class BodyCodec {
         .prepare(`INSERT INTO ${this.schema}.compression_dictionaries (kind, bytes) VALUES (?, ?)`)
         .run(kind, bytes).lastInsertRowid,
     );
+    // Its id is one byte of every body: a larger one would be read as another dictionary.
+    if (id > MAX_DICTIONARIES)
+      throw new Error(`compression dictionary ${id} is past the ${MAX_DICTIONARIES} a run can have`);
     this.dictionaries.set(id, bytes);
     this.inUse.set(kind, id);
     this.samples.delete(kind);

@@ -18,7 +18,11 @@ import type { CachedResponse } from '../domain/records.js';
 import type { BodyCodec } from './body-codec.js';
 import { packHex } from './hex-keys.js';
 
-/** Responses one task can keep in `responses`: k solve requests, a mutation and label re-asks fit many times over. */
+/**
+ * Responses one task can keep in `responses`: k solve requests, a mutation and label re-asks fit
+ * many times over. Part of schema 8 (response ids and the request_log view are made with it):
+ * changing it needs a migration.
+ */
 export const SLOTS = 4096;
 
 type Row = Record<string, unknown>;

@@ -415,8 +415,8 @@ export class SqliteRunStore implements RunStore {
   hasProblemText(textHash: string, beforeSeq: number): boolean {
     // 52 bits of the hash find the problems; the whole hash decides.
     return this.poolKeys.candidates([textKey(textHash)], TEXT_KEY_CANDIDATES).some((id) => {
-      const row = this.stmt.problemTextHash!.get(id) as { seq: number; text_hash: unknown };
-      return row.seq < beforeSeq && unpackHex(row.text_hash) === textHash;
+      const row = this.stmt.problemTextHash!.get(id) as { seq: number | null; text_hash: unknown };
+      return row.seq !== null && row.seq < beforeSeq && unpackHex(row.text_hash) === textHash;
     });
   }
 
