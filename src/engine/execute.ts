@@ -22,6 +22,7 @@ import { loadSeeds, type SeedProblem } from '../seeds/load.js';
 import { acquireRunLock } from '../storage/lock.js';
 import type { RunStore } from '../storage/run-store.js';
 import { DB_FILE, SqliteRunStore } from '../storage/sqlite-store.js';
+import { readStoredConfig } from '../storage/stored-config.js';
 import { UserError } from '../util/errors.js';
 import { Rng, sha256Hex } from '../util/hash.js';
 import { interruptExitCode } from '../util/interrupt.js';
@@ -174,13 +175,9 @@ export async function executeRun(
  */
 function startedWith(dir: string): DecidedSettings | null {
   if (!isRunDirectory(dir)) return null;
-  const store = SqliteRunStore.openReadOnly(dir);
-  try {
-    const json = store.hasCommitted() ? store.firstDetected() : null;
-    return json ? ((JSON.parse(json) as { settings?: DecidedSettings }).settings ?? null) : null;
-  } finally {
-    store.close();
-  }
+  const stored = readStoredConfig(dir);
+  const json = stored.committed ? stored.firstDetected : null;
+  return json ? ((JSON.parse(json) as { settings?: DecidedSettings }).settings ?? null) : null;
 }
 
 /** What the endpoint was found to do, less the latency, which differs at every start. */
@@ -310,14 +307,10 @@ export function storedRun(
   dir: string,
 ): { config: Record<string, unknown> | undefined; committed: boolean } | undefined {
   if (!isRunDirectory(dir)) return undefined;
-  const store = SqliteRunStore.openReadOnly(dir);
-  try {
-    const snapshot = store.latestConfig();
-    return {
-      config: snapshot ? (JSON.parse(snapshot.configJson) as Record<string, unknown>) : undefined,
-      committed: store.hasCommitted(),
-    };
-  } finally {
-    store.close();
-  }
+  const stored = readStoredConfig(dir);
+  return {
+    config:
+      stored.configJson === null ? undefined : (JSON.parse(stored.configJson) as Record<string, unknown>),
+    committed: stored.committed,
+  };
 }

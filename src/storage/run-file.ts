@@ -84,18 +84,21 @@ export function runFileOf(runDir: string): string {
 
 /**
  * Opens the run in `runDir` read-only. `scratchDir` gives a private temporary directory, made
- * on first use, for the copies; `warn` hears when a copy is read.
+ * on first use, for the copies; `warn` hears when a copy is read. `readsFrom`: the oldest schema
+ * the caller's queries work on (default this sparq's); a run at or above it is read as it is,
+ * one below from an upgraded copy of the whole database.
  */
 export function openRunReadOnly(
   runDir: string,
   scratchDir: () => string,
   warn: (line: string) => void,
+  readsFrom = SCHEMA_VERSION,
 ): Database.Database {
   const runFile = runFileOf(runDir);
   const dirProblem = writable(runDir);
   let db: Database.Database;
   try {
-    db = openChecked(runDir, runFile);
+    db = openChecked(runDir, runFile, readsFrom);
   } catch (err) {
     if (err instanceof OlderSchema) return openUpgradedCopy(runDir, runFile, scratchDir(), err.version, warn);
     if (!(dirProblem !== null && isNotWritable(err))) throw err;
@@ -104,7 +107,7 @@ export function openRunReadOnly(
       `note: ${runDir} is not writable (${dirProblem}), so SQLite cannot open its WAL database in place; reading a copy (${(statSync(copy).size / 1e6).toFixed(1)} MB)`,
     );
     try {
-      return openChecked(runDir, copy);
+      return openChecked(runDir, copy, readsFrom);
     } catch (inner) {
       if (inner instanceof OlderSchema)
         return openUpgradedCopy(runDir, copy, scratchDir(), inner.version, warn);
@@ -126,8 +129,8 @@ function notARunDatabase(runDir: string, file: string, what: string): UserError 
   );
 }
 
-/** Opens `file` read-only and checks that it is a run database of this sparq's schema. */
-function openChecked(runDir: string, file: string): Database.Database {
+/** Opens `file` read-only and checks that it is a run database of schema `readsFrom` or later. */
+function openChecked(runDir: string, file: string, readsFrom = SCHEMA_VERSION): Database.Database {
   const db = new Database(file, { readonly: true, fileMustExist: true });
   try {
     db.pragma('busy_timeout = 5000');
@@ -151,7 +154,7 @@ function openChecked(runDir: string, file: string): Database.Database {
         file,
         `is a SQLite database sparq did not write (no ${missing.join(', ')} table)`,
       );
-    if (version < SCHEMA_VERSION) throw new OlderSchema(version);
+    if (version < readsFrom) throw new OlderSchema(version);
     return db;
   } catch (err) {
     db.close();

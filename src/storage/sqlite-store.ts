@@ -185,16 +185,6 @@ export class SqliteRunStore implements RunStore {
       );
   }
 
-  /** The oldest recorded endpoint settings (JSON): what the run decided when it first started. */
-  firstDetected(): string | null {
-    const row = this.db
-      .prepare(
-        'SELECT detected_json FROM config_snapshots WHERE detected_json IS NOT NULL ORDER BY id LIMIT 1',
-      )
-      .get() as { detected_json: string } | undefined;
-    return row?.detected_json ?? null;
-  }
-
   latestConfig(): ConfigSnapshot | undefined {
     const row = this.db.prepare('SELECT * FROM config_snapshots ORDER BY id DESC LIMIT 1').get() as
       | Row

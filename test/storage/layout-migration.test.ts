@@ -15,6 +15,7 @@ import { executeRun } from '../../src/engine/execute.js';
 import { readRunStatus } from '../../src/engine/status.js';
 import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
+import { readStoredConfig } from '../../src/storage/stored-config.js';
 import { tempDir } from '../helpers/cli.js';
 import { poolContent } from '../helpers/pool.js';
 
@@ -50,6 +51,20 @@ describe('a run in the layout of sparq 0.2.0', () => {
     }
     expect(readRunStatus(store).problems.total).toBe(8);
     store.close();
+    const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(7);
+    db.close();
+  });
+
+  it('gives a resume its stored configuration from the run as it is, without an upgraded copy', () => {
+    const dir = fixtureCopy();
+    const stored = readStoredConfig(dir);
+    expect(stored.committed).toBe(true);
+    expect(JSON.parse(stored.configJson!)).toMatchObject({
+      seeds: { sample: 10 },
+      generation: { batch_size: 12 },
+    });
+    expect(JSON.parse(stored.firstDetected!)).toHaveProperty('settings');
     const db = new Database(join(dir, 'sparq.db'), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(7);
     db.close();
