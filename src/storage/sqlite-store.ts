@@ -8,6 +8,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
 import type { CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
@@ -294,8 +295,8 @@ export class SqliteRunStore implements RunStore {
         this.stmt.putGeneration!.run(e.generation, e.startedAt, now, JSON.stringify(e.metrics));
       const complete = commit.epochs.filter((e) => !e.metrics.partial).map((e) => e.generation);
       const last = this.lastCompleteEpoch();
-      this.stmt.saveCoreState!.run(Math.max(last ?? -1, ...complete), JSON.stringify(commit.coreState));
-      this.stmt.saveSchedulerState!.run(commit.scheduler.told, JSON.stringify(commit.scheduler));
+      this.stmt.saveCoreState!.run(Math.max(last ?? -1, ...complete), packState(commit.coreState));
+      this.stmt.saveSchedulerState!.run(commit.scheduler.told, packState(commit.scheduler));
     });
   }
 
@@ -361,9 +362,12 @@ export class SqliteRunStore implements RunStore {
   /** The parsed JSON of a one-row state table, or undefined when nothing was committed. */
   private stateJson(table: 'core_state' | 'scheduler_state'): unknown {
     const row = this.db.prepare(`SELECT state_json FROM ${table} WHERE id = 1`).get() as
-      | { state_json: string }
+      | { state_json: string | Buffer }
       | undefined;
-    return row ? JSON.parse(row.state_json) : undefined;
+    if (!row) return undefined;
+    return JSON.parse(
+      Buffer.isBuffer(row.state_json) ? inflateRawSync(row.state_json).toString('utf8') : row.state_json,
+    );
   }
 
   /** Epoch rows in order; the last may be partial (the run stopped inside it). */
@@ -502,6 +506,15 @@ export class SqliteRunStore implements RunStore {
 
   /** Cleans up after the connection (a read-only store's scratch copies). */
   private onClose: () => void = () => {};
+}
+
+/**
+ * The core and scheduler states are rewritten whole at every commit (hundreds of KB each at a
+ * few hundred thousand problems): deflated since schema 8, a fifth of the size, so a fifth of
+ * those writes. Rows written before are JSON text.
+ */
+function packState(state: unknown): Buffer {
+  return deflateRawSync(Buffer.from(JSON.stringify(state), 'utf8'), { level: 1 });
 }
 
 /** Problems sharing a text key looked at: exact duplicates are rejected when told, so one is all a key has but by a 52-bit collision. */
