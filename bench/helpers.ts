@@ -1,6 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 
@@ -144,4 +146,18 @@ export async function recordingProxy(
       await upstream.close();
     },
   };
+}
+
+/** Bytes this process has written to storage so far (/proc/self/io). */
+export function writtenBytes(): number {
+  return Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
+}
+
+/** The run's files, without what curation commands keep beside them (curation.db, report.html). */
+export function runDirectoryBytes(dir: string): number {
+  let total = 0;
+  for (const f of readdirSync(dir, { recursive: true, withFileTypes: true }))
+    if (f.isFile() && !f.name.startsWith('curation.db') && f.name !== 'report.html')
+      total += statSync(join(f.parentPath, f.name)).size;
+  return total;
 }

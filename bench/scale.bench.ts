@@ -13,28 +13,14 @@
  *   npm run bench -- scale
  */
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SimBackend } from '../src/backends/sim-backend.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { executeRun } from '../src/engine/execute.js';
-
-const CLI = join(import.meta.dirname, '..', 'dist', 'cli.js');
-
-function writtenBytes(): number {
-  return Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
-}
-
-/** The run's files, without what curation commands keep beside them (curation.db, report.html). */
-function directoryBytes(dir: string): number {
-  let total = 0;
-  for (const f of readdirSync(dir, { recursive: true, withFileTypes: true }))
-    if (f.isFile() && !f.name.startsWith('curation.db') && f.name !== 'report.html')
-      total += statSync(join(f.parentPath, f.name)).size;
-  return total;
-}
+import { CLI, runDirectoryBytes, writtenBytes } from './helpers.js';
 
 /** Wall seconds and peak RSS (MB) of one CLI command in its own process. */
 function timed(args: string[]): { seconds: number; peakMb: number } {
@@ -76,7 +62,7 @@ export async function run(): Promise<void> {
         n: number;
       }[];
       db.close();
-      const size = directoryBytes(dir);
+      const size = runDirectoryBytes(dir);
       const written = writtenBytes() - startWritten;
       const rss = process.memoryUsage().rss / 2 ** 20;
       const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024;

@@ -7,7 +7,7 @@
  *
  *   npm run bench -- storage
  */
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -16,6 +16,7 @@ import type { ChatRequest, ChatResponse } from '../src/backends/types.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { executeRun } from '../src/engine/execute.js';
 import { Rng } from '../src/util/hash.js';
+import { runDirectoryBytes, writtenBytes } from './helpers.js';
 
 const PHRASES = [
   'First, note that',
@@ -56,17 +57,6 @@ class VerboseSim extends SimBackend {
   }
 }
 
-function writtenBytes(): number {
-  return Number(/write_bytes: (\d+)/.exec(readFileSync('/proc/self/io', 'utf8'))![1]);
-}
-
-function directoryBytes(dir: string): number {
-  let total = 0;
-  for (const f of readdirSync(dir, { recursive: true, withFileTypes: true }))
-    if (f.isFile()) total += statSync(join(f.parentPath, f.name)).size;
-  return total;
-}
-
 async function measure(label: string, backend: SimBackend, generations: number): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'sparq-bench-storage-'));
   try {
@@ -82,7 +72,7 @@ async function measure(label: string, backend: SimBackend, generations: number):
     await executeRun(dir, config, { backend, quiet: true });
     const seconds = (performance.now() - started) / 1000;
     const written = writtenBytes() - before;
-    const size = directoryBytes(dir);
+    const size = runDirectoryBytes(dir);
     const db = new Database(join(dir, 'sparq.db'), { readonly: true });
     const problems = (db.prepare('SELECT COUNT(*) AS n FROM problems').get() as { n: number }).n;
     const tables = db
