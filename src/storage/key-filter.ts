@@ -3,6 +3,7 @@
  * index may hold, so that a lookup reads only the runs that can answer. 8 bits and 5 probes per
  * key: about 2% of the runs without a key are read anyway.
  */
+import { fmix32 } from '../util/hash.js';
 
 const BITS_PER_KEY = 8;
 const PROBES = 5;
@@ -50,18 +51,7 @@ export class KeyFilter {
 function hashes(key: number): [number, number] {
   const lo = key >>> 0;
   const hi = Math.floor(key / 2 ** 32) >>> 0;
-  const a = mix(lo ^ Math.imul(hi, 0x9e3779b1));
-  const b = mix(a ^ hi ^ 0x85ebca6b) | 1;
+  const a = fmix32(lo ^ Math.imul(hi, 0x9e3779b1));
+  const b = fmix32(a ^ hi ^ 0x85ebca6b) | 1;
   return [a, b >>> 0];
-}
-
-/** murmur3's 32-bit finaliser. */
-function mix(x: number): number {
-  let h = x >>> 0;
-  h ^= h >>> 16;
-  h = Math.imul(h, 0x85ebca6b);
-  h ^= h >>> 13;
-  h = Math.imul(h, 0xc2b2ae35);
-  h ^= h >>> 16;
-  return h >>> 0;
 }

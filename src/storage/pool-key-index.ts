@@ -15,8 +15,8 @@
  * Band keys of schema 6 (`near_duplicate_keys`) are read as the oldest run; text hashes of rows
  * from before schema 9 were made a run by the migration (keyOldTextHashes).
  */
-import { createHash } from 'node:crypto';
 import type Database from 'better-sqlite3';
+import { sha256Hex } from '../util/hash.js';
 import { unpackHex } from './hex-keys.js';
 import { KeyFilter } from './key-filter.js';
 
@@ -32,7 +32,7 @@ export const TOP_TIER = 2;
 
 /** The exact-duplicate check's key of a text hash: 52 of its bits (of a digest of it, if it is not hex), below 0. */
 export function textKey(textHash: string): number {
-  const hex = /^[0-9a-f]{13}/.test(textHash) ? textHash : createHash('sha256').update(textHash).digest('hex');
+  const hex = /^[0-9a-f]{13}/.test(textHash) ? textHash : sha256Hex(textHash);
   return -1 - Number.parseInt(hex.slice(0, 13), 16);
 }
 

@@ -83,9 +83,7 @@ export class ResponseTable {
 
   get(key: string, task: number | null): CachedResponse | undefined {
     if (task !== null) {
-      const row = this.stmt.inTask!.get(task * SLOTS, task * SLOTS + SLOTS - 1, packHex(key)) as
-        | Row
-        | undefined;
+      const row = this.stmt.inTask!.get(...slotRange(task), packHex(key)) as Row | undefined;
       if (row) return this.fromRow(key, task, row);
     }
     if (!this.legacyRows) return undefined;
@@ -95,13 +93,12 @@ export class ResponseTable {
 
   /** Every response stored for a task, in the order they were written. */
   ofTask(task: number): CachedResponse[] {
-    const rows = this.stmt.allInTask!.all(task * SLOTS, task * SLOTS + SLOTS - 1) as Row[];
+    const rows = this.stmt.allInTask!.all(...slotRange(task)) as Row[];
     return rows.map((row) => this.fromRow((row.key as Buffer).toString('hex'), task, row));
   }
 
   private has(key: string, task: number | null): boolean {
-    if (task !== null && this.stmt.hasInTask!.get(task * SLOTS, task * SLOTS + SLOTS - 1, packHex(key)))
-      return true;
+    if (task !== null && this.stmt.hasInTask!.get(...slotRange(task), packHex(key))) return true;
     return this.legacyRows && this.stmt.hasLegacy!.get(key) !== undefined;
   }
 
@@ -148,14 +145,14 @@ export class ResponseTable {
 
   /** The id for the task's next response, or null when its slots are used up. */
   private nextSlot(task: number): number | null {
-    const first = task * SLOTS;
-    const last = (this.stmt.lastSlot!.get(first, first + SLOTS - 1) as { id: number | null }).id;
+    const [first, end] = slotRange(task);
+    const last = (this.stmt.lastSlot!.get(first, end) as { id: number | null }).id;
     if (last === null) return first;
-    return last + 1 < first + SLOTS ? last + 1 : null;
+    return last < end ? last + 1 : null;
   }
 
   private kindId(kind: RequestKind): number {
-    const name = JSON.stringify([kind.purpose, kind.model, kind.templateRef, kind.paramsJson]);
+    const name = kindName(kind);
     let id = this.kindIds.get(name);
     if (id === undefined) {
       id = Number(
@@ -176,7 +173,7 @@ export class ResponseTable {
     };
     const id = row.id as number;
     this.kinds.set(id, kind);
-    this.kindIds.set(JSON.stringify([kind.purpose, kind.model, kind.templateRef, kind.paramsJson]), id);
+    this.kindIds.set(kindName(kind), id);
   }
 
   private fromRow(key: string, task: number, row: Row): CachedResponse {
@@ -200,6 +197,15 @@ export class ResponseTable {
       latencyMs: row.latency_ms as number,
     };
   }
+}
+
+/** The first and last response id of a task. */
+function slotRange(task: number): [number, number] {
+  return [task * SLOTS, task * SLOTS + SLOTS - 1];
+}
+
+function kindName(kind: RequestKind): string {
+  return JSON.stringify([kind.purpose, kind.model, kind.templateRef, kind.paramsJson]);
 }
 
 function fromLegacyRow(key: string, task: number | null, row: Row): CachedResponse {
