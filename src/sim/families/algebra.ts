@@ -47,10 +47,11 @@ const arithmeticSequence: Family = {
   skill: 'arithmetic sequences',
   ease: 0.95,
   generate(rng, level) {
-    const [a, d, n] = magnitudeInts(rng, level, 3, 2) as [number, number, number];
-    return [rng.next() < 0.3 ? -a : a, rng.next() < 0.3 ? -d : d, n];
+    const [d, n] = magnitudeInts(rng, level, 2, 2) as [number, number];
+    // The first term does not set the level (the difference and position do).
+    return [rng.int(-99, 99), rng.next() < 0.3 ? -d : d, n];
   },
-  levelOf: magnitudeLevel,
+  levelOf: ([, d, n]) => magnitudeLevel([d!, n!]),
   render: ([a, d, n]) =>
     `the term in position $${n}$ of the arithmetic sequence whose first term is $${a}$ and whose common difference is $${d}$`,
   parse(np) {
@@ -106,6 +107,9 @@ const composition: Family = {
   },
 };
 
+const ROOT_POWER = { 2: 'squares', 3: 'cubes' } as const;
+
+// [q, k, b, c]: the sum of the q-th powers of the roots of kx^2 + bx + c = 0, with integer roots.
 const quadratic: Family = {
   id: 'algebra.quadratic-roots',
   subject: 'Algebra',
@@ -113,35 +117,42 @@ const quadratic: Family = {
   ease: 0.9,
   generate(rng, level) {
     const [r, s] = magnitudeInts(rng, level, 2, 1, true) as [number, number];
-    return [-(r + s) || 0, r * s];
+    const k = rng.next() < 0.4 ? 1 : rng.int(2, 9);
+    return [rng.next() < 0.6 ? 2 : 3, k, -k * (r + s) || 0, k * r * s || 0];
   },
-  levelOf: ([b, c]) => {
-    const disc = b! * b! - 4 * c!;
-    const root = Math.sqrt(disc);
-    return magnitudeLevel([(-b! + root) / 2, (-b! - root) / 2]);
+  levelOf: ([, k, b, c]) => {
+    const [p, q] = [b! / k!, c! / k!];
+    const root = Math.sqrt(p * p - 4 * q);
+    return magnitudeLevel([(-p + root) / 2, (-p - root) / 2]);
   },
-  render: ([b, c]) =>
-    `the sum of the squares of the roots of $${polynomial([
-      [1, 'x^2'],
+  render: ([q, k, b, c]) =>
+    `the sum of the ${ROOT_POWER[q as 2 | 3]} of the roots of $${polynomial([
+      [k!, 'x^2'],
       [b!, 'x'],
       [c!, ''],
     ])} = 0$`,
   parse(np) {
-    const m = /^the sum of the squares of the roots of \$(.+) = 0\$$/.exec(np);
-    const p = m && parsePolynomial(m[1]!, ['x^2', 'x', '']);
-    if (p?.[0] !== 1) return null;
-    const disc = p[1]! * p[1]! - 4 * p[2]!;
-    return disc >= 0 && Number.isInteger(Math.sqrt(disc)) ? [p[1]!, p[2]!] : null;
+    const m = /^the sum of the (squares|cubes) of the roots of \$(.+) = 0\$$/.exec(np);
+    const p = m && parsePolynomial(m[2]!, ['x^2', 'x', '']);
+    if (!p || p[0]! < 1 || p[1]! % p[0]! !== 0 || p[2]! % p[0]! !== 0) return null;
+    const [k, b, c] = p as [number, number, number];
+    const disc = (b / k) ** 2 - (4 * c) / k;
+    return disc >= 0 && Number.isInteger(Math.sqrt(disc)) ? [m[1] === 'squares' ? 2 : 3, k, b, c] : null;
   },
-  solve([b, c]) {
-    const sum = -b!;
-    const value = Rat.int(sum * sum - 2 * c!);
+  solve([q, k, b, c]) {
+    const [sum, product] = [-b! / k!, c! / k!];
+    const value = Rat.int(q === 2 ? sum * sum - 2 * product : sum ** 3 - 3 * product * sum);
+    const vieta = `By Vieta's formulas the roots $r, s$ satisfy $r + s = ${sum}$ and $rs = ${product}$.`;
+    const paren = (x: number) => (x < 0 ? `(${x})` : String(x));
     return {
       value,
-      steps: [
-        `By Vieta's formulas the roots $r, s$ satisfy $r + s = ${sum}$ and $rs = ${c}$.`,
-        `So $r^2 + s^2 = (r+s)^2 - 2rs = ${sum * sum} - ${2 * c! < 0 ? `(${2 * c!})` : 2 * c!} = ${value.toLatex()}$.`,
-      ],
+      steps:
+        q === 2
+          ? [vieta, `So $r^2 + s^2 = (r+s)^2 - 2rs = ${sum * sum} - ${paren(2 * product)} = ${value.toLatex()}$.`]
+          : [
+              vieta,
+              `So $r^3 + s^3 = (r+s)^3 - 3rs(r+s) = ${paren(sum ** 3)} - ${paren(3 * product * sum)} = ${value.toLatex()}$.`,
+            ],
     };
   },
 };

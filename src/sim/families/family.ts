@@ -111,6 +111,15 @@ export function toInts(groups: (string | undefined)[]): number[] | null {
   return out;
 }
 
+export function gcd(a: number, b: number): number {
+  while (b !== 0) [a, b] = [b, a % b];
+  return Math.abs(a);
+}
+
+export function lcm(a: number, b: number): number {
+  return Math.abs(a * b) / gcd(a, b);
+}
+
 export function factorial(n: number): bigint {
   let r = 1n;
   for (let i = 2n; i <= BigInt(n); i++) r *= i;

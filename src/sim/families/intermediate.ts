@@ -1,13 +1,9 @@
 import { Rat } from '../rational.js';
 
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return Math.abs(a);
-}
-
 import {
   clampLevel,
   type Family,
+  gcd,
   magnitudeInts,
   magnitudeLevel,
   parsePolynomial,
@@ -122,6 +118,7 @@ const remainderTheorem: Family = {
   },
 };
 
+// [b, k, m, 1]: log_b x + log_b m = k; [b, k, m, -1]: log_b x - log_b m = k.
 const logarithm: Family = {
   id: 'intermediate.logarithm-equation',
   subject: 'Intermediate Algebra',
@@ -129,23 +126,35 @@ const logarithm: Family = {
   ease: 0.92,
   generate(rng, level) {
     const [m] = magnitudeInts(rng, level, 1, 2);
-    return [rng.int(2, 5), rng.int(1, 3), m!];
+    return [rng.int(2, 12), rng.int(1, 4), m!, rng.next() < 0.6 ? 1 : -1];
   },
   levelOf: ([, , m]) => magnitudeLevel([m!]),
-  render: ([b, k, m]) => `the value of $x$ that satisfies $\\log_{${b}} x + \\log_{${b}} ${m} = ${k}$`,
+  render: ([b, k, m, sign]) =>
+    `the value of $x$ that satisfies $\\log_{${b}} x ${sign === 1 ? '+' : '-'} \\log_{${b}} ${m} = ${k}$`,
   parse(np) {
     const m =
-      /^the value of \$x\$ that satisfies \$\\log_\{(\d+)\} x \+ \\log_\{(\d+)\} (\d+) = (\d+)\$$/.exec(np);
-    const v = m && toInts([m[1], m[4], m[3]]);
-    return v && m[1] === m[2] && v[0]! >= 2 && v[1]! <= 12 && v[2]! >= 1 ? v : null;
+      /^the value of \$x\$ that satisfies \$\\log_\{(\d+)\} x ([+-]) \\log_\{(\d+)\} (\d+) = (\d+)\$$/.exec(np);
+    const v = m && toInts([m[1], m[5], m[4]]);
+    return v && m[1] === m[3] && v[0]! >= 2 && v[1]! <= 12 && v[2]! >= 1 ? [...v, m[2] === '+' ? 1 : -1] : null;
   },
-  solve([b, k, m]) {
-    const value = new Rat(BigInt(b!) ** BigInt(k!), BigInt(m!));
+  solve([b, k, m, sign]) {
+    const power = BigInt(b!) ** BigInt(k!);
+    if (sign === 1) {
+      const value = new Rat(power, BigInt(m!));
+      return {
+        value,
+        steps: [
+          `Combine the logarithms: $\\log_{${b}} (${m}x) = ${k}$, so $${m}x = ${b}^{${k}}$.`,
+          `Hence $x = \\frac{${b}^{${k}}}{${m}} = ${value.toLatex()}$.`,
+        ],
+      };
+    }
+    const value = Rat.int(power * BigInt(m!));
     return {
       value,
       steps: [
-        `Combine the logarithms: $\\log_{${b}} (${m}x) = ${k}$, so $${m}x = ${b}^{${k}}$.`,
-        `Hence $x = \\frac{${b}^{${k}}}{${m}} = ${value.toLatex()}$.`,
+        `Combine the logarithms: $\\log_{${b}} \\frac{x}{${m}} = ${k}$, so $x = ${m} \\cdot ${b}^{${k}}$.`,
+        `Hence $x = ${value.toLatex()}$.`,
       ],
     };
   },

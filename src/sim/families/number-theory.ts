@@ -1,5 +1,5 @@
 import { Rat } from '../rational.js';
-import { clampLevel, type Family, magnitudeInts, magnitudeLevel, toInts } from './family.js';
+import { clampLevel, type Family, gcd, magnitudeInts, magnitudeLevel, toInts } from './family.js';
 
 function modPow(base: number, exp: number, mod: number): number {
   let result = 1n;
@@ -14,11 +14,6 @@ function modPow(base: number, exp: number, mod: number): number {
   return Number(result);
 }
 
-function gcd(a: number, b: number): number {
-  while (b !== 0) [a, b] = [b, a % b];
-  return Math.abs(a);
-}
-
 const modularPower: Family = {
   id: 'number-theory.modular-power',
   subject: 'Number Theory',
@@ -26,7 +21,8 @@ const modularPower: Family = {
   ease: 0.9,
   generate(rng, level) {
     const [n] = magnitudeInts(rng, level, 1, 2);
-    return [rng.int(2, 9 + level), n! + 3, rng.int(3, 6 + 3 * level)];
+    // The base and modulus do not set the level (the exponent does), so they range widely.
+    return [rng.int(2, 40 + 20 * level), n! + 3, rng.int(3, 20 + 10 * level)];
   },
   levelOf: ([, n]) => magnitudeLevel([n! - 3]),
   render: ([a, n, m]) => `the remainder when $${a}^{${n}}$ is divided by $${m}$`,
@@ -47,40 +43,46 @@ const modularPower: Family = {
   },
 };
 
+const gcdOf = (xs: number[]) => xs.reduce((g, x) => gcd(g, x));
+
+/** "$12$ and $18$", "$12$, $18$ and $30$". */
+const numberList = (xs: number[]) => `${xs.slice(0, -1).map((x) => `$${x}$`).join(', ')} and $${xs.at(-1)}$`;
+
+// Two or three numbers: g times coprime cofactors, so that the level is read back from them.
 const greatestCommonDivisor: Family = {
   id: 'number-theory.gcd',
   subject: 'Number Theory',
   skill: 'GCD and LCM',
   ease: 0.95,
   generate(rng, level) {
+    const count = rng.next() < 0.4 ? 2 : 3;
     for (;;) {
-      const [g, x, y] = magnitudeInts(rng, level, 3, 2) as [number, number, number];
-      // Coprime cofactors, so that the level can be read back from gcd and cofactors.
-      if (gcd(x, y) === 1) return [g * x, g * y];
+      const [g, ...cofactors] = magnitudeInts(rng, level, 1 + count, 2);
+      if (gcdOf(cofactors) === 1 && new Set(cofactors).size === count) return cofactors.map((x) => g! * x);
     }
   },
-  levelOf([a, b]) {
-    const g = gcd(a!, b!);
-    return magnitudeLevel([g, a! / g, b! / g]);
+  levelOf(xs) {
+    const g = gcdOf(xs);
+    return magnitudeLevel([g, ...xs.map((x) => x / g)]);
   },
-  render: ([a, b]) => `the greatest common divisor of $${a}$ and $${b}$`,
+  render: (xs) => `the greatest common divisor of ${numberList(xs)}`,
   parse(np) {
-    const m = /^the greatest common divisor of \$(\d+)\$ and \$(\d+)\$$/.exec(np);
-    const v = m && toInts([m[1], m[2]]);
-    return v && v[0]! > 0 && v[1]! > 0 ? v : null;
+    const m = /^the greatest common divisor of \$(\d+)\$(?:, \$(\d+)\$)? and \$(\d+)\$$/.exec(np);
+    const v = m && toInts(m.slice(1).filter((x) => x !== undefined));
+    return v?.every((x) => x > 0) ? v : null;
   },
-  solve([a, b]) {
-    const value = Rat.int(gcd(a!, b!));
+  solve(xs) {
+    const value = Rat.int(gcdOf(xs));
     return {
       value,
       steps: [
-        `By the Euclidean algorithm on $${a}$ and $${b}$, the last nonzero remainder is $${value.toLatex()}$.`,
+        `By the Euclidean algorithm on ${numberList(xs)}, the last nonzero remainder is $${value.toLatex()}$.`,
       ],
     };
   },
 };
 
-const SMALL_PRIMES = [2, 3, 5, 7, 11, 13];
+const SMALL_PRIMES = [2, 3, 5, 7, 11, 13, 17, 19, 23, 29, 31, 37];
 
 function primeFactorCount(n: number): number {
   let count = 0;
@@ -93,44 +95,54 @@ function primeFactorCount(n: number): number {
   return n > 1 ? count + 1 : count;
 }
 
-function divisorCount(n: number): number {
-  let count = 1;
+/** The number (`power` 0) or the sum (`power` 1) of the positive divisors of n. */
+function divisorSum(n: number, power: 0 | 1): number {
+  let total = 1;
   let m = n;
   for (let p = 2; p * p <= m; p++) {
-    let e = 0;
+    let term = 1;
+    let sum = 1;
     while (m % p === 0) {
       m /= p;
-      e++;
+      term *= power === 0 ? 1 : p;
+      sum += term;
     }
-    count *= e + 1;
+    total *= sum;
   }
-  return m > 1 ? count * 2 : count;
+  return m > 1 ? total * (1 + (power === 0 ? 1 : m)) : total;
 }
 
+const DIVISOR_QUESTION = ['number of', 'sum of the'] as const;
+
+// [0, n]: how many positive divisors n has; [1, n]: their sum.
 const divisors: Family = {
   id: 'number-theory.divisor-count',
   subject: 'Number Theory',
   skill: 'counting divisors',
   ease: 0.92,
   generate(rng, level) {
-    let n = 1;
-    for (let i = 0; i <= level; i++) n *= rng.pick(SMALL_PRIMES);
-    return [n];
+    for (;;) {
+      let n = 1;
+      for (let i = 0; i <= level; i++) n *= rng.pick(SMALL_PRIMES);
+      if (n < 1e9) return [rng.next() < 0.6 ? 0 : 1, n];
+    }
   },
   // The level is the number of prime factors (with multiplicity) minus one.
-  levelOf: ([n]) => clampLevel(primeFactorCount(n!) - 1),
-  render: ([n]) => `the number of positive divisors of $${n}$`,
+  levelOf: ([, n]) => clampLevel(primeFactorCount(n!) - 1),
+  render: ([q, n]) => `the ${DIVISOR_QUESTION[q!]} positive divisors of $${n}$`,
   parse(np) {
-    const m = /^the number of positive divisors of \$(\d+)\$$/.exec(np);
-    const v = m && toInts([m[1]]);
-    return v && v[0]! >= 1 && v[0]! < 1e9 ? v : null;
+    const m = /^the (number of|sum of the) positive divisors of \$(\d+)\$$/.exec(np);
+    const v = m && toInts([m[2]]);
+    return v && v[0]! >= 1 && v[0]! < 1e9 ? [m[1] === 'number of' ? 0 : 1, v[0]!] : null;
   },
-  solve([n]) {
-    const value = Rat.int(divisorCount(n!));
+  solve([q, n]) {
+    const value = Rat.int(divisorSum(n!, q as 0 | 1));
     return {
       value,
       steps: [
-        `Factor $${n}$ into primes; the number of divisors is the product of one more than each exponent, which is $${value.toLatex()}$.`,
+        q === 0
+          ? `Factor $${n}$ into primes; the number of divisors is the product of one more than each exponent, which is $${value.toLatex()}$.`
+          : `Factor $${n}$ into primes $\\prod p^e$; the sum of the divisors is $\\prod (1 + p + \\cdots + p^e) = ${value.toLatex()}$.`,
       ],
     };
   },

@@ -8,7 +8,8 @@ const percent: Family = {
   ease: 0.97,
   generate(rng, level) {
     const [n] = magnitudeInts(rng, level, 1, 2);
-    return [rng.int(1, 20) * 5 + (level > 3 ? rng.int(0, 4) : 0), n! * 4];
+    // The percentage does not set the level (the base does): a round one is as easy as another.
+    return [rng.next() < 0.5 ? rng.int(1, 40) * 5 : rng.int(1, 250), n! * 4];
   },
   levelOf: ([, n]) => magnitudeLevel([n! / 4]),
   render: ([p, n]) => `$${p}\\%$ of $${n}$`,
