@@ -35,6 +35,8 @@ export interface DedupSummary {
   largestCluster: number;
   banding: Banding;
   candidatePairs: number;
+  /** Candidate pairs not verified again: the run's near-duplicate screen had (see coveringScreens). */
+  screenedPairs: number;
   seconds: number;
 }
 
@@ -61,6 +63,30 @@ export interface EnsureOptions {
 
 function fingerprint(parts: unknown): string {
   return sha256Hex(JSON.stringify(parts)).slice(0, 32);
+}
+
+/**
+ * The run's near-duplicate screens whose verdict stands for these settings, and the column that
+ * names a problem's screen (NULL before schema 10). A screen stands when it used the same
+ * shingles and MinHash length at a threshold no higher: a pair it let through is below its
+ * threshold, so below this one. Pairs it never saw (a seed with a seed, anything with the seed
+ * file, problems told before the screen or past its candidate bound) are verified as ever.
+ */
+function coveringScreens(
+  conn: AnalysisConnection,
+  settings: DedupSettings,
+): { ids: Set<number>; column: string } {
+  const { db } = conn;
+  const has = db
+    .prepare("SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = 'near_duplicate_screens'")
+    .get();
+  if (!has) return { ids: new Set(), column: 'NULL' };
+  const rows = db
+    .prepare(
+      'SELECT id FROM main.near_duplicate_screens WHERE num_hashes = ? AND shingle_size = ? AND threshold <= ?',
+    )
+    .all(settings.numHashes, settings.shingleSize, settings.threshold + 1e-12) as { id: number }[];
+  return { ids: new Set(rows.map((r) => r.id)), column: 'near_screen' };
 }
 
 export function ensureDedup(
@@ -108,18 +134,30 @@ function computeDedup(
 
   const started = performance.now();
   const { db } = conn;
+  const screens = coveringScreens(conn, settings);
   const poolRows = (generationFilter: string) =>
     db
       .prepare(
-        `SELECT uid, problem FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
+        `SELECT uid, problem, COALESCE(seq, id) AS told, ${screens.column} AS screen FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
       )
-      .iterate(snapshot.maxId) as Iterable<{ uid: string; problem: string }>;
+      .iterate(snapshot.maxId) as Iterable<{
+      uid: string;
+      problem: string;
+      told: number;
+      screen: number | null;
+    }>;
+  const poolDoc = (r: { uid: string; problem: string; told: number; screen: number | null }): DedupDoc => ({
+    key: r.uid,
+    text: r.problem,
+    told: r.told,
+    screened: r.screen !== null && screens.ids.has(r.screen),
+  });
   // Pool order with the seed file's other problems right after the pool's seeds: a seed (the
   // original data) always represents its cluster over anything generated from it.
   function* docs(): Generator<DedupDoc> {
-    for (const r of poolRows('generation = 0')) yield { key: r.uid, text: r.problem };
+    for (const r of poolRows('generation = 0')) yield poolDoc(r);
     for (const s of seedFile.docs) yield { key: `seedfile:${s.id}`, text: s.problem };
-    for (const r of poolRows('generation > 0')) yield { key: r.uid, text: r.problem };
+    for (const r of poolRows('generation > 0')) yield poolDoc(r);
   }
   const count = snapshot.count + seedFile.docs.length;
   const result = findDuplicates(docs(), count, settings);
@@ -137,9 +175,11 @@ function computeDedup(
     largestCluster: 1,
     banding: result.banding,
     candidatePairs: result.counters.candidatePairs,
+    screenedPairs: result.counters.screenedPairs,
     seconds: 0,
   };
-  const clustersWithPool = new Set<number>();
+  // One flag per document, not a Set of roots: a Set stops at 2^24 entries.
+  const rootHasPoolDuplicate = new Uint8Array(count);
   const isPool = (i: number) => !result.keys[i]!.startsWith('seedfile:');
   for (let i = 0; i < count; i++) {
     if (!isPool(i)) continue;
@@ -147,14 +187,16 @@ function computeDedup(
     if (root === i) continue;
     // Counted only where the pool holds a duplicate: clusters within the seed file alone are
     // the seed data's business, not this pool's.
-    clustersWithPool.add(root);
+    if (!rootHasPoolDuplicate[root]) {
+      rootHasPoolDuplicate[root] = 1;
+      summary.clusters++;
+    }
     if (result.size[i]! > summary.largestCluster) summary.largestCluster = result.size[i]!;
     summary.duplicates++;
     if (result.exact[i]) summary.exactDuplicates++;
     else summary.nearDuplicates++;
     if (!isPool(root)) summary.duplicatesOfSeedFile++;
   }
-  summary.clusters = clustersWithPool.size;
   summary.seconds = (performance.now() - started) / 1000;
 
   const analysis = { kind: 'dedup' as const, fingerprint: print, settings: stored, summary, snapshot };

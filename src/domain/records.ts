@@ -92,6 +92,16 @@ export interface ProblemRecord {
   cell: string | null;
 }
 
+/**
+ * What the run's near-duplicate screen compared (src/engine/near-duplicates.ts): word shingles
+ * of `shingleSize` words, MinHash signatures banded for `numHashes` hashes at `threshold`.
+ */
+export interface NearScreenSettings {
+  threshold: number;
+  numHashes: number;
+  shingleSize: number;
+}
+
 export type RejectionReason =
   | 'unparseable'
   | 'no_final_answer'

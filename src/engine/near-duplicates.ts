@@ -10,6 +10,7 @@
 import { DEFAULT_DEDUP_SETTINGS } from '../curation/dedup/dedup.js';
 import { type Banding, chooseBanding, writeBandKeys } from '../curation/dedup/minhash-lsh.js';
 import { jaccardSorted, shingleHashes } from '../curation/dedup/shingle-sets.js';
+import type { NearScreenSettings } from '../domain/records.js';
 import { minhash } from '../text/minhash.js';
 
 /** One band key as stored: the band's index above its 32-bit hash, so bands never collide. */
@@ -30,6 +31,7 @@ export interface Candidate {
 
 export class NearDuplicateScreen {
   readonly banding: Banding;
+  readonly settings: NearScreenSettings;
   private readonly row: Uint32Array;
 
   constructor(
@@ -38,6 +40,7 @@ export class NearDuplicateScreen {
     private readonly shingleSize = DEFAULT_DEDUP_SETTINGS.shingleSize,
   ) {
     this.banding = chooseBanding(numHashes, threshold);
+    this.settings = { threshold, numHashes, shingleSize };
     this.row = new Uint32Array(this.banding.bands);
   }
 

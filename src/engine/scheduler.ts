@@ -445,11 +445,15 @@ export class Scheduler {
     }
     const screen = this.deps.nearDuplicates;
     let bandKeys: number[] = [];
+    let screened = false;
     if (screen && outcome.kind === 'problem') {
       bandKeys = screen.keys(outcome.record.problem);
-      const match = spec.kind === 'mutate' && this.nearestTold(screen, outcome.record.problem, bandKeys);
-      if (match && spec.kind === 'mutate')
-        outcome = this.rejectTold(spec, outcome, 'near_duplicate', nearDuplicateDetail(match));
+      if (spec.kind === 'mutate') {
+        const told = this.nearestTold(screen, outcome.record.problem, bandKeys);
+        if (told.match)
+          outcome = this.rejectTold(spec, outcome, 'near_duplicate', nearDuplicateDetail(told.match));
+        else screened = told.complete;
+      }
     }
     const parents = spec.kind === 'mutate' ? spec.parents : [];
     const usage = outcome.usage;
@@ -484,7 +488,9 @@ export class Scheduler {
       this.buffer.problems.push(p);
       this.bufferedByUid.set(p.uid, p);
       if (bandKeys.length > 0) {
-        this.buffer.nearDuplicateKeys.push({ seq, keys: bandKeys });
+        this.buffer.nearDuplicateKeys.push(
+          screened ? { seq, keys: bandKeys, screened } : { seq, keys: bandKeys },
+        );
         for (const key of bandKeys) {
           const list = this.bufferedBands.get(key);
           if (list) list.push(p);
@@ -538,13 +544,18 @@ export class Scheduler {
     };
   }
 
-  /** The closest problem told before this one at the screen's threshold: committed, or told since. */
+  /**
+   * The closest problem told before this one at the screen's threshold (committed, or told
+   * since), and whether every candidate sharing a band key was verified (none left out for
+   * MAX_CANDIDATES: the result may then not be complete).
+   */
   private nearestTold(screen: NearDuplicateScreen, text: string, keys: number[]) {
     const buffered = new Map<number, ProblemRecord>();
     for (const key of keys) for (const p of this.bufferedBands.get(key) ?? []) buffered.set(p.seq, p);
     const recent = [...buffered.values()].sort((a, b) => b.seq - a.seq).slice(0, MAX_CANDIDATES);
     const committed = this.deps.store.nearDuplicateCandidates(keys, MAX_CANDIDATES - recent.length);
-    return screen.nearest(text, [...recent, ...committed]);
+    const candidates = [...recent, ...committed];
+    return { match: screen.nearest(text, candidates), complete: candidates.length < MAX_CANDIDATES };
   }
 
   /** Keeps the hashes of at least the last window of told tasks (generations: the last epoch). */
@@ -656,6 +667,7 @@ export class Scheduler {
         epoch: this.epoch,
       },
       counters,
+      ...(this.deps.nearDuplicates ? { nearDuplicateScreen: this.deps.nearDuplicates.settings } : {}),
     });
     this.buffer = { problems: [], rejections: [], epochs: [], nearDuplicateKeys: [] };
     this.bufferedByUid.clear();

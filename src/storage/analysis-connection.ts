@@ -23,6 +23,7 @@ import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { errorMessage } from '../util/errors.js';
 import { BodyCodec } from './body-codec.js';
+import { READS_IN_PLACE_FROM } from './migrations.js';
 import { isNotWritable, openRunReadOnly, sqliteCode, writable } from './run-file.js';
 
 /** The results database of a run directory. */
@@ -101,7 +102,7 @@ export function openAnalysisConnection(
 
   try {
     const dirProblem = writable(runDir);
-    const db = openRunReadOnly(runDir, scratchDir, warn);
+    const db = openRunReadOnly(runDir, scratchDir, warn, READS_IN_PLACE_FROM);
     connections.push(db);
 
     let writer: Database.Database | null = null;

@@ -205,9 +205,29 @@ export const MIGRATIONS: Migration[] = [
   // runs written by appends (pool-key-index.ts); near_duplicate_keys keeps the band keys told
   // before, read as the oldest run.
   keyOldTextHashes,
+  // 10: which near-duplicate screen a problem passed completely (every candidate verified), so
+  // that \`sparq select\` takes the screen's verdict instead of verifying those pairs again
+  // (src/curation/analyze.ts). NULL: not screened, or not completely, or told before schema 10.
+  `
+  CREATE TABLE near_duplicate_screens (
+    id INTEGER PRIMARY KEY,
+    threshold REAL NOT NULL,
+    num_hashes INTEGER NOT NULL,
+    shingle_size INTEGER NOT NULL,
+    UNIQUE (threshold, num_hashes, shingle_size)
+  );
+  ALTER TABLE problems ADD COLUMN near_screen INTEGER REFERENCES near_duplicate_screens (id);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/**
+ * The oldest schema the read-only commands (status, stats, report, show, export, select) read in
+ * place; older runs are read from an upgraded copy. Schema 10 only added what select's dedup
+ * reads when it is there (analyze.ts), so a schema-9 run is read as it is.
+ */
+export const READS_IN_PLACE_FROM = 9;
 
 /** Brings `db` from schema `version` to `version + 1` (the caller holds the transaction, if any). */
 export function applyMigration(db: Database.Database, version: number): void {

@@ -35,8 +35,11 @@ interface ProblemBody {
   solveParams: SamplingParams | null;
 }
 
-/** The named parameters of the insert statement (sqlite-store.ts), in today's layout. */
-export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec): Row {
+/**
+ * The named parameters of the insert statement (sqlite-store.ts), in today's layout.
+ * `nearScreen`: the id of the near-duplicate screen the problem passed completely, or null.
+ */
+export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec, nearScreen: number | null): Row {
   const body: ProblemBody = {
     solution: p.solution,
     attempts: packAttempts(p.attempts, p.solveKeys),
@@ -84,6 +87,7 @@ export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec): Row
     archiveStatus: p.archiveStatus,
     cell: p.cell,
     body: codec.encode('problem', JSON.stringify(body)),
+    nearScreen,
     createdAt: now,
   };
 }

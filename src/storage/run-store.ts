@@ -10,7 +10,7 @@
 
 import type { GenerationMetrics } from '../core/metrics.js';
 import type { CoreState } from '../core/qd-core.js';
-import type { ProblemRecord, RejectionRecord } from '../domain/records.js';
+import type { NearScreenSettings, ProblemRecord, RejectionRecord } from '../domain/records.js';
 import type { SchedulerState } from '../domain/tasks.js';
 import type { ResponseCache } from '../engine/gateway/gateway.js';
 import type { SpendLedger } from '../engine/gateway/ledger.js';
@@ -42,8 +42,15 @@ export interface PrefixCommit {
   scheduler: SchedulerState;
   /** Counter increments (spend, faults, rejection reasons) to add atomically with the prefix. */
   counters: Record<string, number>;
-  /** The near-duplicate screen's band keys of the prefix's problems, by task number (absent: none). */
-  nearDuplicateKeys?: { seq: number; keys: number[] }[];
+  /**
+   * The near-duplicate screen's band keys of the prefix's problems, by task number (absent:
+   * none). `screened`: the problem was verified against every candidate the screen found among
+   * the problems told before it (none left out for the candidate bound), so `sparq select` can
+   * take the screen's verdict for those pairs instead of verifying them again.
+   */
+  nearDuplicateKeys?: { seq: number; keys: number[]; screened?: boolean }[];
+  /** The settings of the screen that told the prefix's problems (absent: the screen is off). */
+  nearDuplicateScreen?: NearScreenSettings;
 }
 
 /** Where a run resumes from: the state of its last commit. */

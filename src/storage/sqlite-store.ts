@@ -11,13 +11,18 @@ import { join } from 'node:path';
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { type CoreState, parseCoreState } from '../core/qd-core.js';
-import type { CachedResponse, ProblemRecord, RejectionRecord } from '../domain/records.js';
+import type {
+  CachedResponse,
+  NearScreenSettings,
+  ProblemRecord,
+  RejectionRecord,
+} from '../domain/records.js';
 import { parseSchedulerState } from '../domain/tasks.js';
 import type { Spend, SpendLedger } from '../engine/gateway/ledger.js';
 import { UserError } from '../util/errors.js';
 import { BodyCodec } from './body-codec.js';
 import { packHex, unpackHex } from './hex-keys.js';
-import { applyMigration, SCHEMA_VERSION } from './migrations.js';
+import { applyMigration, READS_IN_PLACE_FROM, SCHEMA_VERSION } from './migrations.js';
 import { PoolKeyIndex, textKey } from './pool-key-index.js';
 import { SummaryDeltas } from './pool-summary.js';
 import { problemRow, rowToProblem } from './problem-rows.js';
@@ -51,6 +56,8 @@ export class SqliteRunStore implements RunStore {
   private readonly pending = new Map<string, CachedResponse>();
   private flushTimer: NodeJS.Timeout | null = null;
   private readonly stmt: Record<string, Database.Statement>;
+  /** Prepared on the first commit: a reader may open a run one schema older (see openReadOnly). */
+  private insertProblemStmt: Database.Statement | null = null;
   private readonly responses: ResponseTable;
   private readonly codec: BodyCodec;
   private readonly poolKeys: PoolKeyIndex;
@@ -65,14 +72,6 @@ export class SqliteRunStore implements RunStore {
     this.responses = new ResponseTable(db, this.codec);
     this.poolKeys = new PoolKeyIndex(db);
     this.stmt = {
-      insertProblem: db.prepare(
-        `INSERT INTO problems (uid, seq, truncated, unverified_reason, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
-           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, label_malformed, label_reasks, level, attempts, attempts_json, correct, solve_rate, majority_answer,
-           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, body, created_at)
-         VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
-           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @labelMalformed, @labelReasks, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
-           @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @body, @createdAt)`,
-      ),
       insertRejection: db.prepare(
         `INSERT INTO rejections (uid, seq, generation, task_index, operator, parent_uids, reason, detail, raw_output, request_key, created_at)
          VALUES (@uid, @seq, @generation, @taskIndex, @operator, @parentUids, @reason, @detail, @rawOutput, @requestKey, @createdAt)`,
@@ -137,6 +136,7 @@ export class SqliteRunStore implements RunStore {
           return scratch;
         },
         warn,
+        READS_IN_PLACE_FROM,
       );
       const store = new SqliteRunStore(dir, db);
       store.onClose = cleanUp;
@@ -266,15 +266,16 @@ export class SqliteRunStore implements RunStore {
     const now = new Date().toISOString();
     const summary = new SummaryDeltas();
     this.transaction(() => {
-      const keysBySeq = new Map((commit.nearDuplicateKeys ?? []).map((k) => [k.seq, k.keys]));
+      const keysBySeq = new Map((commit.nearDuplicateKeys ?? []).map((k) => [k.seq, k]));
+      const screen = commit.nearDuplicateScreen ? this.nearScreenId(commit.nearDuplicateScreen) : null;
       const keys: { key: number; problemId: number }[] = [];
       for (const p of commit.problems) {
-        const problemId = Number(
-          this.stmt.insertProblem!.run(problemRow(p, now, this.codec)).lastInsertRowid,
-        );
+        const told = keysBySeq.get(p.seq);
+        const row = problemRow(p, now, this.codec, told?.screened ? screen : null);
+        const problemId = Number(this.insertProblem().run(row).lastInsertRowid);
         summary.addProblem(p);
         keys.push({ key: textKey(p.textHash), problemId });
-        for (const key of keysBySeq.get(p.seq) ?? []) keys.push({ key, problemId });
+        for (const key of told?.keys ?? []) keys.push({ key, problemId });
       }
       this.poolKeys.append(keys);
       for (const r of commit.rejections) {
@@ -323,6 +324,38 @@ export class SqliteRunStore implements RunStore {
    * The core state of the last commit, for reading (report, status); null when nothing was
    * committed, or for runs of sparq 0.1 whose archive state this version does not read.
    */
+  private insertProblem(): Database.Statement {
+    this.insertProblemStmt ??= this.db.prepare(
+      `INSERT INTO problems (uid, seq, truncated, unverified_reason, generation, task_index, origin, seed_id, parent_uids, template_ref, template_hash, model, mutate_key, gen_params,
+           problem, solution, answer, text_hash, subject, skill, raw_label, label_key, label_malformed, label_reasks, level, attempts, attempts_json, correct, solve_rate, majority_answer,
+           majority_share, disputed, verified, quality, solve_keys, solve_params, archive_status, cell, body, near_screen, created_at)
+         VALUES (@uid, @seq, @truncated, @unverifiedReason, @generation, @taskIndex, @origin, @seedId, @parentUids, @templateRef, @templateHash, @model, @mutateKey, @genParams,
+           @problem, @solution, @answer, @textHash, @subject, @skill, @rawLabel, @labelKey, @labelMalformed, @labelReasks, @level, @attemptCount, @attemptsJson, @correct, @solveRate, @majorityAnswer,
+           @majorityShare, @disputed, @verified, @quality, @solveKeys, @solveParams, @archiveStatus, @cell, @body, @nearScreen, @createdAt)`,
+    );
+    return this.insertProblemStmt;
+  }
+
+  /**
+   * The row of these screen settings in near_duplicate_screens, added on first use. Looked up
+   * in the commit's transaction every time: an id kept from a commit that rolled back would
+   * name no row.
+   */
+  private nearScreenId(s: NearScreenSettings): number {
+    const args = [s.threshold, s.numHashes, s.shingleSize];
+    this.db
+      .prepare(
+        'INSERT OR IGNORE INTO near_duplicate_screens (threshold, num_hashes, shingle_size) VALUES (?, ?, ?)',
+      )
+      .run(...args);
+    const row = this.db
+      .prepare(
+        'SELECT id FROM near_duplicate_screens WHERE threshold = ? AND num_hashes = ? AND shingle_size = ?',
+      )
+      .get(...args) as { id: number };
+    return row.id;
+  }
+
   coreState(): CoreState | null {
     const json = this.stateJson('core_state');
     if (json === undefined) return null;

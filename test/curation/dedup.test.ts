@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { UnionFind } from '../../src/curation/dedup/clusters.js';
-import { DEFAULT_DEDUP_SETTINGS, findDuplicates } from '../../src/curation/dedup/dedup.js';
+import { DEFAULT_DEDUP_SETTINGS, type DedupDoc, findDuplicates } from '../../src/curation/dedup/dedup.js';
 import {
   type CandidateOptions,
   candidateProbability,
@@ -110,6 +110,50 @@ describe('findDuplicates', () => {
       expect(r.root[i]).toBe(i);
       expect(r.size[i]).toBe(1);
     }
+  });
+
+  it("takes the run's screen for pool pairs whose later problem it screened, and verifies every other pair", () => {
+    const [a, b] = [long[0]!.problem, long[1]!.problem];
+    // Seed (told 0), a near duplicate generated from it (told 2), and a seed-file problem.
+    const run = (docs: Omit<DedupDoc, 'key'>[]) =>
+      findDuplicates(
+        docs.map((d, i) => ({ key: `d${i}`, ...d })),
+        docs.length,
+        DEFAULT_DEDUP_SETTINGS,
+      );
+    // The later problem was screened: the pair is not verified again, whatever the texts say
+    // (here they are near duplicates, which a screen could only have missed past its bound).
+    const screened = run([
+      { text: a, told: 0 },
+      { text: reword(a), told: 2, screened: true },
+    ]);
+    expect(screened.counters.screenedPairs).toBe(1);
+    expect(screened.counters.candidatePairs).toBe(0);
+    expect(screened.root[1]).toBe(1);
+    // Only the earlier one screened (the later one was never compared with it), or no told
+    // order (a seed-file problem), or neither screened: verified, and found.
+    for (const docs of [
+      [
+        { text: a, told: 0, screened: true },
+        { text: reword(a), told: 2 },
+      ],
+      [{ text: a }, { text: reword(a), told: 2, screened: true }],
+      [
+        { text: a, told: 0 },
+        { text: reword(a), told: 2 },
+      ],
+    ]) {
+      const r = run(docs);
+      expect(r.counters.screenedPairs).toBe(0);
+      expect(r.root[1]).toBe(0);
+    }
+    // Exact duplicates are found by text whatever the screen says.
+    expect(
+      run([
+        { text: b, told: 0 },
+        { text: b, told: 1, screened: true },
+      ]).root[1],
+    ).toBe(0);
   });
 
   it('merges same-template problems with different numbers only when their shingle sets are that similar', () => {

@@ -8,10 +8,14 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SimBackend } from '../../src/backends/sim-backend.js';
 import { ConfigSchema } from '../../src/config/schema.js';
+import { poolSnapshot } from '../../src/curation/analysis-store.js';
+import { ensureDedup } from '../../src/curation/analyze.js';
+import { DEFAULT_DEDUP_SETTINGS, findDuplicates } from '../../src/curation/dedup/dedup.js';
 import { jaccardSorted, shingleHashes } from '../../src/curation/dedup/shingle-sets.js';
 import { executeRun } from '../../src/engine/execute.js';
 import { parseMutationOutput } from '../../src/engine/mutation-output.js';
 import { NearDuplicateScreen } from '../../src/engine/near-duplicates.js';
+import { openAnalysisConnection } from '../../src/storage/analysis-connection.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -88,4 +92,56 @@ it('a run rejects near duplicates of problems told before, naming them, and keep
     `near_duplicate: ${rejected.length} rejected, ${missed} of ${generated.length} kept problems near an earlier one`,
   );
   expect(missed).toBeLessThanOrEqual(Math.ceil(0.05 * (missed + rejected.length)));
+}, 120_000);
+
+it("select's dedup takes the screen's verdict on the pairs it verified, and finds the same clusters as verifying them all", async () => {
+  const dir = join(tempDir(), 'run');
+  const config = ConfigSchema.parse({
+    seeds: { sample: 60 },
+    generation: { batch_size: 64 },
+    budget: { generations: 5 },
+    scheduler: { commit_tasks: 50 },
+  });
+  await executeRun(dir, config, { backend: new SimBackend(), quiet: true });
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  const rows = db
+    .prepare(
+      `SELECT p.uid, p.problem, p.seq, p.origin, s.threshold FROM problems p
+       LEFT JOIN near_duplicate_screens s ON s.id = p.near_screen ORDER BY generation, task_index, p.id`,
+    )
+    .all() as { uid: string; problem: string; seq: number; origin: string; threshold: number | null }[];
+  db.close();
+  // Seeds are told unscreened; generated problems passed the run's screen at its threshold.
+  expect(rows.filter((r) => r.origin === 'seed').every((r) => r.threshold === null)).toBe(true);
+  const screened = rows.filter((r) => r.threshold !== null);
+  expect(screened.length).toBeGreaterThan(0.9 * rows.filter((r) => r.origin !== 'seed').length);
+  expect(screened.every((r) => r.threshold === 0.8)).toBe(true);
+
+  const analyse = (threshold: number) => {
+    const conn = openAnalysisConnection(dir);
+    try {
+      return ensureDedup(
+        conn,
+        poolSnapshot(conn),
+        { ...DEFAULT_DEDUP_SETTINGS, threshold },
+        { seeds: 'none' },
+      ).analysis.summary;
+    } finally {
+      conn.close();
+    }
+  };
+  const verifyAll = (threshold: number) => {
+    const docs = rows.map((r) => ({ key: r.uid, text: r.problem }));
+    return findDuplicates(docs, docs.length, { ...DEFAULT_DEDUP_SETTINGS, threshold });
+  };
+  const reusing = analyse(0.8);
+  const all = verifyAll(0.8);
+  expect(reusing.screenedPairs).toBeGreaterThan(0);
+  expect(reusing.candidatePairs + reusing.screenedPairs).toBe(all.counters.candidatePairs);
+  expect(reusing.duplicates).toBe(all.root.filter((root, i) => root !== i).length);
+  expect(reusing.nearDuplicates).toBe(all.counters.nearPairs);
+  // A lower threshold than the screen's: pairs it let through may be near duplicates now.
+  const lower = analyse(0.7);
+  expect(lower.screenedPairs).toBe(0);
+  expect(lower.duplicates).toBe(verifyAll(0.7).root.filter((root, i) => root !== i).length);
 }, 120_000);

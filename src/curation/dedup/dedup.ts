@@ -37,6 +37,15 @@ export interface DedupDoc {
   /** The caller's name for the document (a problem uid, or `seedfile:<id>`). */
   key: string;
   text: string;
+  /** For a problem of the pool: the order it was told in (its task number). */
+  told?: number;
+  /**
+   * The run's near-duplicate screen verified this problem, when told, against every problem
+   * told before it that LSH proposed, with settings that call near duplicate whatever these do
+   * (see analyze.ts). A pair of pool problems whose later one was screened is then known not
+   * to be near duplicates and is not verified again.
+   */
+  screened?: boolean;
 }
 
 export interface DedupResult {
@@ -59,6 +68,8 @@ export interface DedupResult {
     shingleBytes: number;
     /** LSH pairs visited (each once), including those already in one cluster when reached. */
     pairsVisited: number;
+    /** Candidate pairs the run's near-duplicate screen had already verified (DedupDoc.screened). */
+    screenedPairs: number;
     /** LSH buckets over their band's size limit, not compared pair by pair (see forEachCandidatePair). */
     oversizedBuckets: number;
     /** The smallest bucket size limit applied (Infinity: every bucket was compared pair by pair). */
@@ -131,9 +142,13 @@ export function findDuplicates(
   const similarity = new Float32Array(count).fill(-1);
   const exact = new Uint8Array(count);
   const firstByText = new FirstByText(count);
+  // Task number + 1 of pool problems (0: not in the pool), and which the run screened.
+  const told = new Float64Array(count);
+  const screened = new Uint8Array(count);
   const counters = {
     exactPairs: 0,
     candidatePairs: 0,
+    screenedPairs: 0,
     nearPairs: 0,
     shingleBytes: 0,
     pairsVisited: 0,
@@ -159,6 +174,8 @@ export function findDuplicates(
   for (const doc of docs) {
     if (i >= count) throw new Error(`findDuplicates: more than the ${count} documents announced`);
     keys.push(doc.key);
+    if (doc.told !== undefined) told[i] = doc.told + 1;
+    if (doc.screened) screened[i] = 1;
     const hashes = shingleHashes(doc.text, settings.shingleSize);
     const first = firstByText.firstOrAdd(i, doc.text);
     // A 64-bit key can collide; equal normalized texts have equal shingle sets, so a hit whose
@@ -191,6 +208,10 @@ export function findDuplicates(
     liveDocs,
     (a, b) => {
       if (uf.find(a) === uf.find(b)) return;
+      if (told[a]! > 0 && told[b]! > 0 && screened[told[a]! > told[b]! ? a : b]) {
+        counters.screenedPairs++;
+        return;
+      }
       counters.candidatePairs++;
       const s = sets.jaccard(a, b);
       if (s >= settings.threshold - 1e-12) {

@@ -148,7 +148,10 @@ const quadratic: Family = {
       value,
       steps:
         q === 2
-          ? [vieta, `So $r^2 + s^2 = (r+s)^2 - 2rs = ${sum * sum} - ${paren(2 * product)} = ${value.toLatex()}$.`]
+          ? [
+              vieta,
+              `So $r^2 + s^2 = (r+s)^2 - 2rs = ${sum * sum} - ${paren(2 * product)} = ${value.toLatex()}$.`,
+            ]
           : [
               vieta,
               `So $r^3 + s^3 = (r+s)^3 - 3rs(r+s) = ${paren(sum ** 3)} - ${paren(3 * product * sum)} = ${value.toLatex()}$.`,

@@ -32,7 +32,9 @@ const combinations: Family = {
       : `the number of ways to choose a team of $${p[2]}$ men and $${p[3]}$ women from a group of $${p[0]}$ men and $${p[1]}$ women`,
   parse(np) {
     const one =
-      /^the number of ways to choose a committee of \$(\d+)\$ people from a group of \$(\d+)\$ people$/.exec(np);
+      /^the number of ways to choose a committee of \$(\d+)\$ people from a group of \$(\d+)\$ people$/.exec(
+        np,
+      );
     if (one) {
       const v = toInts([one[2], one[1]]);
       return v && v[1]! <= v[0]! && v[0]! <= 40 ? v : null;
@@ -91,7 +93,7 @@ const multipleProbability: Family = {
         np,
       );
     const v = m && toInts(m[3] === undefined ? [m[1], m[2]] : [m[1], m[2], m[3]]);
-    return v && v.every((x) => x >= 1) && v[1] !== v[2] ? v : null;
+    return v?.every((x) => x >= 1) && v[1] !== v[2] ? v : null;
   },
   solve([n, m, l]) {
     if (l === undefined) {

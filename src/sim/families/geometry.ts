@@ -39,7 +39,8 @@ function tripleLevel(a: number, b: number): number {
   return index < 0 ? MAX_LEVEL : index + 1;
 }
 
-const HYPOTENUSE = /^the length of the hypotenuse of a right triangle whose legs have lengths \$(\d+)\$ and \$(\d+)\$$/;
+const HYPOTENUSE =
+  /^the length of the hypotenuse of a right triangle whose legs have lengths \$(\d+)\$ and \$(\d+)\$$/;
 const OTHER_LEG =
   /^the length of the other leg of a right triangle whose hypotenuse has length \$(\d+)\$ and one of whose legs has length \$(\d+)\$$/;
 
@@ -148,7 +149,8 @@ const interiorAngle: Family = {
       ? `the measure, in degrees, of each interior angle of a regular polygon with $${n}$ sides`
       : `the number of degrees by which each interior angle of a regular polygon with $${n}$ sides exceeds each interior angle of a regular polygon with $${m}$ sides`,
   parse(np) {
-    const one = /^the measure, in degrees, of each interior angle of a regular polygon with \$(\d+)\$ sides$/.exec(np);
+    const one =
+      /^the measure, in degrees, of each interior angle of a regular polygon with \$(\d+)\$ sides$/.exec(np);
     if (one) {
       const v = toInts([one[1]]);
       return v && v[0]! >= 3 ? v : null;
@@ -196,10 +198,14 @@ const pyramid: Family = {
       : `the volume of a pyramid whose base is a $${p[0]}$ by $${p[1]}$ rectangle and whose height is $${p[2]}$`,
   parse(np) {
     const square =
-      /^the volume of a square pyramid whose base has side length \$(\d+)\$ and whose height is \$(\d+)\$$/.exec(np);
+      /^the volume of a square pyramid whose base has side length \$(\d+)\$ and whose height is \$(\d+)\$$/.exec(
+        np,
+      );
     if (square) return toInts([square[1], square[2]]);
     const rect =
-      /^the volume of a pyramid whose base is a \$(\d+)\$ by \$(\d+)\$ rectangle and whose height is \$(\d+)\$$/.exec(np);
+      /^the volume of a pyramid whose base is a \$(\d+)\$ by \$(\d+)\$ rectangle and whose height is \$(\d+)\$$/.exec(
+        np,
+      );
     return rect && toInts([rect[1], rect[2], rect[3]]);
   },
   solve(p) {

@@ -133,9 +133,13 @@ const logarithm: Family = {
     `the value of $x$ that satisfies $\\log_{${b}} x ${sign === 1 ? '+' : '-'} \\log_{${b}} ${m} = ${k}$`,
   parse(np) {
     const m =
-      /^the value of \$x\$ that satisfies \$\\log_\{(\d+)\} x ([+-]) \\log_\{(\d+)\} (\d+) = (\d+)\$$/.exec(np);
+      /^the value of \$x\$ that satisfies \$\\log_\{(\d+)\} x ([+-]) \\log_\{(\d+)\} (\d+) = (\d+)\$$/.exec(
+        np,
+      );
     const v = m && toInts([m[1], m[5], m[4]]);
-    return v && m[1] === m[3] && v[0]! >= 2 && v[1]! <= 12 && v[2]! >= 1 ? [...v, m[2] === '+' ? 1 : -1] : null;
+    return v && m[1] === m[3] && v[0]! >= 2 && v[1]! <= 12 && v[2]! >= 1
+      ? [...v, m[2] === '+' ? 1 : -1]
+      : null;
   },
   solve([b, k, m, sign]) {
     const power = BigInt(b!) ** BigInt(k!);

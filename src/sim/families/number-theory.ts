@@ -46,7 +46,11 @@ const modularPower: Family = {
 const gcdOf = (xs: number[]) => xs.reduce((g, x) => gcd(g, x));
 
 /** "$12$ and $18$", "$12$, $18$ and $30$". */
-const numberList = (xs: number[]) => `${xs.slice(0, -1).map((x) => `$${x}$`).join(', ')} and $${xs.at(-1)}$`;
+const numberList = (xs: number[]) =>
+  `${xs
+    .slice(0, -1)
+    .map((x) => `$${x}$`)
+    .join(', ')} and $${xs.at(-1)}$`;
 
 // Two or three numbers: g times coprime cofactors, so that the level is read back from them.
 const greatestCommonDivisor: Family = {
