@@ -8,7 +8,8 @@
  * stretch just run, and the wall time and peak RSS of `status`, `stats`, `report` and
  * `export --format parquet`, each through the built CLI in its own process (GNU time). At the
  * last size also `select --strategy quality --n 100000` and `--strategy diversity` with the
- * default filters (dedup and decontamination included; n is a twentieth of smaller pools).
+ * default filters (dedup and decontamination included; n is a twentieth of smaller pools), and
+ * the pool's dedup with and without the run's near-duplicate screen verdicts.
  *
  *   npm run bench -- scale
  */
@@ -19,6 +20,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SimBackend } from '../src/backends/sim-backend.js';
 import { ConfigSchema } from '../src/config/schema.js';
+import { DEFAULT_DEDUP_SETTINGS, findDuplicates } from '../src/curation/dedup/dedup.js';
 import { executeRun } from '../src/engine/execute.js';
 import { CLI, runDirectoryBytes, writtenBytes } from './helpers.js';
 
@@ -33,6 +35,36 @@ function timed(args: string[]): { seconds: number; peakMb: number } {
   if (r.status !== 0 || !m)
     throw new Error(`sparq ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
   return { seconds: Number(m[1]), peakMb: Number(m[2]) / 1024 };
+}
+
+/**
+ * The pool's dedup (select's defaults, no seed file) in this process twice: taking the run's
+ * near-duplicate screen for the pairs it verified (what select does), and verifying every
+ * candidate pair. The clusters must agree; the seconds are the price of each.
+ */
+function dedupWithAndWithoutScreen(dir: string): string {
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  const rows = db
+    .prepare('SELECT uid, problem, seq, near_screen FROM problems ORDER BY generation, task_index, id')
+    .all() as { uid: string; problem: string; seq: number; near_screen: number | null }[];
+  db.close();
+  const time = (screen: boolean) => {
+    const docs = rows.map((r) => ({
+      key: r.uid,
+      text: r.problem,
+      ...(screen ? { told: r.seq, screened: r.near_screen !== null } : {}),
+    }));
+    const started = performance.now();
+    const result = findDuplicates(docs, docs.length, DEFAULT_DEDUP_SETTINGS);
+    return { result, seconds: (performance.now() - started) / 1000 };
+  };
+  const all = time(false);
+  const reusing = time(true);
+  const same = all.result.root.every((root, i) => root === reusing.result.root[i]);
+  if (!same)
+    throw new Error("dedup taking the screen's verdicts found other clusters than verifying every pair");
+  const c = reusing.result.counters;
+  return `dedup of the pool: ${all.seconds.toFixed(1)} s verifying all ${all.result.counters.candidatePairs.toLocaleString('en-US')} candidate pairs, ${reusing.seconds.toFixed(1)} s taking the screen's verdict on ${c.screenedPairs.toLocaleString('en-US')} of them (the same clusters)`;
 }
 
 const fmt = (t: { seconds: number; peakMb: number }) =>
@@ -96,6 +128,7 @@ export async function run(): Promise<void> {
           );
           rmSync(out, { recursive: true, force: true });
         }
+        console.log(`  ${dedupWithAndWithoutScreen(dir)}`);
       }
     }
   } finally {

@@ -30,6 +30,22 @@ describe('simulated problem families', () => {
     });
   }
 
+  // A pool of millions draws each family's instances by the hundred thousand: a family with a
+  // handful of instances per level made the sim run dry (exact duplicates 15% -> 35% by 2M).
+  it('have room at each level: hundreds of distinct instances per family, few repeats overall', () => {
+    for (let level = 3; level <= MAX_LEVEL; level++) {
+      const rng = new Rng(level);
+      const all = new Set<string>();
+      for (const family of FAMILIES) {
+        const seen = new Set<string>();
+        for (let i = 0; i < 1000; i++) seen.add(family.render(family.generate(rng, level)));
+        expect(seen.size, `${family.id} at level ${level}`).toBeGreaterThanOrEqual(200);
+        for (const text of seen) all.add(text);
+      }
+      if (level >= 4) expect(all.size / (1000 * FAMILIES.length)).toBeGreaterThanOrEqual(0.9);
+    }
+  });
+
   it('compound problems round-trip through text with the same value', () => {
     const rng = new Rng(11);
     for (let i = 0; i < 200; i++) {

@@ -120,7 +120,7 @@ const multipleProbability: Family = {
   },
 };
 
-const BEAD_COLOURS = ['red', 'blue', 'green', 'yellow', 'white'];
+const BEAD_COLOURS = ['red', 'blue', 'green', 'yellow', 'white', 'black'];
 
 /** "$2$ identical red beads, $3$ identical blue beads and $1$ identical green beads" for [2, 3, 1]. */
 function beadList(counts: number[]): string {
@@ -128,14 +128,14 @@ function beadList(counts: number[]): string {
   return `${items.slice(0, -1).join(', ')} and ${items.at(-1)}`;
 }
 
-// Three to five colours; the total (3 + 2 × level, or one more) is the level.
+// Three to six colours; the total (3 + 2 × level, or one more) is the level.
 const beads: Family = {
   id: 'counting.bead-arrangements',
   subject: 'Counting & Probability',
   skill: 'arrangements with repetition',
   ease: 0.9,
   generate(rng, level) {
-    const colours = rng.int(3, Math.min(5, 2 + level));
+    const colours = rng.int(3, Math.min(6, 2 + level));
     let left = 3 + 2 * level + rng.int(0, 1);
     const counts: number[] = [];
     for (let i = 0; i < colours - 1; i++) {

@@ -126,7 +126,7 @@ const logarithm: Family = {
   ease: 0.92,
   generate(rng, level) {
     const [m] = magnitudeInts(rng, level, 1, 2);
-    return [rng.int(2, 12), rng.int(1, 4), m!, rng.next() < 0.6 ? 1 : -1];
+    return [rng.int(2, 15), rng.int(1, 6), m!, rng.next() < 0.6 ? 1 : -1];
   },
   levelOf: ([, , m]) => magnitudeLevel([m!]),
   render: ([b, k, m, sign]) =>

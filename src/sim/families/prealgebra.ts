@@ -47,28 +47,40 @@ const mean: Family = {
   },
 };
 
+// Two or three fractions, [a, b, c, d] or [a, b, c, d, e, f] for a/b + c/d (+ e/f).
 const fractionSum: Family = {
   id: 'prealgebra.fraction-sum',
   subject: 'Prealgebra',
   skill: 'fractions',
   ease: 0.96,
   generate(rng, level) {
-    const [b, d] = magnitudeInts(rng, level, 2, 2) as [number, number];
-    return [rng.int(1, b - 1), b, rng.int(1, d - 1), d];
+    const denominators = magnitudeInts(rng, level, rng.next() < 0.5 ? 2 : 3, 2);
+    return denominators.flatMap((d) => [rng.int(1, d - 1), d]);
   },
-  levelOf: ([, b, , d]) => magnitudeLevel([b!, d!]),
-  render: ([a, b, c, d]) => `the value of $\\frac{${a}}{${b}} + \\frac{${c}}{${d}}$`,
+  levelOf: (p) => magnitudeLevel(p.filter((_, i) => i % 2 === 1)),
+  render: (p) => {
+    const fractions = [];
+    for (let i = 0; i < p.length; i += 2) fractions.push(`\\frac{${p[i]}}{${p[i + 1]}}`);
+    return `the value of $${fractions.join(' + ')}$`;
+  },
   parse(np) {
-    const m = /^the value of \$\\frac\{(\d+)\}\{(\d+)\} \+ \\frac\{(\d+)\}\{(\d+)\}\$$/.exec(np);
-    const v = m && toInts(m.slice(1));
-    return v && v[1]! > 0 && v[3]! > 0 ? v : null;
+    const m =
+      /^the value of \$\\frac\{(\d+)\}\{(\d+)\} \+ \\frac\{(\d+)\}\{(\d+)\}(?: \+ \\frac\{(\d+)\}\{(\d+)\})?\$$/.exec(
+        np,
+      );
+    const v = m && toInts(m.slice(1).filter((x) => x !== undefined));
+    return v?.every((x, i) => i % 2 === 0 || x > 0) ? v : null;
   },
-  solve([a, b, c, d]) {
-    const value = new Rat(a!, b!).add(new Rat(c!, d!));
+  solve(p) {
+    let value = Rat.int(0);
+    for (let i = 0; i < p.length; i += 2) value = value.add(new Rat(p[i]!, p[i + 1]!));
+    const denominators = p.filter((_, i) => i % 2 === 1);
+    const common = denominators.reduce((a, b) => a * b, 1);
+    const numerators = denominators.map((d, i) => (p[2 * i]! * common) / d);
     return {
       value,
       steps: [
-        `Over the common denominator $${b! * d!}$: $\\frac{${a! * d!} + ${c! * b!}}{${b! * d!}}$.`,
+        `Over the common denominator $${common}$: $\\frac{${numerators.join(' + ')}}{${common}}$.`,
         `In lowest terms this is $${value.toLatex()}$.`,
       ],
     };
