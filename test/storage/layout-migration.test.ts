@@ -9,7 +9,9 @@ import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
+import { requestKey } from '../../src/backends/request-key.js';
 import { SimBackend } from '../../src/backends/sim-backend.js';
+import type { ChatRequest, ChatResponse } from '../../src/backends/types.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { executeRun } from '../../src/engine/execute.js';
 import { readRunStatus } from '../../src/engine/status.js';
@@ -34,6 +36,36 @@ function fixtureCopy(): string {
   mkdirSync(dir);
   copyFileSync(FIXTURE, join(dir, 'sparq.db'));
   return dir;
+}
+
+/** The responses a run stored, by request key, as the model sent them. */
+function storedResponses(dir: string): Map<string, ChatResponse> {
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  const keys = (db.prepare('SELECT key FROM requests').all() as { key: string }[]).map((r) => r.key);
+  db.close();
+  const store = SqliteRunStore.openReadOnly(dir);
+  const out = new Map<string, ChatResponse>();
+  for (const key of keys) {
+    const r = store.getResponse(key, null)!;
+    out.set(key, {
+      choices: r.choices,
+      usage: { promptTokens: r.promptTokens, completionTokens: r.completionTokens },
+      model: r.model,
+    });
+  }
+  store.close();
+  return out;
+}
+
+/** The sim, but answering the requests in `answered` as given. */
+class ReplayingSim extends SimBackend {
+  constructor(private readonly answered: Map<string, ChatResponse>) {
+    super();
+  }
+
+  override async send(request: ChatRequest): Promise<ChatResponse> {
+    return this.answered.get(requestKey(this.model, request)) ?? super.send(request);
+  }
 }
 
 describe('a run in the layout of sparq 0.2.0', () => {
@@ -72,9 +104,12 @@ describe('a run in the layout of sparq 0.2.0', () => {
 
   it('resumes with this sparq to the pool an uninterrupted run of this sparq makes, replaying its stored responses', async () => {
     const dir = fixtureCopy();
+    // The uninterrupted run meets the model the fixture met: its sim (of sparq 0.2.0) answered
+    // the requests the fixture stored; this sparq's sim answers the rest, in both runs.
+    const answered = storedResponses(dir);
     await executeRun(dir, config, { backend: new SimBackend(), quiet: true });
     const fresh = join(tempDir(), 'run');
-    await executeRun(fresh, config, { backend: new SimBackend(), quiet: true });
+    await executeRun(fresh, config, { backend: new ReplayingSim(answered), quiet: true });
     expect(poolContent(dir)).toEqual(poolContent(fresh));
 
     const store = SqliteRunStore.openReadOnly(dir);

@@ -25,7 +25,8 @@ it('agrees with a full scan of the pool, and with the migration that summarises 
   const dir = join(tempDir(), 'run');
   const config = ConfigSchema.parse({
     seeds: { sample: 40 },
-    generation: { batch_size: 24 },
+    // A low near-duplicate threshold, so that there are rejections to count.
+    generation: { batch_size: 24, near_duplicate_threshold: 0.6 },
     budget: { generations: 4 },
     // Several commits, so that the summary is the sum of several deltas.
     scheduler: { commit_tasks: 16 },
