@@ -35,8 +35,11 @@ export interface DedupSummary {
   largestCluster: number;
   banding: Banding;
   candidatePairs: number;
-  /** Candidate pairs not verified again: the run's near-duplicate screen had (see coveringScreens). */
-  screenedPairs: number;
+  /**
+   * Candidate pairs not verified again: the run's near-duplicate screen had (see
+   * coveringScreens). Absent from results stored by an earlier sparq.
+   */
+  screenedPairs?: number;
   seconds: number;
 }
 

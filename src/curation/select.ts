@@ -108,7 +108,7 @@ export function selectAndExport(o: SelectOptions): SelectOutcome {
     if (dedup) {
       const m = dedup.analysis.summary;
       o.log(
-        `duplicates: ${num(m.duplicates)} of ${num(m.problems)} problems (${num(m.exactDuplicates)} exact, ${num(m.nearDuplicates)} near, ${num(m.duplicatesOfSeedFile)} of seed-file problems)${dedup.cached ? ' [stored result]' : ` [${m.seconds.toFixed(1)} s]`}`,
+        `duplicates: ${num(m.duplicates)} of ${num(m.problems)} problems (${num(m.exactDuplicates)} exact, ${num(m.nearDuplicates)} near, ${num(m.duplicatesOfSeedFile)} of seed-file problems)${dedup.cached ? ' [stored result]' : ` [${m.seconds.toFixed(1)} s; ${num(m.candidatePairs)} candidate pairs verified, ${num(m.screenedPairs ?? 0)} known from the run's near-duplicate screen]`}`,
       );
       if (m.seedFileNote) o.log(`warning: ${m.seedFileNote}`);
     }

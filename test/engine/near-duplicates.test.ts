@@ -137,7 +137,7 @@ it("select's dedup takes the screen's verdict on the pairs it verified, and find
   const reusing = analyse(0.8);
   const all = verifyAll(0.8);
   expect(reusing.screenedPairs).toBeGreaterThan(0);
-  expect(reusing.candidatePairs + reusing.screenedPairs).toBe(all.counters.candidatePairs);
+  expect(reusing.candidatePairs + reusing.screenedPairs!).toBe(all.counters.candidatePairs);
   expect(reusing.duplicates).toBe(all.root.filter((root, i) => root !== i).length);
   expect(reusing.nearDuplicates).toBe(all.counters.nearPairs);
   // A lower threshold than the screen's: pairs it let through may be near duplicates now.
