@@ -114,18 +114,35 @@ export function parseRaw(latex: string, ctx: SymbolicContext): Json | null {
   return json;
 }
 
-const POINTS = 6;
+const POINTS = 10;
+/** Points from here on are negative or near zero (see pointValue). */
+const FIRST_EDGE_POINT = 6;
 
-/** A value for symbol `name` at point `k`: non-integers in (0.3, 2.9), then small integers. */
-function pointValue(name: string, k: number): Complex {
+/**
+ * A value for symbol `name` (the `index`-th free symbol) at point `k`: non-integers in
+ * (0.3, 2.9), small integers, then the edges: every symbol negative, the odd-indexed ones
+ * negative, the even-indexed ones negative, and all near zero. Positive points alone called
+ * `|x|` and `x`, `\\sqrt{x^2}` and `x`, or `\\sqrt{a^2b^2}` and `ab` equal: they differ only where
+ * a sign is negative, and an answer right on part of the domain is not the answer. Values are
+ * complex, so a negative point under an even root or a logarithm still evaluates.
+ */
+function pointValue(name: string, index: number, k: number): Complex {
   const h = hashString(`${name}#${k}`);
-  if (k < 4) return { re: 0.31 + 2.6 * ((h % 100_003) / 100_003), im: 0 };
-  return { re: 2 + (h % 5), im: 0 };
+  const inner = 0.31 + 2.6 * ((h % 100_003) / 100_003);
+  if (k < 4) return { re: inner, im: 0 };
+  if (k < 6) return { re: 2 + (h % 5), im: 0 };
+  const negative = k === 6 || (k === 7 && index % 2 === 1) || (k === 8 && index % 2 === 0);
+  if (k < 9) return { re: negative ? -inner : inner, im: 0 };
+  return { re: 0.013 + 0.05 * ((h % 100_003) / 100_003), im: 0 };
 }
 
 interface Prepared {
   symbols: string[];
   functions: Set<string>;
+}
+
+function isReal(v: Complex): boolean {
+  return Math.abs(v.im) <= 1e-12 * Math.max(1, Math.abs(v.re));
 }
 
 function prepare(values: Json[]): Prepared {
@@ -140,7 +157,7 @@ function prepare(values: Json[]): Prepared {
 
 function scopeAt(p: Prepared, k: number): EvalScope {
   const vars = new Map<string, Complex>();
-  for (const s of p.symbols) vars.set(s, pointValue(s, k));
+  p.symbols.forEach((s, i) => vars.set(s, pointValue(s, i, k)));
   return { vars, functions: p.functions };
 }
 
@@ -271,6 +288,9 @@ function randomPoints(
     const [va, vb] = values(scopeAt(prep, k));
     if (!va || !vb) return undefined;
     if (!isFiniteComplex(va) || !isFiniteComplex(vb)) continue;
+    // A negative or tiny point outside one side's real domain (an even root, a logarithm, a
+    // principal power like x^{2/3}) says nothing: the sides are compared where both are real.
+    if (k >= FIRST_EDGE_POINT && isReal(va) !== isReal(vb)) continue;
     if (!closeTo(va, vb, 1e-8)) return false;
     usable++;
   }
@@ -381,6 +401,7 @@ export function compareRelations(
     const b = complexValue(dp, scope);
     if (!a || !b) return { equivalent: false, rule };
     if (!isFiniteComplex(a) || !isFiniteComplex(b)) continue;
+    if (k >= FIRST_EDGE_POINT && isReal(a) !== isReal(b)) continue;
     const za = cabs(a) < 1e-12;
     const zb = cabs(b) < 1e-12;
     if (za && zb) {

@@ -87,6 +87,30 @@ describe('expressions', () => {
     expect(same('\\cos 60^\\circ', '\\frac{1}{2}')).toBe(true);
   });
 
+  // Sampling positive points only called these equal: they differ where x < 0 (or x = 0).
+  it('expressions that agree on part of the domain only are not equal', () => {
+    for (const [g, p] of [
+      ['|x|', 'x'],
+      ['\\sqrt{x^2}', 'x'],
+      ['|x-1|', 'x-1'],
+      ['\\sqrt{a^2 b^2}', 'ab'],
+      ['x^{4}', 'x^{3}|x|'],
+      ['\\frac{|x|}{x}', '1'],
+    ]) {
+      expect(same(g!, p!), `${g} vs ${p}`).toBe(false);
+      expect(same(p!, g!), `${p} vs ${g}`).toBe(false);
+    }
+    for (const [g, p] of [
+      ['\\sqrt{x^2}', '|x|'],
+      ['x^4', '|x|^4'],
+      ['|x|^2', 'x^2'],
+      ['\\frac{1}{3\\sqrt[3]{x}^2}', '\\frac{1}{3x^{2/3}}'],
+      ['\\sqrt{x}\\sqrt{x}', 'x'],
+      ['\\frac{x^2-1}{x-1}', 'x+1'],
+    ])
+      expect(same(g!, p!), `${g} vs ${p}`).toBe(true);
+  });
+
   it('constants evaluate', () => {
     expect(same('(9+1)', '10')).toBe(true);
     expect(same('5!', '120')).toBe(true);
