@@ -80,6 +80,17 @@ describe('extractAnswer: sources', () => {
     });
   });
 
+  it('a box beats a later "####" in degenerate trailing text; without a box the later statement wins', () => {
+    expect(answerOf('So the total is $\\boxed{42}$.\n\nQuestion: 3 + 4?\n#### 7\n#### 7 ####')).toEqual({
+      answer: '42',
+      source: 'boxed',
+    });
+    expect(answerOf('The answer is 12.\nChecking again: 5 + 8 = 13.\n#### 13')).toEqual({
+      answer: '13',
+      source: 'hashes',
+    });
+  });
+
   it('GSM8K GPT-3 "A: N" lines, ignoring <<calc>> annotations', () => {
     expect(answerOf('She makes 9 * 2 = $<<9*2=18>>18 every day.\nA: 18')).toEqual({
       answer: '18',
