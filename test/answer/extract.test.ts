@@ -81,7 +81,7 @@ describe('extractAnswer: sources', () => {
   });
 
   it('a box beats a later "####" in degenerate trailing text; without a box the later statement wins', () => {
-    expect(answerOf('So the total is $\\boxed{42}$.\n\nQuestion: 3 + 4?\n#### 7\n#### 7 ####')).toEqual({
+    expect(answerOf('So the total is $\\boxed{42}$.\n\nQuestion: 3 + 4?\nAnswer: 3 + 4 = 7\n#### 7')).toEqual({
       answer: '42',
       source: 'boxed',
     });
