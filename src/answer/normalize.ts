@@ -112,6 +112,27 @@ const UNIT_RE = new RegExp(
   'gi',
 );
 
+/**
+ * Inside brackets a semicolon separates coordinates as a comma does: `(1; 2)` is `(1, 2)`. At
+ * depth 0 it stays, a separator of records above the commas (`p=5,q=2;p=7,q=2`).
+ */
+function bracketedSemicolons(s: string): string {
+  if (!s.includes(';')) return s;
+  let depth = 0;
+  let out = '';
+  for (let i = 0; i < s.length; i++) {
+    const ch = s[i]!;
+    if (ch === '(' || ch === '[') depth++;
+    else if ((ch === ')' || ch === ']') && depth > 0) depth--;
+    out += ch === ';' && depth > 0 && s[i - 1] !== '\\' ? ',' : ch;
+  }
+  return out;
+}
+
+/** "No solution" in words is the empty set. */
+const NO_SOLUTION =
+  /^(?:there (?:are|is) )?no (?:real |such |possible |integer )?(?:solutions?|roots?|values?(?: of \w+)?|numbers?)$/i;
+
 /** Text inside `\text{}` that reads like a unit: words, possibly with `/`, `.`, `-` or a square. */
 const UNIT_TEXT = /^[A-Za-z][A-Za-z ./-]*(?:\^\s*\{?[23]\}?)?$/;
 
@@ -231,7 +252,13 @@ export function normalizeAnswer(input: string): string {
   }
   s = applyShorthands(s);
   s = joinThousands(s);
+  s = bracketedSemicolons(s);
+  // A leading decimal point: `.5` is `0.5` (not after a digit, a dot or a command's letter).
+  s = s.replace(/(^|[^\d.A-Za-z])\.(?=\d)/g, '$10.');
   s = s.replace(/\s+/g, ' ').trim();
+  // "approximately 3.14": a hedge before a value states the value.
+  s = s.replace(/^(?:approximately|approx\.?|about|roughly|around|nearly|\\approx)\s*(?=[-+]?[\d.])/i, '');
+  if (NO_SOLUTION.test(s)) s = '\\emptyset';
   if (/^[+-]?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
   s = trimPunctuation(s);
   return s;

@@ -111,6 +111,21 @@ describe('expressions', () => {
       expect(same(g!, p!), `${g} vs ${p}`).toBe(true);
   });
 
+  it('notations: semicolons in tuples, leading decimal points, hedges, "no solution"', () => {
+    expect(same('(1, 2)', '(1; 2)')).toBe(true);
+    expect(same('(-1, 3)', '(-1;\\ 3)')).toBe(true);
+    expect(same('(1, 2)', '(2; 1)')).toBe(false);
+    expect(same('0.5, 0.1', '.5, .1')).toBe(true);
+    expect(same('\\{0.1, 2\\}', '\\{.1, 2\\}')).toBe(true);
+    expect(same('0.5', '.05')).toBe(false);
+    expect(same('3.14', '\\text{approximately } 3.14')).toBe(true);
+    expect(same('3.14', 'about 3.15')).toBe(false);
+    for (const words of ['\\text{no solution}', 'no real solutions', 'There are no solutions'])
+      expect(same('\\emptyset', words), words).toBe(true);
+    expect(same('\\emptyset', '\\text{one solution}')).toBe(false);
+    expect(same('1{,}000{,}000', '1000000')).toBe(true);
+  });
+
   it('constants evaluate', () => {
     expect(same('(9+1)', '10')).toBe(true);
     expect(same('5!', '120')).toBe(true);

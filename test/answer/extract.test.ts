@@ -81,10 +81,12 @@ describe('extractAnswer: sources', () => {
   });
 
   it('a box beats a later "####" in degenerate trailing text; without a box the later statement wins', () => {
-    expect(answerOf('So the total is $\\boxed{42}$.\n\nQuestion: 3 + 4?\nAnswer: 3 + 4 = 7\n#### 7')).toEqual({
-      answer: '42',
-      source: 'boxed',
-    });
+    expect(answerOf('So the total is $\\boxed{42}$.\n\nQuestion: 3 + 4?\nAnswer: 3 + 4 = 7\n#### 7')).toEqual(
+      {
+        answer: '42',
+        source: 'boxed',
+      },
+    );
     expect(answerOf('The answer is 12.\nChecking again: 5 + 8 = 13.\n#### 13')).toEqual({
       answer: '13',
       source: 'hashes',
