@@ -32,11 +32,8 @@ export function compareNodes(g: AnswerNode, p: AnswerNode, ctx: CompareContext):
   if (p.kind === 'assign') return compareNodes(g, p.value, ctx);
   if (g.kind === 'record' || p.kind === 'record') return compareRecords(g, p, ctx);
   if (g.kind === 'relation' || p.kind === 'relation') return compareWithRelation(g, p, ctx);
-  if (g.kind === 'union' || p.kind === 'union') {
-    const a = g.kind === 'union' ? g.parts : [g];
-    const b = p.kind === 'union' ? p.parts : [p];
-    return setCompare(a, b, ctx, 'interval');
-  }
+  if (g.kind === 'union' || p.kind === 'union')
+    return setCompare(unionParts(g), unionParts(p), ctx, 'interval');
   if (isCollection(g) || isCollection(p)) return compareCollections(g, p, ctx);
   if (g.kind === 'tuple' && p.kind === 'tuple') return compareTuples(g, p, ctx);
   if (g.kind === 'matrix' || p.kind === 'matrix') return compareMatrices(g, p, ctx);
@@ -190,7 +187,24 @@ function compareWithRelation(g: AnswerNode, p: AnswerNode, ctx: CompareContext):
     if (!interval) return no(rule);
     return g.kind === 'relation' ? compareTuples(interval, other, ctx) : compareTuples(other, interval, ctx);
   }
+  if (other.kind === 'union') return setCompare(unionParts(g), unionParts(p), ctx, 'interval');
   return no(rule);
+}
+
+/**
+ * The intervals a node is a union of: a union's parts, or the intervals of inequalities in one
+ * unknown joined by "or" (`x < -1 or x > 4`), or the node alone.
+ */
+function unionParts(n: AnswerNode): AnswerNode[] {
+  if (n.kind === 'union') return n.parts;
+  const items = n.kind === 'list' ? n.items : n.kind === 'relation' ? [n] : null;
+  if (items?.every((i) => i.kind === 'relation')) {
+    const relations = items as Relation[];
+    const unknowns = new Set(relations.map((r) => labelKey(isLabel(r.lhs) ? r.lhs : r.rhs)));
+    const intervals = relations.map(relationAsInterval);
+    if (unknowns.size === 1 && intervals.every((t) => t !== null)) return intervals as Tuple[];
+  }
+  return [n];
 }
 
 function compareRecords(g: AnswerNode, p: AnswerNode, ctx: CompareContext): Decision {

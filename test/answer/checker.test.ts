@@ -126,6 +126,17 @@ describe('expressions', () => {
     expect(same('1{,}000{,}000', '1000000')).toBe(true);
   });
 
+  it('inequalities joined by "or" are the union of their intervals', () => {
+    const u = '(-\\infty,-1)\\cup(4,\\infty)';
+    expect(same(u, 'x<-1 \\text{ or } x>4')).toBe(true);
+    expect(same(u, 'x > 4 or x < -1')).toBe(true);
+    expect(same('x<-1 \\text{ or } x>4', u)).toBe(true);
+    expect(same(u, 'x \\le -1 or x > 4')).toBe(false);
+    expect(same(u, 'x < -1 or y > 4')).toBe(false);
+    expect(same(u, 'x < -1')).toBe(false);
+    expect(same('(-\\infty,2]\\cup[5,\\infty)', 't\\le 2 \\text{ or } t \\ge 5')).toBe(true);
+  });
+
   it('constants evaluate', () => {
     expect(same('(9+1)', '10')).toBe(true);
     expect(same('5!', '120')).toBe(true);
