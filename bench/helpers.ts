@@ -42,6 +42,22 @@ export function pinToCore(cpu: number): boolean {
   return hasTaskset() && spawnSync('taskset', ['-pc', String(cpu), String(process.pid)]).status === 0;
 }
 
+/** Wall seconds and peak RSS (MB) of one CLI command in its own process (GNU time). */
+export function timedCli(args: string[]): { seconds: number; peakMb: number } {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  const last = r.stderr.trim().split('\n').at(-1) ?? '';
+  const m = /^([\d.]+) (\d+)$/.exec(last);
+  if (r.status !== 0 || !m)
+    throw new Error(`sparq ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
+  return { seconds: Number(m[1]), peakMb: Number(m[2]) / 1024 };
+}
+
+export const timedText = (t: { seconds: number; peakMb: number }) =>
+  `${t.seconds.toFixed(1)} s / ${t.peakMb.toFixed(0)} MB`;
+
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }

@@ -13,7 +13,6 @@
  *
  *   npm run bench -- scale
  */
-import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -22,20 +21,7 @@ import { SimBackend } from '../src/backends/sim-backend.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { DEFAULT_DEDUP_SETTINGS, findDuplicates } from '../src/curation/dedup/dedup.js';
 import { executeRun } from '../src/engine/execute.js';
-import { CLI, runDirectoryBytes, writtenBytes } from './helpers.js';
-
-/** Wall seconds and peak RSS (MB) of one CLI command in its own process. */
-function timed(args: string[]): { seconds: number; peakMb: number } {
-  const r = spawnSync('/usr/bin/time', ['-f', '%e %M', process.execPath, CLI, ...args], {
-    encoding: 'utf8',
-    maxBuffer: 64 * 1024 * 1024,
-  });
-  const last = r.stderr.trim().split('\n').at(-1) ?? '';
-  const m = /^([\d.]+) (\d+)$/.exec(last);
-  if (r.status !== 0 || !m)
-    throw new Error(`sparq ${args.join(' ')} failed (${r.status}): ${r.stderr.slice(-2000)}`);
-  return { seconds: Number(m[1]), peakMb: Number(m[2]) / 1024 };
-}
+import { timedText as fmt, runDirectoryBytes, timedCli as timed, writtenBytes } from './helpers.js';
 
 /**
  * The pool's dedup (select's defaults, no seed file) in this process twice: taking the run's
@@ -66,9 +52,6 @@ function dedupWithAndWithoutScreen(dir: string): string {
   const c = reusing.result.counters;
   return `dedup of the pool: ${all.seconds.toFixed(1)} s verifying all ${all.result.counters.candidatePairs.toLocaleString('en-US')} candidate pairs, ${reusing.seconds.toFixed(1)} s taking the screen's verdict on ${c.screenedPairs.toLocaleString('en-US')} of them (the same clusters)`;
 }
-
-const fmt = (t: { seconds: number; peakMb: number }) =>
-  `${t.seconds.toFixed(1)} s / ${t.peakMb.toFixed(0)} MB`;
 
 export async function run(): Promise<void> {
   const targets = (process.env.BENCH_SCALE ?? '100000,500000,1000000,2000000').split(',').map(Number);
