@@ -129,6 +129,32 @@ function bracketedSemicolons(s: string): string {
   return out;
 }
 
+/**
+ * `\mathbb{R} \setminus \{0, 2\}` as the union of open intervals it is,
+ * `(-\infty,0)\cup(0,2)\cup(2,\infty)`, when the points removed are numbers.
+ */
+function realsWithoutPoints(s: string): string {
+  const m = /^\\mathbb\s*\{?R\}?\s*(?:\\setminus|\\backslash|-)\s*\\\{(.+)\\\}$/.exec(s);
+  if (!m) return s;
+  const points = m[1]!.split(',').map((x) => x.trim());
+  const values = points.map(numberValue);
+  if (values.some((v) => v === null)) return s;
+  const order = points.map((p, i) => ({ p, v: values[i]! })).sort((a, b) => a.v - b.v);
+  if (order.some((x, i) => i > 0 && x.v === order[i - 1]!.v)) return s;
+  const ends = ['-\\infty', ...order.map((x) => x.p), '\\infty'];
+  return ends
+    .slice(1)
+    .map((end, i) => `(${ends[i]},${end})`)
+    .join('\\cup');
+}
+
+/** An integer, a decimal or `\frac{p}{q}` with integers, optionally signed; null for anything else. */
+function numberValue(t: string): number | null {
+  const frac = /^(-?)\\frac\{(\d+)\}\{(\d+)\}$/.exec(t);
+  if (frac) return (frac[1] ? -1 : 1) * (Number(frac[2]) / Number(frac[3]));
+  return /^-?\d+(?:\.\d+)?$/.test(t) ? Number(t) : null;
+}
+
 /** "No solution" in words is the empty set. */
 const NO_SOLUTION =
   /^(?:there (?:are|is) )?no (?:real |such |possible |integer )?(?:solutions?|roots?|values?(?: of \w+)?|numbers?)$/i;
@@ -259,6 +285,7 @@ export function normalizeAnswer(input: string): string {
   // "approximately 3.14": a hedge before a value states the value.
   s = s.replace(/^(?:approximately|approx\.?|about|roughly|around|nearly|\\approx)\s*(?=[-+]?[\d.])/i, '');
   if (NO_SOLUTION.test(s)) s = '\\emptyset';
+  s = realsWithoutPoints(s);
   if (/^[+-]?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
   s = trimPunctuation(s);
   return s;

@@ -137,6 +137,14 @@ describe('expressions', () => {
     expect(same('(-\\infty,2]\\cup[5,\\infty)', 't\\le 2 \\text{ or } t \\ge 5')).toBe(true);
   });
 
+  it('the reals less some points are the union of open intervals between them', () => {
+    expect(same('\\mathbb{R}\\setminus\\{0\\}', '(-\\infty,0)\\cup(0,\\infty)')).toBe(true);
+    expect(same('(-\\infty,-1)\\cup(-1,2)\\cup(2,\\infty)', '\\mathbb{R}\\setminus\\{2, -1\\}')).toBe(true);
+    expect(same('\\mathbb{R}\\setminus\\{0\\}', '(-\\infty,0]\\cup(0,\\infty)')).toBe(false);
+    expect(same('\\mathbb{R}\\setminus\\{0\\}', '(-\\infty,0)\\cup(1,\\infty)')).toBe(false);
+    expect(same('\\mathbb{R}\\setminus\\{0, 1\\}', '(-\\infty,0)\\cup(0,\\infty)')).toBe(false);
+  });
+
   it('constants evaluate', () => {
     expect(same('(9+1)', '10')).toBe(true);
     expect(same('5!', '120')).toBe(true);
