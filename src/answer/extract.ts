@@ -4,7 +4,8 @@
  *      joined into a list), "Final answer: ...";
  *   2. answer statements: `#### N`, "The answer is ...", "Answer: ...", a GSM8K-style `A: N` line;
  *   3. the last math span `$...$`, `$$...$$`, `\(...\)`, `\[...\]` (only when tiers 1-2 are absent);
- *   4. the whole output when it is a bare short answer (`42`, `x = 3`).
+ *   4. a number concluding the prose ("Therefore, the probability ... is 2/3."), else the whole
+ *      output when it is a bare short answer (`42`, `x = 3`).
  * Within a tier the last occurrence wins. Nothing found is reported as `{ found: false }`:
  * extraction never guesses a number out of prose.
  */
@@ -22,6 +23,7 @@ export type ExtractionSource =
   | 'inline-dollar'
   | 'inline-paren'
   | 'display-bracket'
+  | 'conclusion'
   | 'bare';
 
 export type Extraction = { found: true; answer: string; source: ExtractionSource } | { found: false };
@@ -66,6 +68,7 @@ export function extractAnswer(text: string): Extraction {
   const usable = box !== undefined && !isEmptyBoxAnswer(box.answer);
   anchored(s, found, usable ? box.pos : 0, usable ? 1 : 2);
   if (found.length === 0) mathSpanCandidate(s, found);
+  if (found.length === 0) conclusion(s, found);
   if (found.length === 0) bare(s, found);
   let best: Candidate | undefined;
   for (const cand of found) {
@@ -358,6 +361,27 @@ const SENTENCE_OPENERS = new Set(
     'denote observe notice begin start okay ok well hmm alright sure answer final therefore'
   ).split(' '),
 );
+
+/**
+ * A number stated in the last sentence of prose, "Therefore, the probability that both are red
+ * is 2/3.": only a concluding sentence (therefore, thus, hence, so), only a value right after
+ * "is", "equals" or "=" that ends the sentence, and only a number (an integer, a decimal, a/b, a
+ * percentage). Anything less certain stays "no answer".
+ */
+function conclusion(s: string, out: Candidate[]): void {
+  const last = s
+    .trimEnd()
+    .split(/(?<=[.!?])\s+|\n+/)
+    .filter((x) => x.trim() !== '')
+    .at(-1);
+  if (!last) return;
+  const m =
+    /^(?:Therefore|Thus|Hence|So)\b,?\s+[^=]*?\s(?:is|equals|=)\s+(-?\d+(?:\.\d+)?(?:\s*\/\s*\d+)?\s*%?)\s*[.!]?$/i.exec(
+      last.trim(),
+    );
+  if (!m) return;
+  out.push({ tier: 4, pos: s.lastIndexOf(last), answer: m[1]!.replace(/\s+/g, ''), source: 'conclusion' });
+}
 
 function bare(s: string, out: Candidate[]): void {
   const t = s.trim();

@@ -93,6 +93,21 @@ describe('extractAnswer: sources', () => {
     });
   });
 
+  it('a number concluding the prose, and nothing less certain', () => {
+    expect(
+      answerOf('There are 4 red and 2 blue.\nTherefore, the probability that both are red is 2/3.'),
+    ).toEqual({ answer: '2/3', source: 'conclusion' });
+    expect(answerOf('So the share that passed is 12.5%.')).toEqual({ answer: '12.5%', source: 'conclusion' });
+    expect(answerOf('Therefore, x = -4.')).toEqual({ answer: '-4', source: 'conclusion' });
+    for (const prose of [
+      'Hence the area is 12 square units.',
+      'Therefore, it is 2 times larger than before, which we doubt.',
+      'The probability is 2/3.',
+      'Therefore, the probability is 2/3. Let us check with 5 more cases',
+    ])
+      expect(answerOf(prose), prose).toBeNull();
+  });
+
   it('GSM8K GPT-3 "A: N" lines, ignoring <<calc>> annotations', () => {
     expect(answerOf('She makes 9 * 2 = $<<9*2=18>>18 every day.\nA: 18')).toEqual({
       answer: '18',
