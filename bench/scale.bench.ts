@@ -38,7 +38,7 @@ function dedupWithAndWithoutScreen(dir: string): string {
     const docs = rows.map((r) => ({
       key: r.uid,
       text: r.problem,
-      ...(screen ? { told: r.seq, screened: r.near_screen !== null } : {}),
+      ...(screen ? { told: r.seq, screen: r.near_screen ?? 0 } : {}),
     }));
     const started = performance.now();
     const result = findDuplicates(docs, docs.length, DEFAULT_DEDUP_SETTINGS);

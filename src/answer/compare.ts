@@ -193,11 +193,11 @@ function compareWithRelation(g: AnswerNode, p: AnswerNode, ctx: CompareContext):
 
 /**
  * The intervals a node is a union of: a union's parts, or the intervals of inequalities in one
- * unknown joined by "or" (`x < -1 or x > 4`), or the node alone.
+ * unknown joined by "or" (`x < -1 or x > 4`; "and" or a comma is not a union), or the node alone.
  */
 function unionParts(n: AnswerNode): AnswerNode[] {
   if (n.kind === 'union') return n.parts;
-  const items = n.kind === 'list' ? n.items : n.kind === 'relation' ? [n] : null;
+  const items = n.kind === 'list' && n.disjunction ? n.items : n.kind === 'relation' ? [n] : null;
   if (items?.every((i) => i.kind === 'relation')) {
     const relations = items as Relation[];
     const unknowns = new Set(relations.map((r) => labelKey(isLabel(r.lhs) ? r.lhs : r.rhs)));

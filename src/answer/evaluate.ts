@@ -56,6 +56,11 @@ export interface EvalScope {
   vars: Map<string, Complex>;
   /** Symbols used only as `f(...)`: applied as uninterpreted functions, not multiplied. */
   functions: ReadonlySet<string>;
+  /**
+   * Evaluate over the reals: any value that is not real (an even root or a logarithm of a
+   * negative, a principal power like (-8)^{2/3}) is NaN, as outside the expression's domain.
+   */
+  realOnly?: boolean;
 }
 
 const isArr = (x: Json): x is Json[] => Array.isArray(x);
@@ -424,6 +429,12 @@ const MAX_TERMS = 2000;
 
 /** Complex value of `x` with the scope's symbol values; null when `x` is not a scalar we know. */
 export function complexValue(x: Json, scope: EvalScope): Complex | null {
+  const v = complexValueOf(x, scope);
+  if (scope.realOnly && v && v.im !== 0 && Math.abs(v.im) > 1e-12 * Math.max(1, Math.abs(v.re))) return NAN;
+  return v;
+}
+
+function complexValueOf(x: Json, scope: EvalScope): Complex | null {
   if (typeof x === 'number') return c(x);
   if (typeof x === 'string') {
     const bound = scope.vars.get(x);

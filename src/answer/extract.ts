@@ -1,8 +1,8 @@
 /**
  * Extraction of the final answer from a model's full output. Sources, in tiers:
  *   1. explicit final answers: `\boxed{}` / `\fbox{}` (brace-matched, last wins, adjacent boxes
- *      joined into a list), "Final answer: ...";
- *   2. answer statements: `#### N`, "The answer is ...", "Answer: ...", a GSM8K-style `A: N` line;
+ *      joined into a list), "Final answer: ..."; then GSM8K's `#### N`, which a box outranks;
+ *   2. answer statements: "The answer is ...", "Answer: ...", a GSM8K-style `A: N` line;
  *   3. the last math span `$...$`, `$$...$$`, `\(...\)`, `\[...\]` (only when tiers 1-2 are absent);
  *   4. a number concluding the prose ("Therefore, the probability ... is 2/3."), else the whole
  *      output when it is a bare short answer (`42`, `x = 3`).
@@ -203,8 +203,9 @@ function anchored(s: string, out: Candidate[], from: number, maxTier: number): v
   };
   push(1, lastMatch(s, /final\s+answer(?:\s+is\b)?/gi, from), 'final-answer');
   if (maxTier < 2) return;
-  // GSM8K's `#### N` is weaker than a box: degenerate text after a boxed answer can hold one.
-  push(2, lastMatch(s, /####/g, from), 'hashes');
+  // GSM8K's `#### N` is weaker than a box (degenerate text after a boxed answer can hold one)
+  // and stronger than the answer statements (a run-on output goes on to "Q: ... A: 5").
+  push(1.5, lastMatch(s, /####/g, from), 'hashes');
   push(2, lastMatch(s, /\banswer\s+(?:is|would\s+be|will\s+be)\b/gi, from), 'answer-is');
   push(2, lastMatch(s, /\banswer\s*(?:\*\*)?\s*:/gi, from), 'answer-colon');
   push(2, lastMatch(s, /(?:^|\n)[ \t]*A:(?=[ \t])/g, from), 'gsm8k-a');

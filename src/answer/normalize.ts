@@ -118,15 +118,20 @@ const UNIT_RE = new RegExp(
  */
 function bracketedSemicolons(s: string): string {
   if (!s.includes(';')) return s;
-  let depth = 0;
-  let out = '';
+  const out = [...s];
+  // Per open bracket: its semicolons, and whether it holds a comma of its own (then the
+  // semicolons separate rows, `[1,2;3,4]`, and stay).
+  const open: { semicolons: number[]; comma: boolean }[] = [];
   for (let i = 0; i < s.length; i++) {
     const ch = s[i]!;
-    if (ch === '(' || ch === '[') depth++;
-    else if ((ch === ')' || ch === ']') && depth > 0) depth--;
-    out += ch === ';' && depth > 0 && s[i - 1] !== '\\' ? ',' : ch;
+    if (ch === '(' || ch === '[') open.push({ semicolons: [], comma: false });
+    else if ((ch === ')' || ch === ']') && open.length > 0) {
+      const b = open.pop()!;
+      if (!b.comma) for (const at of b.semicolons) out[at] = ',';
+    } else if (open.length > 0 && ch === ';' && s[i - 1] !== '\\') open.at(-1)!.semicolons.push(i);
+    else if (open.length > 0 && ch === ',') open.at(-1)!.comma = true;
   }
-  return out;
+  return out.join('');
 }
 
 /**
@@ -279,15 +284,18 @@ export function normalizeAnswer(input: string): string {
   s = applyShorthands(s);
   s = joinThousands(s);
   s = bracketedSemicolons(s);
-  // A leading decimal point: `.5` is `0.5` (not after a digit, a dot or a command's letter).
-  s = s.replace(/(^|[^\d.A-Za-z])\.(?=\d)/g, '$10.');
+  // A leading decimal point: `.5` is `0.5` (not after a digit, even across a space: `2 .5` is
+  // 2.5 written loosely; nor after a dot or a command's letter).
+  s = s.replace(/(^|[^\d.A-Za-z])\.(?=\d)/g, (m, before: string, at: number) =>
+    /\d\s*$/.test(s.slice(0, at + before.length)) ? m : `${before}0.`,
+  );
   s = s.replace(/\s+/g, ' ').trim();
   // "approximately 3.14": a hedge before a value states the value.
   s = s.replace(/^(?:approximately|approx\.?|about|roughly|around|nearly|\\approx)\s*(?=[-+]?[\d.])/i, '');
-  if (NO_SOLUTION.test(s)) s = '\\emptyset';
   s = realsWithoutPoints(s);
   if (/^[+-]?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
   s = trimPunctuation(s);
+  if (NO_SOLUTION.test(s)) s = '\\emptyset';
   return s;
 }
 

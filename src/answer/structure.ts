@@ -12,8 +12,11 @@ export type AnswerNode =
   | { kind: 'tuple'; open: '(' | '['; close: ')' | ']'; items: AnswerNode[] }
   /** `\{1, 2\}`: unordered, duplicates ignored. */
   | { kind: 'set'; items: AnswerNode[] }
-  /** A bare list of answers (`2, 3`, `1 and 2`, `\pm 7`): compared as a set of solutions. */
-  | { kind: 'list'; items: AnswerNode[] }
+  /**
+   * A bare list of answers (`2, 3`, `1 and 2`, `\pm 7`): compared as a set of solutions.
+   * `disjunction`: its items were joined by "or" only (`x < -1 or x > 4`).
+   */
+  | { kind: 'list'; items: AnswerNode[]; disjunction?: boolean }
   | { kind: 'union'; parts: AnswerNode[] }
   | { kind: 'matrix'; rows: AnswerNode[][]; latex: string }
   /** `label = value`: the value is the answer, the label is kept for records. */
@@ -106,10 +109,6 @@ function connectorAt(s: string, i: number): number {
   return 0;
 }
 
-function splitItems(s: string): string[] {
-  return splitTopLevel(s, (i) => connectorAt(s, i));
-}
-
 function splitSemicolons(s: string): string[] {
   return splitTopLevel(s, (i) => (s[i] === ';' ? 1 : 0));
 }
@@ -130,14 +129,21 @@ function parseList(s: string, depth: number): AnswerNode | null {
     const items = groups.map((g) => parseList(g, depth + 1)).filter((n): n is AnswerNode => n !== null);
     return items.length === 1 ? items[0]! : { kind: 'list', items: items.slice(0, MAX_ITEMS) };
   }
-  const parts = splitItems(s)
+  const connectors: string[] = [];
+  const parts = splitTopLevel(s, (i) => {
+    const len = connectorAt(s, i);
+    if (len > 0) connectors.push(s.substr(i, len).toLowerCase());
+    return len;
+  })
     .map((p) => p.trim())
     .filter((p) => p !== '');
   if (parts.length > MAX_ITEMS) return leaf(s);
   const items = parts.map((p) => parseItem(p, depth + 1)).filter((n): n is AnswerNode => n !== null);
   if (items.length === 0) return null;
   if (items.length === 1) return items[0]!;
-  return combineItems(items);
+  const combined = combineItems(items);
+  if (combined.kind === 'list' && connectors.every((c) => c === 'or')) combined.disjunction = true;
+  return combined;
 }
 
 /**

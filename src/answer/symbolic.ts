@@ -123,8 +123,8 @@ const FIRST_EDGE_POINT = 6;
  * (0.3, 2.9), small integers, then the edges: every symbol negative, the odd-indexed ones
  * negative, the even-indexed ones negative, and all near zero. Positive points alone called
  * `|x|` and `x`, `\\sqrt{x^2}` and `x`, or `\\sqrt{a^2b^2}` and `ab` equal: they differ only where
- * a sign is negative, and an answer right on part of the domain is not the answer. Values are
- * complex, so a negative point under an even root or a logarithm still evaluates.
+ * a sign is negative, and an answer right on part of the domain is not the answer. The edges are
+ * evaluated over the reals (see scopeAt).
  */
 function pointValue(name: string, index: number, k: number): Complex {
   const h = hashString(`${name}#${k}`);
@@ -141,10 +141,6 @@ interface Prepared {
   functions: Set<string>;
 }
 
-function isReal(v: Complex): boolean {
-  return Math.abs(v.im) <= 1e-12 * Math.max(1, Math.abs(v.re));
-}
-
 function prepare(values: Json[]): Prepared {
   const plain = new Set<string>();
   const applied = new Set<string>();
@@ -158,7 +154,9 @@ function prepare(values: Json[]): Prepared {
 function scopeAt(p: Prepared, k: number): EvalScope {
   const vars = new Map<string, Complex>();
   p.symbols.forEach((s, i) => vars.set(s, pointValue(s, i, k)));
-  return { vars, functions: p.functions };
+  // At the edges the sides are compared over the reals: a point outside one side's real domain
+  // (an even root or a logarithm of a negative) evaluates to NaN there and is skipped.
+  return { vars, functions: p.functions, realOnly: k >= FIRST_EDGE_POINT };
 }
 
 /** How a side was written, for the decimal rounding policy. */
@@ -288,9 +286,6 @@ function randomPoints(
     const [va, vb] = values(scopeAt(prep, k));
     if (!va || !vb) return undefined;
     if (!isFiniteComplex(va) || !isFiniteComplex(vb)) continue;
-    // A negative or tiny point outside one side's real domain (an even root, a logarithm, a
-    // principal power like x^{2/3}) says nothing: the sides are compared where both are real.
-    if (k >= FIRST_EDGE_POINT && isReal(va) !== isReal(vb)) continue;
     if (!closeTo(va, vb, 1e-8)) return false;
     usable++;
   }
@@ -401,7 +396,6 @@ export function compareRelations(
     const b = complexValue(dp, scope);
     if (!a || !b) return { equivalent: false, rule };
     if (!isFiniteComplex(a) || !isFiniteComplex(b)) continue;
-    if (k >= FIRST_EDGE_POINT && isReal(a) !== isReal(b)) continue;
     const za = cabs(a) < 1e-12;
     const zb = cabs(b) < 1e-12;
     if (za && zb) {

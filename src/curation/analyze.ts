@@ -68,12 +68,20 @@ function fingerprint(parts: unknown): string {
   return sha256Hex(JSON.stringify(parts)).slice(0, 32);
 }
 
+interface PoolRow {
+  uid: string;
+  problem: string;
+  seq: number | null;
+  screen: number | null;
+}
+
 /**
  * The run's near-duplicate screens whose verdict stands for these settings, and the column that
- * names a problem's screen (NULL before schema 10). A screen stands when it used the same
- * shingles and MinHash length at a threshold no higher: a pair it let through is below its
- * threshold, so below this one. Pairs it never saw (a seed with a seed, anything with the seed
- * file, problems told before the screen or past its candidate bound) are verified as ever.
+ * names a problem's screen (NULL before schema 10). A screen stands when it had exactly these
+ * settings: the same shingles, MinHash length and threshold, so the same banding, and a pair
+ * select's LSH proposes is one the screen proposed too. Pairs it never saw (a seed with a seed,
+ * anything with the seed file, problems told before the screen, under another screen or past
+ * its candidate bound) are verified as ever (see DedupDoc.screen).
  */
 function coveringScreens(
   conn: AnalysisConnection,
@@ -86,9 +94,9 @@ function coveringScreens(
   if (!has) return { ids: new Set(), column: 'NULL' };
   const rows = db
     .prepare(
-      'SELECT id FROM main.near_duplicate_screens WHERE num_hashes = ? AND shingle_size = ? AND threshold <= ?',
+      'SELECT id FROM main.near_duplicate_screens WHERE num_hashes = ? AND shingle_size = ? AND abs(threshold - ?) < 1e-12',
     )
-    .all(settings.numHashes, settings.shingleSize, settings.threshold + 1e-12) as { id: number }[];
+    .all(settings.numHashes, settings.shingleSize, settings.threshold) as { id: number }[];
   return { ids: new Set(rows.map((r) => r.id)), column: 'near_screen' };
 }
 
@@ -141,19 +149,15 @@ function computeDedup(
   const poolRows = (generationFilter: string) =>
     db
       .prepare(
-        `SELECT uid, problem, COALESCE(seq, id) AS told, ${screens.column} AS screen FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
+        `SELECT uid, problem, seq, ${screens.column} AS screen FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
       )
-      .iterate(snapshot.maxId) as Iterable<{
-      uid: string;
-      problem: string;
-      told: number;
-      screen: number | null;
-    }>;
-  const poolDoc = (r: { uid: string; problem: string; told: number; screen: number | null }): DedupDoc => ({
+      .iterate(snapshot.maxId) as Iterable<PoolRow>;
+  const poolDoc = (r: PoolRow): DedupDoc => ({
     key: r.uid,
     text: r.problem,
-    told: r.told,
-    screened: r.screen !== null && screens.ids.has(r.screen),
+    // Rows from before task numbers were kept have no place in the told order: never skipped.
+    ...(r.seq === null ? {} : { told: r.seq }),
+    ...(r.screen !== null && screens.ids.has(Math.abs(r.screen)) ? { screen: r.screen } : {}),
   });
   // Pool order with the seed file's other problems right after the pool's seeds: a seed (the
   // original data) always represents its cluster over anything generated from it.

@@ -205,9 +205,9 @@ export const MIGRATIONS: Migration[] = [
   // runs written by appends (pool-key-index.ts); near_duplicate_keys keeps the band keys told
   // before, read as the oldest run.
   keyOldTextHashes,
-  // 10: which near-duplicate screen a problem passed completely (every candidate verified), so
-  // that \`sparq select\` takes the screen's verdict instead of verifying those pairs again
-  // (src/curation/analyze.ts). NULL: not screened, or not completely, or told before schema 10.
+  // 10: which near-duplicate screen wrote a problem's band keys (-id) and screened it completely
+  // (+id: every candidate verified), so that \`sparq select\` takes the screen's verdict instead
+  // of verifying those pairs again (src/curation/analyze.ts). NULL: no screen, or before schema 10.
   `
   CREATE TABLE near_duplicate_screens (
     id INTEGER PRIMARY KEY,
@@ -216,7 +216,8 @@ export const MIGRATIONS: Migration[] = [
     shingle_size INTEGER NOT NULL,
     UNIQUE (threshold, num_hashes, shingle_size)
   );
-  ALTER TABLE problems ADD COLUMN near_screen INTEGER REFERENCES near_duplicate_screens (id);
+  -- A signed id of near_duplicate_screens (no foreign key: -id names the same row).
+  ALTER TABLE problems ADD COLUMN near_screen INTEGER;
   `,
 ];
 

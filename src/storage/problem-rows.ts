@@ -37,7 +37,9 @@ interface ProblemBody {
 
 /**
  * The named parameters of the insert statement (sqlite-store.ts), in today's layout.
- * `nearScreen`: the id of the near-duplicate screen the problem passed completely, or null.
+ * `nearScreen`: the id of the near-duplicate screen that wrote the problem's band keys, negative
+ * when it did not also screen the problem completely (a seed, or past its candidate bound); null
+ * when no screen ran.
  */
 export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec, nearScreen: number | null): Row {
   const body: ProblemBody = {

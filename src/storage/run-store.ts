@@ -49,7 +49,11 @@ export interface PrefixCommit {
    * take the screen's verdict for those pairs instead of verifying them again.
    */
   nearDuplicateKeys?: { seq: number; keys: number[]; screened?: boolean }[];
-  /** The settings of the screen that told the prefix's problems (absent: the screen is off). */
+  /**
+   * The settings of the screen that told the prefix's problems (absent: the screen is off). Each
+   * problem with band keys is marked with it (problems.near_screen): +id when `screened`, -id
+   * when the screen only wrote its keys.
+   */
   nearDuplicateScreen?: NearScreenSettings;
 }
 

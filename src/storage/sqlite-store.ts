@@ -271,7 +271,9 @@ export class SqliteRunStore implements RunStore {
       const keys: { key: number; problemId: number }[] = [];
       for (const p of commit.problems) {
         const told = keysBySeq.get(p.seq);
-        const row = problemRow(p, now, this.codec, told?.screened ? screen : null);
+        // +id: screened completely by that screen; -id: its band keys written by it, no more.
+        const mark = screen === null || !told?.keys.length ? null : told.screened ? screen : -screen;
+        const row = problemRow(p, now, this.codec, mark);
         const problemId = Number(this.insertProblem().run(row).lastInsertRowid);
         summary.addProblem(p);
         keys.push({ key: textKey(p.textHash), problemId });

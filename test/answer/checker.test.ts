@@ -107,6 +107,13 @@ describe('expressions', () => {
       ['\\frac{1}{3\\sqrt[3]{x}^2}', '\\frac{1}{3x^{2/3}}'],
       ['\\sqrt{x}\\sqrt{x}', 'x'],
       ['\\frac{x^2-1}{x-1}', 'x+1'],
+      // Equal wherever both are real; at negative points neither is, or one is not.
+      ['\\sqrt{x^3}', 'x\\sqrt{x}'],
+      ['x^{3/2}', '\\sqrt{x^3}'],
+      ['\\sqrt{8x^3}', '2x\\sqrt{2x}'],
+      ['\\sqrt{x}\\sqrt{y}', '\\sqrt{xy}'],
+      ['\\sqrt{\\frac{1}{x}}', '\\frac{1}{\\sqrt{x}}'],
+      ['\\frac{\\sqrt a}{\\sqrt b}', '\\sqrt{\\frac ab}'],
     ])
       expect(same(g!, p!), `${g} vs ${p}`).toBe(true);
   });
@@ -115,12 +122,21 @@ describe('expressions', () => {
     expect(same('(1, 2)', '(1; 2)')).toBe(true);
     expect(same('(-1, 3)', '(-1;\\ 3)')).toBe(true);
     expect(same('(1, 2)', '(2; 1)')).toBe(false);
+    // Beside commas a semicolon separates rows: [1,2;3,4] is not the list [1,2,3,4].
+    expect(same('[1,2;3,4]', '[1,2,3,4]')).toBe(false);
+    expect(same('(1,2;3,4)', '(1,2,3,4)')).toBe(false);
+    expect(same('2 .5', '2.5')).toBe(true);
     expect(same('0.5, 0.1', '.5, .1')).toBe(true);
     expect(same('\\{0.1, 2\\}', '\\{.1, 2\\}')).toBe(true);
     expect(same('0.5', '.05')).toBe(false);
     expect(same('3.14', '\\text{approximately } 3.14')).toBe(true);
     expect(same('3.14', 'about 3.15')).toBe(false);
-    for (const words of ['\\text{no solution}', 'no real solutions', 'There are no solutions'])
+    for (const words of [
+      '\\text{no solution}',
+      'no real solutions',
+      'There are no solutions',
+      '\\text{No solution.}',
+    ])
       expect(same('\\emptyset', words), words).toBe(true);
     expect(same('\\emptyset', '\\text{one solution}')).toBe(false);
     expect(same('1{,}000{,}000', '1000000')).toBe(true);
@@ -134,6 +150,10 @@ describe('expressions', () => {
     expect(same(u, 'x \\le -1 or x > 4')).toBe(false);
     expect(same(u, 'x < -1 or y > 4')).toBe(false);
     expect(same(u, 'x < -1')).toBe(false);
+    // "and" or a comma is not "or": x < -1 and x > 4 is empty, x > -1 and x < 4 an interval.
+    expect(same(u, 'x<-1 \\text{ and } x>4')).toBe(false);
+    expect(same(u, 'x<-1, x>4')).toBe(false);
+    expect(same('(-\\infty,4)\\cup(-1,\\infty)', 'x>-1 \\text{ and } x<4')).toBe(false);
     expect(same('(-\\infty,2]\\cup[5,\\infty)', 't\\le 2 \\text{ or } t \\ge 5')).toBe(true);
   });
 

@@ -80,7 +80,15 @@ describe('extractAnswer: sources', () => {
     });
   });
 
-  it('a box beats a later "####" in degenerate trailing text; without a box the later statement wins', () => {
+  it('a box beats a later "####"; "####" beats later answer statements of a run-on output', () => {
+    expect(answerOf('She has 9 eggs.\n#### 9\n\nQ: What is 2+3?\nA: 5')).toEqual({
+      answer: '9',
+      source: 'hashes',
+    });
+    expect(answerOf('So 18 in all.\n#### 18\n\nQuestion: 1+1?\nAnswer: 2')).toEqual({
+      answer: '18',
+      source: 'hashes',
+    });
     expect(answerOf('So the total is $\\boxed{42}$.\n\nQuestion: 3 + 4?\nAnswer: 3 + 4 = 7\n#### 7')).toEqual(
       {
         answer: '42',

@@ -121,23 +121,37 @@ describe('findDuplicates', () => {
         docs.length,
         DEFAULT_DEDUP_SETTINGS,
       );
-    // The later problem was screened: the pair is not verified again, whatever the texts say
-    // (here they are near duplicates, which a screen could only have missed past its bound).
-    const screened = run([
-      { text: a, told: 0 },
-      { text: reword(a), told: 2, screened: true },
-    ]);
-    expect(screened.counters.screenedPairs).toBe(1);
-    expect(screened.counters.candidatePairs).toBe(0);
-    expect(screened.root[1]).toBe(1);
-    // Only the earlier one screened (the later one was never compared with it), or no told
-    // order (a seed-file problem), or neither screened: verified, and found.
+    // The later problem was screened completely (+1) by the screen whose index held the earlier
+    // one (its keys written by screen 1: -1 for a seed, +1 for a screened problem): the pair is
+    // not verified again, whatever the texts say (here near duplicates, which a screen could
+    // only have missed past its bound).
+    for (const earlier of [-1, 1]) {
+      const r = run([
+        { text: a, told: 0, screen: earlier },
+        { text: reword(a), told: 2, screen: 1 },
+      ]);
+      expect(r.counters.screenedPairs).toBe(1);
+      expect(r.counters.candidatePairs).toBe(0);
+      expect(r.root[1]).toBe(1);
+    }
+    // Verified, and found: only the earlier one screened (the later one was never compared with
+    // it); the later one not completely (-1); the earlier one told with no screen, or under
+    // another (its keys are not in the index the later one was screened against); no told
+    // order (a seed-file problem); no screen at all.
     for (const docs of [
       [
-        { text: a, told: 0, screened: true },
-        { text: reword(a), told: 2 },
+        { text: a, told: 0, screen: 1 },
+        { text: reword(a), told: 2, screen: -1 },
       ],
-      [{ text: a }, { text: reword(a), told: 2, screened: true }],
+      [
+        { text: a, told: 0 },
+        { text: reword(a), told: 2, screen: 1 },
+      ],
+      [
+        { text: a, told: 0, screen: -2 },
+        { text: reword(a), told: 2, screen: 1 },
+      ],
+      [{ text: a }, { text: reword(a), told: 2, screen: 1 }],
       [
         { text: a, told: 0 },
         { text: reword(a), told: 2 },
@@ -150,8 +164,8 @@ describe('findDuplicates', () => {
     // Exact duplicates are found by text whatever the screen says.
     expect(
       run([
-        { text: b, told: 0 },
-        { text: b, told: 1, screened: true },
+        { text: b, told: 0, screen: 1 },
+        { text: b, told: 1, screen: 1 },
       ]).root[1],
     ).toBe(0);
   });

@@ -106,16 +106,24 @@ it("select's dedup takes the screen's verdict on the pairs it verified, and find
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
   const rows = db
     .prepare(
-      `SELECT p.uid, p.problem, p.seq, p.origin, s.threshold FROM problems p
-       LEFT JOIN near_duplicate_screens s ON s.id = p.near_screen ORDER BY generation, task_index, p.id`,
+      `SELECT p.uid, p.problem, p.seq, p.origin, p.near_screen AS mark, s.threshold FROM problems p
+       LEFT JOIN near_duplicate_screens s ON s.id = abs(p.near_screen) ORDER BY generation, task_index, p.id`,
     )
-    .all() as { uid: string; problem: string; seq: number; origin: string; threshold: number | null }[];
+    .all() as {
+    uid: string;
+    problem: string;
+    seq: number;
+    origin: string;
+    mark: number | null;
+    threshold: number | null;
+  }[];
   db.close();
-  // Seeds are told unscreened; generated problems passed the run's screen at its threshold.
-  expect(rows.filter((r) => r.origin === 'seed').every((r) => r.threshold === null)).toBe(true);
-  const screened = rows.filter((r) => r.threshold !== null);
-  expect(screened.length).toBeGreaterThan(0.9 * rows.filter((r) => r.origin !== 'seed').length);
-  expect(screened.every((r) => r.threshold === 0.8)).toBe(true);
+  // Every problem's band keys were written by the run's screen; seeds are told unscreened (-id),
+  // generated problems passed it completely (+id) but where the candidate bound cut in.
+  expect(rows.every((r) => r.threshold === 0.8)).toBe(true);
+  expect(rows.filter((r) => r.origin === 'seed').every((r) => r.mark! < 0)).toBe(true);
+  const generated = rows.filter((r) => r.origin !== 'seed');
+  expect(generated.filter((r) => r.mark! > 0).length).toBeGreaterThan(0.9 * generated.length);
 
   const analyse = (threshold: number) => {
     const conn = openAnalysisConnection(dir);
@@ -140,8 +148,10 @@ it("select's dedup takes the screen's verdict on the pairs it verified, and find
   expect(reusing.candidatePairs + reusing.screenedPairs!).toBe(all.counters.candidatePairs);
   expect(reusing.duplicates).toBe(all.root.filter((root, i) => root !== i).length);
   expect(reusing.nearDuplicates).toBe(all.counters.nearPairs);
-  // A lower threshold than the screen's: pairs it let through may be near duplicates now.
-  const lower = analyse(0.7);
-  expect(lower.screenedPairs).toBe(0);
-  expect(lower.duplicates).toBe(verifyAll(0.7).root.filter((root, i) => root !== i).length);
+  // Another threshold than the screen's (another banding): nothing is taken from it.
+  for (const threshold of [0.7, 0.9]) {
+    const other = analyse(threshold);
+    expect(other.screenedPairs).toBe(0);
+    expect(other.duplicates).toBe(verifyAll(threshold).root.filter((root, i) => root !== i).length);
+  }
 }, 120_000);

@@ -40,12 +40,14 @@ export interface DedupDoc {
   /** For a problem of the pool: the order it was told in (its task number). */
   told?: number;
   /**
-   * The run's near-duplicate screen verified this problem, when told, against every problem
-   * told before it that LSH proposed, with settings that call near duplicate whatever these do
-   * (see analyze.ts). A pair of pool problems whose later one was screened is then known not
-   * to be near duplicates and is not verified again.
+   * The run's near-duplicate screen, when its settings are these (see analyze.ts): +id when it
+   * verified this problem, when told, against every problem told before it that shares a band
+   * key; -id when it wrote the problem's band keys but did not screen it completely (a seed, or
+   * past its candidate bound); absent or 0 otherwise. A pair whose later problem has +id and
+   * whose earlier one was in that screen's index (±id) is known not to be near duplicates and is
+   * not verified again.
    */
-  screened?: boolean;
+  screen?: number;
 }
 
 export interface DedupResult {
@@ -68,7 +70,7 @@ export interface DedupResult {
     shingleBytes: number;
     /** LSH pairs visited (each once), including those already in one cluster when reached. */
     pairsVisited: number;
-    /** Candidate pairs the run's near-duplicate screen had already verified (DedupDoc.screened). */
+    /** Candidate pairs the run's near-duplicate screen had already verified (DedupDoc.screen). */
     screenedPairs: number;
     /** LSH buckets over their band's size limit, not compared pair by pair (see forEachCandidatePair). */
     oversizedBuckets: number;
@@ -142,9 +144,9 @@ export function findDuplicates(
   const similarity = new Float32Array(count).fill(-1);
   const exact = new Uint8Array(count);
   const firstByText = new FirstByText(count);
-  // Task number + 1 of pool problems (0: not in the pool), and which the run screened.
+  // Task number + 1 of pool problems (0: not in the pool), and their screen marks.
   const told = new Float64Array(count);
-  const screened = new Uint8Array(count);
+  const screen = new Int32Array(count);
   const counters = {
     exactPairs: 0,
     candidatePairs: 0,
@@ -175,7 +177,7 @@ export function findDuplicates(
     if (i >= count) throw new Error(`findDuplicates: more than the ${count} documents announced`);
     keys.push(doc.key);
     if (doc.told !== undefined) told[i] = doc.told + 1;
-    if (doc.screened) screened[i] = 1;
+    if (doc.screen) screen[i] = doc.screen;
     const hashes = shingleHashes(doc.text, settings.shingleSize);
     const first = firstByText.firstOrAdd(i, doc.text);
     // A 64-bit key can collide; equal normalized texts have equal shingle sets, so a hit whose
@@ -208,9 +210,12 @@ export function findDuplicates(
     liveDocs,
     (a, b) => {
       if (uf.find(a) === uf.find(b)) return;
-      if (told[a]! > 0 && told[b]! > 0 && screened[told[a]! > told[b]! ? a : b]) {
-        counters.screenedPairs++;
-        return;
+      if (told[a]! > 0 && told[b]! > 0) {
+        const [earlier, later] = told[a]! < told[b]! ? [a, b] : [b, a];
+        if (screen[later]! > 0 && Math.abs(screen[earlier]!) === screen[later]) {
+          counters.screenedPairs++;
+          return;
+        }
       }
       counters.candidatePairs++;
       const s = sets.jaccard(a, b);
