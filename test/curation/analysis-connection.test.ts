@@ -238,7 +238,9 @@ describe('curation commands on a run', () => {
     expect(stored()).toEqual(afterFirst);
 
     const s1 = expectOk(runCli(SELECT(dir, join(tempDir(), 'a'))));
-    expect(s1.stderr).toMatch(/^duplicates: .* \[\d+\.\d s\]$/m);
+    expect(s1.stderr).toMatch(
+      /^duplicates: .* \[\d+\.\d s; [\d,]+ candidate pairs verified, [\d,]+ known from the run's near-duplicate screen\]$/m,
+    );
     expect(s1.stderr).toMatch(/^contaminated: .* \[stored result\]$/m);
     const afterSelect = stored();
     expect(afterSelect).toEqual([afterFirst[0], expect.objectContaining({ kind: 'dedup' })]);
