@@ -153,7 +153,7 @@ function prepare(values: Json[]): Prepared {
 
 function scopeAt(p: Prepared, k: number): EvalScope {
   const vars = new Map<string, Complex>();
-  p.symbols.forEach((s, i) => vars.set(s, pointValue(s, i, k)));
+  for (const [i, s] of p.symbols.entries()) vars.set(s, pointValue(s, i, k));
   // At the edges the sides are compared over the reals: a point outside one side's real domain
   // (an even root or a logarithm of a negative) evaluates to NaN there and is skipped.
   return { vars, functions: p.functions, realOnly: k >= FIRST_EDGE_POINT };
