@@ -122,18 +122,19 @@ const FIRST_EDGE_POINT = 6;
  * A value for symbol `name` (the `index`-th free symbol) at point `k`: non-integers in
  * (0.3, 2.9), small integers, then the edges: every symbol negative, the odd-indexed ones
  * negative, the even-indexed ones negative, and all near zero. Positive points alone called
- * `|x|` and `x`, `\\sqrt{x^2}` and `x`, or `\\sqrt{a^2b^2}` and `ab` equal: they differ only where
+ * `|x|` and `x`, `\sqrt{x^2}` and `x`, or `\sqrt{a^2b^2}` and `ab` equal: they differ only where
  * a sign is negative, and an answer right on part of the domain is not the answer. The edges are
  * evaluated over the reals (see scopeAt).
  */
 function pointValue(name: string, index: number, k: number): Complex {
   const h = hashString(`${name}#${k}`);
-  const inner = 0.31 + 2.6 * ((h % 100_003) / 100_003);
+  const unit = (h % 100_003) / 100_003;
+  const inner = 0.31 + 2.6 * unit;
   if (k < 4) return { re: inner, im: 0 };
   if (k < 6) return { re: 2 + (h % 5), im: 0 };
   const negative = k === 6 || (k === 7 && index % 2 === 1) || (k === 8 && index % 2 === 0);
   if (k < 9) return { re: negative ? -inner : inner, im: 0 };
-  return { re: 0.013 + 0.05 * ((h % 100_003) / 100_003), im: 0 };
+  return { re: 0.013 + 0.05 * unit, im: 0 };
 }
 
 interface Prepared {

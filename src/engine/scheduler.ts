@@ -488,9 +488,7 @@ export class Scheduler {
       this.buffer.problems.push(p);
       this.bufferedByUid.set(p.uid, p);
       if (bandKeys.length > 0) {
-        this.buffer.nearDuplicateKeys.push(
-          screened ? { seq, keys: bandKeys, screened } : { seq, keys: bandKeys },
-        );
+        this.buffer.nearDuplicateKeys.push({ seq, keys: bandKeys, screened });
         for (const key of bandKeys) {
           const list = this.bufferedBands.get(key);
           if (list) list.push(p);
