@@ -51,6 +51,17 @@ function answerText(s: string): string {
   return e.found ? e.answer : s;
 }
 
+/**
+ * `3,5` read as the decimal 3.5, for comparison with a single number only (against a list it
+ * stays the list 3, 5). A comma before exactly three digits groups thousands (`1,250`), and is
+ * not read so unless the whole part is 0.
+ */
+function decimalComma(s: string): ReturnType<typeof parseNumberLiteral> {
+  const m = /^(-?\d+),(\d+)$/.exec(s);
+  if (!m || (m[2]!.length === 3 && !/^-?0$/.test(m[1]!))) return null;
+  return parseNumberLiteral(`${m[1]}.${m[2]}`);
+}
+
 const EXACT: Verdict = Object.freeze({ equivalent: true, rule: 'exact-string' });
 
 export class AnswerChecker {
@@ -146,6 +157,11 @@ export class AnswerChecker {
     if (lg) {
       const lp = parseNumberLiteral(np);
       if (lp) return compareNumberLiterals(lg, lp, this.tol);
+      const comma = decimalComma(np);
+      if (comma) {
+        const v = compareNumberLiterals(lg, comma, this.tol);
+        return v.equivalent ? { equivalent: true, rule: 'decimal-comma' } : v;
+      }
     }
     deadline.check();
     return compareNodes(this.parse(ng), this.parse(np), { deadline, tol: this.tol, raw: this.raw });

@@ -3,7 +3,9 @@
  * what it says. Each rule is listed in docs/answer-checking.md and has a unit test. The result is
  * still LaTeX; `comparisonKey` squeezes it further for the normalized-string fast path.
  */
+
 import { repairEscapes, replaceCommandArg, scanTopLevel } from './latex.js';
+import { solutionSetAsIntervals } from './solution-sets.js';
 
 const UNICODE: Array<[RegExp, string]> = [
   [/[\u2212\u2013\u2014]/g, '-'],
@@ -134,32 +136,6 @@ function bracketedSemicolons(s: string): string {
   return out.join('');
 }
 
-/**
- * `\mathbb{R} \setminus \{0, 2\}` as the union of open intervals it is,
- * `(-\infty,0)\cup(0,2)\cup(2,\infty)`, when the points removed are numbers.
- */
-function realsWithoutPoints(s: string): string {
-  const m = /^\\mathbb\s*\{?R\}?\s*(?:\\setminus|\\backslash|-)\s*\\\{(.+)\\\}$/.exec(s);
-  if (!m) return s;
-  const points = m[1]!.split(',').map((x) => x.trim());
-  const values = points.map(numberValue);
-  if (values.some((v) => v === null)) return s;
-  const order = points.map((p, i) => ({ p, v: values[i]! })).sort((a, b) => a.v - b.v);
-  if (order.some((x, i) => i > 0 && x.v === order[i - 1]!.v)) return s;
-  const ends = ['-\\infty', ...order.map((x) => x.p), '\\infty'];
-  return ends
-    .slice(1)
-    .map((end, i) => `(${ends[i]},${end})`)
-    .join('\\cup');
-}
-
-/** An integer, a decimal or `\frac{p}{q}` with integers, optionally signed; null for anything else. */
-function numberValue(t: string): number | null {
-  const frac = /^(-?)\\frac\{(\d+)\}\{(\d+)\}$/.exec(t);
-  if (frac) return (frac[1] ? -1 : 1) * (Number(frac[2]) / Number(frac[3]));
-  return /^-?\d+(?:\.\d+)?$/.test(t) ? Number(t) : null;
-}
-
 /** "No solution" in words is the empty set. */
 const NO_SOLUTION =
   /^(?:there (?:are|is) )?no (?:real |such |possible |integer )?(?:solutions?|roots?|values?(?: of \w+)?|numbers?)$/i;
@@ -243,7 +219,13 @@ export function normalizeAnswer(input: string): string {
   s = s.replace(/\\(?:displaystyle|textstyle|scriptstyle|limits|nolimits)(?![a-zA-Z])/g, '');
   s = replaceCommandArg(s, ['boxed', 'fbox'], (arg) => ` ${arg} `);
   s = dropSizing(s);
-  s = s.replace(/(\d)\\[,;:]\s*(?=\d{3}(?!\d))/g, '$1').replace(/\{,\}/g, ',');
+  // `{,}` keeps TeX from spacing a comma: before a group of three digits it groups thousands
+  // (`1{,}234`), before any other run of digits, or after a lone 0, it is a decimal comma
+  // (`3{,}5`, `0{,}125`).
+  s = s
+    .replace(/(\d)\\[,;:]\s*(?=\d{3}(?!\d))/g, '$1')
+    .replace(/(\d)\{,\}(?=(?:\d{1,2}|\d{4,})(?!\d))|(?<![\d.])(0)\{,\}(?=\d)/g, '$1$2.')
+    .replace(/\{,\}/g, ',');
   // `32,\! 349`: a negative thin space after a thousands comma.
   s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, '$1,');
   s = s.replace(/(?<!\\)\\!/g, '').replace(/\\q?quad/g, ' , ');
@@ -292,7 +274,7 @@ export function normalizeAnswer(input: string): string {
   s = s.replace(/\s+/g, ' ').trim();
   // "approximately 3.14": a hedge before a value states the value.
   s = s.replace(/^(?:approximately|approx\.?|about|roughly|around|nearly|\\approx)\s*(?=[-+]?[\d.])/i, '');
-  s = realsWithoutPoints(s);
+  s = solutionSetAsIntervals(s);
   if (/^[+-]?[1-9]\d{0,2}(?: \d{3})+(?:\.\d+)?$/.test(s)) s = s.replace(/ /g, '');
   s = trimPunctuation(s);
   if (NO_SOLUTION.test(s)) s = '\\emptyset';

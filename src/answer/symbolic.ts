@@ -114,17 +114,19 @@ export function parseRaw(latex: string, ctx: SymbolicContext): Json | null {
   return json;
 }
 
-const POINTS = 10;
-/** Points from here on are negative or near zero (see pointValue). */
+const POINTS = 13;
+/** Points from here on are negative, near zero or far from it (see pointValue). */
 const FIRST_EDGE_POINT = 6;
 
 /**
  * A value for symbol `name` (the `index`-th free symbol) at point `k`: non-integers in
  * (0.3, 2.9), small integers, then the edges: every symbol negative, the odd-indexed ones
- * negative, the even-indexed ones negative, and all near zero. Positive points alone called
- * `|x|` and `x`, `\sqrt{x^2}` and `x`, or `\sqrt{a^2b^2}` and `ab` equal: they differ only where
- * a sign is negative, and an answer right on part of the domain is not the answer. The edges are
- * evaluated over the reals (see scopeAt).
+ * negative, the even-indexed ones negative, all near zero, and all far out on either side.
+ * Positive points alone called `|x|` and `x`, `\sqrt{x^2}` and `x`, or `\sqrt{a^2b^2}` and `ab`
+ * equal; small ones alone called `|x + 3|` and `x + 3` equal. They differ only where a sign is
+ * negative, and an answer right on part of the domain is not the answer. The far points stay
+ * below 40 so that an expanded polynomial of modest degree still cancels within tolerance. The
+ * edges are evaluated over the reals (see scopeAt).
  */
 function pointValue(name: string, index: number, k: number): Complex {
   const h = hashString(`${name}#${k}`);
@@ -134,7 +136,10 @@ function pointValue(name: string, index: number, k: number): Complex {
   if (k < 6) return { re: 2 + (h % 5), im: 0 };
   const negative = k === 6 || (k === 7 && index % 2 === 1) || (k === 8 && index % 2 === 0);
   if (k < 9) return { re: negative ? -inner : inner, im: 0 };
-  return { re: 0.013 + 0.05 * unit, im: 0 };
+  if (k === 9) return { re: 0.013 + 0.05 * unit, im: 0 };
+  if (k === 10) return { re: -(3.5 + 6 * unit), im: 0 };
+  if (k === 11) return { re: 3.5 + 6 * unit, im: 0 };
+  return { re: -(12 + 28 * unit), im: 0 };
 }
 
 interface Prepared {

@@ -96,6 +96,9 @@ describe('expressions', () => {
       ['\\sqrt{a^2 b^2}', 'ab'],
       ['x^{4}', 'x^{3}|x|'],
       ['\\frac{|x|}{x}', '1'],
+      // They differ only below -3 or -20: the points reach out that far on the negative side.
+      ['|x+3|', 'x+3'],
+      ['|t + 20|', 't + 20'],
     ]) {
       expect(same(g!, p!), `${g} vs ${p}`).toBe(false);
       expect(same(p!, g!), `${p} vs ${g}`).toBe(false);
@@ -157,12 +160,54 @@ describe('expressions', () => {
     expect(same('(-\\infty,2]\\cup[5,\\infty)', 't\\le 2 \\text{ or } t \\ge 5')).toBe(true);
   });
 
+  it('an inequality on an absolute value is its interval or the union of two', () => {
+    expect(same('(-3,3)', '|x|<3')).toBe(true);
+    expect(same('[-1,3]', '|x-1|\\le 2')).toBe(true);
+    expect(same('(-\\infty,-2)\\cup(2,\\infty)', '|z|>2')).toBe(true);
+    expect(same('(-\\infty,-5]\\cup[1,\\infty)', '|x+2|\\ge 3')).toBe(true);
+    expect(same('(-3,3)', '|x|\\le 3')).toBe(false);
+    expect(same('[-1,3]', '|x+1|\\le 2')).toBe(false);
+    expect(same('(-3,3)', '|x|>3')).toBe(false);
+    // No interval for a radius that is not positive: left as written, not equal to one.
+    expect(same('(-3,3)', '|x|<-3')).toBe(false);
+  });
+
+  it('set-builder notation and bounds joined by "and" are intervals', () => {
+    expect(same('(3,\\infty)', '\\{x \\mid x > 3\\}')).toBe(true);
+    expect(same('[3,\\infty)', '\\{x : x \\geq 3\\}')).toBe(true);
+    expect(same('(3,\\infty)', '\\{x \\mid x \\ge 3\\}')).toBe(false);
+    expect(same('(2,5)', '2 < x \\text{ and } x < 5')).toBe(true);
+    expect(same('(2,5]', 'x \\le 5 \\text{ and } x > 2')).toBe(true);
+    expect(same('(2,5)', 'x > 2 \\text{ and } y < 5')).toBe(false);
+    expect(same('(2,5)', 'x > 2 \\text{ and } x > 5')).toBe(false);
+  });
+
+  it('decimal commas: {,} before other than three digits, or a bare comma against a single number', () => {
+    expect(same('3.5', '3{,}5')).toBe(true);
+    expect(same('3.14159', '3{,}14159')).toBe(true);
+    expect(same('0.125', '0{,}125')).toBe(true);
+    expect(same('1234', '1{,}234')).toBe(true);
+    expect(same('1.234', '1{,}234')).toBe(false);
+    expect(same('3.5', '3,5')).toBe(true);
+    expect(same('0.125', '0,125')).toBe(true);
+    // Against a list, or with three digits after a nonzero whole part, the comma keeps its reading.
+    expect(same('3, 5', '3,5')).toBe(true);
+    expect(same('1250', '1,250')).toBe(true);
+    expect(same('1.25', '1,250')).toBe(false);
+    expect(same('35', '3,5')).toBe(false);
+  });
+
   it('the reals less some points are the union of open intervals between them', () => {
     expect(same('\\mathbb{R}\\setminus\\{0\\}', '(-\\infty,0)\\cup(0,\\infty)')).toBe(true);
     expect(same('(-\\infty,-1)\\cup(-1,2)\\cup(2,\\infty)', '\\mathbb{R}\\setminus\\{2, -1\\}')).toBe(true);
     expect(same('\\mathbb{R}\\setminus\\{0\\}', '(-\\infty,0]\\cup(0,\\infty)')).toBe(false);
     expect(same('\\mathbb{R}\\setminus\\{0\\}', '(-\\infty,0)\\cup(1,\\infty)')).toBe(false);
     expect(same('\\mathbb{R}\\setminus\\{0, 1\\}', '(-\\infty,0)\\cup(0,\\infty)')).toBe(false);
+    // An interval taken out: each end's bracket flips, and only the same ends are the same set.
+    expect(same('\\mathbb{R}\\setminus[-2,3]', '(-\\infty,-2)\\cup(3,\\infty)')).toBe(true);
+    expect(same('\\mathbb{R}\\setminus(-2,3]', '(-\\infty,-2]\\cup(3,\\infty)')).toBe(true);
+    expect(same('\\mathbb{R}\\setminus(-2,3)', '(-\\infty,-2)\\cup(3,\\infty)')).toBe(false);
+    expect(same('\\mathbb{R}\\setminus[3,-2]', '(-\\infty,-2)\\cup(3,\\infty)')).toBe(false);
   });
 
   it('constants evaluate', () => {
