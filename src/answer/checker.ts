@@ -34,6 +34,19 @@ export interface CheckerOptions {
   relTol?: number;
 }
 
+/**
+ * Rules whose "not equivalent" means "could not decide", not "decided different": nothing was
+ * extracted, an answer the parser cannot read, prose against mathematics, a spent time budget,
+ * an input refused for its size, an internal error. What the model judge is asked about, when
+ * one is configured (docs/answer-checking.md); a decided verdict is never put to it.
+ */
+export function rulesUndecided(v: Verdict): boolean {
+  if (v.equivalent) return false;
+  return UNDECIDED.has(v.rule) || v.rule.startsWith('refused:') || v.rule.startsWith('error:');
+}
+
+const UNDECIDED: ReadonlySet<string> = new Set(['no-answer', 'empty', 'unparsed', 'prose', 'timeout']);
+
 /** Answers longer than this (after extraction) are compared as strings only. */
 export const MAX_ANSWER_CHARS = 2000;
 /** Inputs longer than this are cut to their tail before extraction. */

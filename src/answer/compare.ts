@@ -250,11 +250,18 @@ function compareText(g: AnswerNode, p: AnswerNode): Decision {
   const a = g.kind === 'text' ? g.text : g.kind === 'expr' ? g.latex : null;
   const b = p.kind === 'text' ? p.text : p.kind === 'expr' ? p.latex : null;
   if (a === null || b === null) return no('text');
-  return { equivalent: a.length > 0 && textKey(a) === textKey(b), rule: 'text' };
+  if (a.length > 0 && textKey(a) === textKey(b)) return yes('text');
+  // Prose against mathematics (`two thirds` for \frac23): no rule reads it, so no rule decides.
+  const text = g.kind === 'text' ? a : b;
+  return no(g.kind !== p.kind && /[A-Za-z]{3}/.test(text) ? 'prose' : 'text');
 }
 
 const HUNDREDTH = Q.rat(1n, 100n);
 const BASE_NUMERAL = /^\d[0-9A-F]*_\s*\{?\s*\d+\s*\}?$/;
+
+function wordAgainstConstant(word: string, other: string): boolean {
+  return word.length >= 3 && isWord(word) && !/[A-Za-z]/.test(other.replace(/\\[A-Za-z]+/g, ''));
+}
 
 function compareLeaves(g: Leaf, p: Leaf, ctx: CompareContext): Decision {
   if (g.latex === '' || p.latex === '') return no('empty');
@@ -264,6 +271,9 @@ function compareLeaves(g: Leaf, p: Leaf, ctx: CompareContext): Decision {
   if (isWord(g.latex) && isWord(p.latex) && Math.min(g.latex.length, p.latex.length) >= 2) {
     if (g.latex.toLowerCase() === p.latex.toLowerCase()) return yes('text');
   }
+  // A word against mathematics without unknowns (`five` for 5): evaluated, the word would be a
+  // product of five symbols and wrong everywhere; no rule reads numbers in words.
+  if (wordAgainstConstant(g.latex, p.latex) || wordAgainstConstant(p.latex, g.latex)) return no('prose');
   // `204_5` is a numeral in base 5: the question asked for that base, so its value in base 10
   // (54) is a different answer. Same-base numerals already matched on their normalized key.
   if (BASE_NUMERAL.test(g.latex) || BASE_NUMERAL.test(p.latex)) return no('base-numeral');

@@ -7,7 +7,7 @@
  * checker.check('\\frac{1}{2}', '0.5'); // { equivalent: true, rule: 'numeric-rational' }
  * checker.checkOutput('18', 'She makes 9 * 2 = 18 dollars.\nA: 18'); // extracted via 'gsm8k-a'
  */
-export { AnswerChecker, type CheckerOptions, type Verdict } from './checker.js';
+export { AnswerChecker, type CheckerOptions, rulesUndecided, type Verdict } from './checker.js';
 export { type Extraction, type ExtractionSource, extractAnswer, isStatedAnswer } from './extract.js';
 export { type AnswerGroup, answersEquivalent, groupAnswers } from './group.js';
 export { normalizeAnswer } from './normalize.js';

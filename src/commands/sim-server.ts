@@ -31,7 +31,11 @@ export function register(program: Command): void {
     )
     .option('--host <host>', 'address to bind', '127.0.0.1')
     .option('--port <port>', 'port (0 picks a free one)', intArg('--port', 0, 65535), 8000)
-    .option('--model <name>', 'model name the server answers to', 'sim-1')
+    .option(
+      '--model <names>',
+      'model name(s) the server answers to, comma-separated (sim-1,judge-1 serves a judge beside the model)',
+      'sim-1',
+    )
     .option(
       '--latency-ms <ms>',
       'latency per request: fixed, or the median of the log-normal',
@@ -115,6 +119,14 @@ export function register(program: Command): void {
       };
       const total = faults.http500 + faults.http429 + faults.hang + faults.truncate + faults.malformed;
       if (total > 1) throw new UserError(`fault rates add up to ${total.toFixed(3)}; they must not exceed 1`);
+      const models = String(opts.model)
+        .split(',')
+        .map((m) => m.trim())
+        .filter((m) => m !== '');
+      if (models.length === 0)
+        throw new UserError(
+          '--model: give at least one model name (several: comma-separated, e.g. sim-1,judge-1)',
+        );
       let apiKey: string | null = null;
       if (opts.apiKeyEnv) {
         apiKey = process.env[opts.apiKeyEnv] ?? '';
@@ -128,7 +140,7 @@ export function register(program: Command): void {
       const server = await startSimServer({
         host: opts.host,
         port: opts.port,
-        model: opts.model,
+        models,
         latency,
         faults,
         apiKey,
@@ -142,7 +154,7 @@ export function register(program: Command): void {
         throw err;
       });
       process.stdout.write(
-        `sim-server listening on ${server.url} (model ${opts.model}, behaving as ${opts.behave})\n`,
+        `sim-server listening on ${server.url} (model ${models.join(', ')}, behaving as ${opts.behave})\n`,
       );
       await new Promise<void>((resolve) => {
         const stop = () => {

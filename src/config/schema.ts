@@ -36,32 +36,37 @@ const ENV_NAME = z
   .string()
   .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'expected an environment variable name such as OPENAI_API_KEY');
 
+/** Endpoints of one model, tried in turn; never with a credential in them. */
+const BASE_URLS = z
+  .array(
+    z
+      .url({ protocol: /^https?$/ })
+      .refine(
+        (u) => {
+          const url = new URL(u);
+          return url.username === '' && url.password === '';
+        },
+        {
+          // The config is stored with the run and copied into eval files, so a URL is no place for a secret.
+          message:
+            'credentials must not be written in a URL: set model.api_key_env to the name of an environment variable instead',
+        },
+      )
+      .refine((u) => ![...new URL(u).searchParams.keys()].some((k) => SECRET_PARAMS.test(k)), {
+        message:
+          'a query parameter of this URL carries a credential: take it out and set model.api_key_env (or model.header_env) to the name of an environment variable that holds it',
+      }),
+  )
+  .min(1);
+
+/** Headers whose values come from environment variables, by name. */
+const HEADER_ENV = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name'), ENV_NAME);
+
 export const BackendSchema = z
   .strictObject({
     /** `openai`: any OpenAI-compatible HTTP server. `sim`: the simulated model, in process (tests, dry runs). */
     kind: z.enum(['openai', 'sim']).default('openai'),
-    base_urls: z
-      .array(
-        z
-          .url({ protocol: /^https?$/ })
-          .refine(
-            (u) => {
-              const url = new URL(u);
-              return url.username === '' && url.password === '';
-            },
-            {
-              // The config is stored with the run and copied into eval files, so a URL is no place for a secret.
-              message:
-                'credentials must not be written in a URL: set model.api_key_env to the name of an environment variable instead',
-            },
-          )
-          .refine((u) => ![...new URL(u).searchParams.keys()].some((k) => SECRET_PARAMS.test(k)), {
-            message:
-              'a query parameter of this URL carries a credential: take it out and set model.api_key_env (or model.header_env) to the name of an environment variable that holds it',
-          }),
-      )
-      .min(1)
-      .default(['http://127.0.0.1:8000/v1']),
+    base_urls: BASE_URLS.default(['http://127.0.0.1:8000/v1']),
     model: z.string().min(1).default('sim-1'),
     /** Name of the environment variable holding the API key; the key itself is never in the config. */
     api_key_env: ENV_NAME.nullable().default(null),
@@ -69,9 +74,7 @@ export const BackendSchema = z
      * Headers whose values come from environment variables, by name: `{api-key: AZURE_OPENAI_API_KEY}`
      * (Azure), `{x-goog-api-key: GEMINI_API_KEY}`. The values are never stored.
      */
-    header_env: z
-      .record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTTP header name'), ENV_NAME)
-      .default({}),
+    header_env: HEADER_ENV.default({}),
     headers: z
       .record(z.string(), z.string())
       .default({})
@@ -187,6 +190,34 @@ export const LabelingSchema = z
   })
   .prefault({});
 
+/**
+ * The model judge: asked whether an attempt's answer is the reference only when the rules
+ * cannot decide (no answer the rules can read, prose, an undecided comparison). The endpoint
+ * settings left out are those of `model`: a server or API that serves both needs only `model`.
+ */
+export const JudgeSchema = z.strictObject({
+  /** The judge model's name as its server knows it, e.g. a verifier model served by vLLM. */
+  model: z.string().min(1),
+  kind: z.enum(['openai', 'sim']).optional(),
+  base_urls: BASE_URLS.optional(),
+  api_key_env: ENV_NAME.nullable().optional(),
+  header_env: HEADER_ENV.optional(),
+  timeout_ms: positiveInt.optional(),
+  /** Judge requests in flight at most (they are few: the rules decide nearly every attempt). */
+  max_concurrency: positiveInt.max(100_000).default(16),
+  /** Room for the one-word verdict, and for a model that reasons before it. */
+  max_tokens: positiveInt.default(512),
+  /** Characters of the attempt's end shown to the judge; its final answer is there. */
+  response_chars: positiveInt.max(200_000).default(4000),
+});
+
+export const VerifierSchema = z
+  .strictObject({
+    /** null: the rules alone decide, and what they cannot decide is not correct. */
+    judge: JudgeSchema.nullable().default(null),
+  })
+  .prefault({});
+
 export const ArchiveSchema = z
   .strictObject({
     /** Top-c problems kept per cell. */
@@ -250,6 +281,7 @@ export const ConfigSchema = z
     generation: GenerationSchema,
     solver: SolverSchema,
     labeling: LabelingSchema,
+    verifier: VerifierSchema,
     archive: ArchiveSchema,
     selection: SelectionSchema,
     budget: BudgetSchema,
@@ -272,3 +304,4 @@ export const ConfigSchema = z
 
 export type SparqConfig = z.infer<typeof ConfigSchema>;
 export type BackendConfig = z.infer<typeof BackendSchema>;
+export type JudgeConfig = z.infer<typeof JudgeSchema>;

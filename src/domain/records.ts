@@ -30,6 +30,8 @@ export interface AttemptRecord {
   finishReason: string;
   /** Whether the attempt counts in the solve-rate (a cut attempt, or one with no answer, does not by default). */
   counted: boolean;
+  /** Set when the model judge decided (rule `judge`): its model and the key of its request. */
+  judge?: { model: string; requestKey: string };
 }
 
 /**

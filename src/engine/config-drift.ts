@@ -18,6 +18,12 @@ const FREE = [
   'model.retry_max_ms',
   'model.outage_tolerance_s',
   'model.max_failure_share',
+  // The judge's endpoint, not which judge: another judge model would decide differently.
+  'verifier.judge.base_urls',
+  'verifier.judge.api_key_env',
+  'verifier.judge.header_env',
+  'verifier.judge.timeout_ms',
+  'verifier.judge.max_concurrency',
   'scheduler.commit_tasks',
   'scheduler.commit_seconds',
   'log_level',

@@ -30,6 +30,7 @@ import { SPARQ_VERSION } from '../version.js';
 import { type PreparedModel, prepareModel } from './doctor.js';
 import { createGateway } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
+import { AnswerJudge, judgeEndpoint } from './judge.js';
 import { NearDuplicateScreen } from './near-duplicates.js';
 import { TaskPipeline } from './pipeline.js';
 import { createProgress, type ProgressReporter } from './progress.js';
@@ -53,6 +54,8 @@ export interface ExecuteOptions {
   env?: NodeJS.ProcessEnv;
   /** A backend to use instead of the configured one (tests drive runs in process this way). */
   backend?: ModelBackend;
+  /** The same for the model judge (`verifier.judge`). */
+  judgeBackend?: ModelBackend;
   progress?: ProgressReporter;
 }
 
@@ -81,6 +84,7 @@ export async function executeRun(
   const progress = options.progress ?? createProgress(process.stderr, options.quiet);
   let store: SqliteRunStore | null = null;
   let backend: ModelBackend | null = null;
+  let judgeBackend: ModelBackend | null = null;
   try {
     const env = options.env ?? process.env;
     const model = await prepareModel(config.model, {
@@ -96,6 +100,8 @@ export async function executeRun(
     }
     const runConfig: RunConfig = { ...config, model: model.settings };
     backend = options.backend ?? createBackend(runConfig.model, env);
+    const judge = config.verifier.judge ? judgeEndpoint(config.verifier.judge, model.settings) : null;
+    judgeBackend = judge ? (options.judgeBackend ?? createBackend(judge, env)) : null;
     // Opened once the endpoint answered: a first start that never reached it leaves no run behind.
     store = SqliteRunStore.open(dir);
     if (!store.getMeta('run_id')) {
@@ -113,6 +119,7 @@ export async function executeRun(
       config: runConfig,
       store,
       backend,
+      judgeBackend,
       progress,
       logger,
       signal: options.signal,
@@ -123,6 +130,7 @@ export async function executeRun(
         dir,
         configHash: configHash(config),
         backend: backend.description,
+        judge: judgeBackend?.description ?? null,
         model: model.decided,
         scheduler: config.scheduler.kind,
         window: scheduler.windowSize,
@@ -152,6 +160,7 @@ export async function executeRun(
     const steps: (() => unknown)[] = [
       () => progress.close(),
       () => backend?.close(),
+      () => judgeBackend?.close(),
       () => store?.close(),
       () => destination.end(),
       () => lock.release(),
@@ -191,6 +200,8 @@ export interface RunParts {
   config: RunConfig;
   store: RunStore;
   backend: ModelBackend;
+  /** The model judge's backend, when `verifier.judge` is set (else the rules alone decide). */
+  judgeBackend?: ModelBackend | null;
   progress: ProgressReporter;
   logger: pino.Logger;
   signal?: AbortSignal;
@@ -200,13 +211,31 @@ export interface RunParts {
  * Wires one run together: backend -> gateway -> pipeline, the core resumed from the store's last
  * commit, and the scheduler over them. Nothing is sent until the scheduler runs.
  */
-export function assembleRun({ config, store, backend, progress, logger, signal }: RunParts): Scheduler {
+export function assembleRun({
+  config,
+  store,
+  backend,
+  judgeBackend,
+  progress,
+  logger,
+  signal,
+}: RunParts): Scheduler {
   const resumeFrom = store.loadProgress();
   const taxonomy = loadTaxonomy(config.taxonomy);
   const template = (id: TemplateId) => loadTemplate(id, config.prompts_dir);
-  const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, (info) =>
-    logger.warn({ event: 'retry', ...info }, 'model request retried'),
-  );
+  const onRetry = (info: Record<string, unknown>) =>
+    logger.warn({ event: 'retry', ...info }, 'model request retried');
+  const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, onRetry);
+  const judgeConfig = config.verifier.judge;
+  const judge =
+    judgeConfig && judgeBackend
+      ? new AnswerJudge(
+          createGateway(judgeEndpoint(judgeConfig, config.model), judgeBackend, store, onRetry, ledger)
+            .gateway,
+          template('judge'),
+          { maxTokens: judgeConfig.max_tokens, responseChars: judgeConfig.response_chars },
+        )
+      : null;
   store.trackSpend(ledger);
   const pipeline = new TaskPipeline({
     gateway,
@@ -221,6 +250,7 @@ export function assembleRun({ config, store, backend, progress, logger, signal }
     taxonomy,
     taxonomyText: formatTaxonomy(taxonomy),
     settings: pipelineSettings(config, taxonomy),
+    judge,
   });
   return new Scheduler({
     store,

@@ -15,6 +15,7 @@ import { type PromptTemplate, renderTemplate } from '../prompts/templates.js';
 import type { SeedProblem } from '../seeds/load.js';
 import { hash32 } from '../util/hash.js';
 import type { CallUsage, ModelGateway } from './gateway/gateway.js';
+import type { AnswerJudge } from './judge.js';
 import { type Label, parseLabel } from './labels.js';
 import { parseMutationOutput, problemTextHash, screen } from './mutation-output.js';
 import { addUsage, type SolveSettings, type SolveSummary, solve } from './solver.js';
@@ -53,6 +54,8 @@ export interface PipelineDeps {
   /** The taxonomy as the label prompt shows it. */
   taxonomyText: string;
   settings: PipelineSettings;
+  /** Asked about the attempts the rules cannot decide; null: the rules alone decide. */
+  judge?: AnswerJudge | null;
 }
 
 /** Whether a problem with this text hash is already in the pool as of the task's ask. */
@@ -299,7 +302,7 @@ export class TaskPipeline {
     reference: string,
     ctx: { generation: number; index: number; task: number; signal?: AbortSignal },
   ): Promise<SolveSummary> {
-    const { gateway, templates, checker, settings } = this.deps;
+    const { gateway, templates, checker, settings, judge } = this.deps;
     return solve(
       gateway,
       templates.solve,
@@ -309,6 +312,7 @@ export class TaskPipeline {
       this.requestSeed(ctx, 'solve'),
       settings.solve,
       { task: ctx.task, signal: ctx.signal },
+      judge ?? null,
     );
   }
 }

@@ -14,13 +14,19 @@
  * An attempt that ends without stating a final answer is malformed content, not a wrong answer:
  * by default it is left out like a cut one (`solver.no_answer`), so a server's garbled replies do
  * not move solve-rates, and a problem none of whose attempts answered is unverified (`no_answer`).
+ *
+ * With a model judge, an attempt that ended on its own and that the rules could not decide (no
+ * answer they can read, prose, an undecided comparison) is put to the judge. A judge verdict
+ * decides the attempt, which then counts, with rule `judge`; a reply that says neither leaves the
+ * rules' verdict as it was.
  */
-import { type AnswerChecker, isStatedAnswer, majorityVote } from '../answer/index.js';
+import { type AnswerChecker, isStatedAnswer, majorityVote, rulesUndecided } from '../answer/index.js';
 import { bandDecided } from '../core/solve-rate.js';
 import type { AttemptRecord, SamplingParams, UnverifiedReason } from '../domain/records.js';
 import type { PromptTemplate } from '../prompts/templates.js';
 import { renderTemplate } from '../prompts/templates.js';
 import type { CallUsage, ModelGateway } from './gateway/gateway.js';
+import type { AnswerJudge } from './judge.js';
 
 export interface SolveSettings {
   k: number;
@@ -65,6 +71,7 @@ export async function solve(
   seed: number,
   settings: SolveSettings,
   call: { task: number; signal?: AbortSignal },
+  judge: AnswerJudge | null = null,
 ): Promise<SolveSummary> {
   const messages = renderTemplate(template, { problem });
   const attempts: AttemptRecord[] = [];
@@ -91,7 +98,7 @@ export async function solve(
     });
     addUsage(usage, response.usage);
     keys.push(...response.keys);
-    response.choices.forEach((choice, i) => {
+    const graded = response.choices.map((choice, i) => {
       const verdict = checker.checkOutput(reference, choice.text);
       const origin = response.origin(i);
       const cut = choice.finishReason === 'length';
@@ -100,8 +107,8 @@ export async function solve(
       const { extracted } = verdict;
       const stated = extracted.found && isStatedAnswer(extracted.source);
       const excluded = cut ? settings.truncated === 'exclude' : !stated && settings.noAnswer === 'exclude';
-      attempts.push({
-        idx: attempts.length,
+      const attempt: AttemptRecord = {
+        idx: attempts.length + i,
         requestKey: origin.key,
         choice: origin.choice,
         answer: stated && extracted.found ? extracted.answer : null,
@@ -109,8 +116,29 @@ export async function solve(
         rule: stated ? verdict.rule : 'no-answer',
         finishReason: choice.finishReason,
         counted: !excluded,
-      });
+      };
+      const undecided = !cut && (!stated || rulesUndecided(verdict));
+      return { attempt, text: choice.text, extracted, undecided };
     });
+    const judged = await Promise.all(
+      graded.map(async (g) => {
+        if (!judge || !g.undecided) return g.attempt;
+        const v = await judge.judge({ problem, reference, response: g.text }, call);
+        addUsage(usage, v.usage);
+        if (v.equivalent === null) return g.attempt;
+        return {
+          ...g.attempt,
+          // What the judge accepted is the reference, also for the vote; what it rejected keeps
+          // whatever the rules could read.
+          answer: v.equivalent ? reference : g.extracted.found ? g.extracted.answer : null,
+          correct: v.equivalent,
+          rule: 'judge',
+          counted: true,
+          judge: { model: v.model, requestKey: v.requestKey },
+        };
+      }),
+    );
+    attempts.push(...judged);
     if (!settings.adaptive.enabled) break;
     const counted = attempts.filter((a) => a.counted);
     const correct = counted.filter((a) => a.correct).length;

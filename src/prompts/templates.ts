@@ -14,7 +14,7 @@ import { sha256Hex } from '../util/hash.js';
 
 export const BUNDLED_PROMPTS_DIR = fileURLToPath(new URL('../../prompts/', import.meta.url));
 
-export type TemplateId = 'vary' | 'harder' | 'combine' | 'solve' | 'label';
+export type TemplateId = 'vary' | 'harder' | 'combine' | 'solve' | 'label' | 'judge';
 
 export interface PromptTemplate {
   id: string;

@@ -87,6 +87,15 @@ export function loadingModel(behaviour: Behaviour): Reply {
 /** GET /v1/models. */
 export function modelList(
   behaviour: Behaviour,
+  models: readonly string[],
+  contextTokens: number | null,
+  createdS: number,
+): unknown {
+  return { object: 'list', data: models.map((m) => modelEntry(behaviour, m, contextTokens, createdS)) };
+}
+
+function modelEntry(
+  behaviour: Behaviour,
   model: string,
   contextTokens: number | null,
   createdS: number,
@@ -94,7 +103,7 @@ export function modelList(
   const base = { id: model, object: 'model', created: createdS };
   switch (behaviour) {
     case 'vllm':
-      return list({
+      return {
         ...base,
         owned_by: 'vllm',
         root: model,
@@ -111,9 +120,9 @@ export function modelList(
             is_blocking: false,
           },
         ],
-      });
+      };
     case 'llamacpp':
-      return list({
+      return {
         ...base,
         owned_by: 'llamacpp',
         meta: {
@@ -124,13 +133,13 @@ export function modelList(
           n_params: 494032768,
           size: 1001000000,
         },
-      });
+      };
     case 'ollama':
-      return list({ ...base, owned_by: 'library' });
+      return { ...base, owned_by: 'library' };
     case 'openai':
-      return list({ ...base, owned_by: 'system' });
+      return { ...base, owned_by: 'system' };
     default:
-      return list({ ...base, owned_by: 'sparq-sim' });
+      return { ...base, owned_by: 'sparq-sim' };
   }
 }
 
@@ -150,8 +159,4 @@ export function llamacppProps(model: string, contextTokens: number | null, slots
     model_path: modelPath,
     build_info: 'b4800-sim',
   };
-}
-
-function list(entry: unknown): unknown {
-  return { object: 'list', data: [entry] };
 }

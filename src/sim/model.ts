@@ -10,6 +10,9 @@
  *   parts in one problem), sometimes with a wrong reference answer, more often when hard;
  * - solves a problem correctly with its latent probability, else with a plausible slip;
  * - labels subject and skill from the closed list in the prompt;
+ * - now and then states a small integer answer in words only, without a box, as models do;
+ * - judges whether a solution's final answer is a reference answer, reading numbers in words,
+ *   and errs now and then, as a judge model does;
  * - maps problems it did not write (MATH seeds) onto one of its families.
  */
 import type { ChatMessage, ChatRequest, ChatResponse, JsonSchemaFormat } from '../backends/types.js';
@@ -19,6 +22,7 @@ import { constrainToSchema } from './constrained.js';
 import { MAX_LEVEL } from './families/family.js';
 import { familiesOf } from './families/index.js';
 import { recall } from './knowledge.js';
+import { integerToWords, MAX_WORDED, wordsToInteger } from './number-words.js';
 import {
   type Atom,
   atomLevel,
@@ -36,12 +40,16 @@ import {
 } from './problem.js';
 import { type ParentBlock, readTask } from './prompt-reading.js';
 import type { Rat } from './rational.js';
-import { Rat as R } from './rational.js';
+import { parseRat, Rat as R } from './rational.js';
 
 /** Share of replies in which the model itself botches the format, so rejection paths get exercised. */
 const FORMAT_SLIP_RATE = 0.01;
 /** Share of labels outside the closed list, when no schema constrains the output. */
 const OFF_LIST_LABEL_RATE = 0.02;
+/** Share of solutions with an integer answer (to its own problems) that state it in words only, unboxed. */
+const WORDED_ANSWER_RATE = 0.03;
+/** Share of judge verdicts that are wrong. */
+const JUDGE_ERROR_RATE = 0.02;
 /** Solve probability of a memorised MATH problem by level (1..5). */
 const LEVEL_EASE = [0.6, 0.92, 0.8, 0.66, 0.5, 0.32];
 
@@ -81,6 +89,9 @@ export function simulateCompletion(request: ChatRequest, model = 'sim-1'): ChatR
         break;
       case 'label':
         text = label(task.problem, task.skills, rng, request.responseFormat);
+        break;
+      case 'judge':
+        text = judge(task.reference, task.solution, rng);
         break;
       default:
         text = solve(task.problem, rng);
@@ -192,7 +203,14 @@ function solve(problemText: string, rng: Rng): string {
       // A slip that cancels out in the final combination would make a "wrong" attempt right.
       if (combine(own, values).equals(problemValue(own))) values[target] = values[target]!.add(R.int(7));
     }
-    return `Let me work through this.\n${renderSolution(own, values)}`;
+    const text = `Let me work through this.\n${renderSolution(own, values)}`;
+    const answer = combine(own, values);
+    if (rng.next() < WORDED_ANSWER_RATE && answer.isInteger() && Math.abs(Number(answer.n)) <= MAX_WORDED)
+      return text.replace(
+        /The final answer is \$\\boxed\{.*\}\$\.$/,
+        `So the answer is ${integerToWords(Number(answer.n))}.`,
+      );
+    return text;
   }
   const known = recall(problemText);
   if (known) {
@@ -220,6 +238,30 @@ function slipText(answer: string, rng: Rng): string {
   const d = digits[digits.length - 1]!;
   const bump = rng.weighted([0.6, 0.4]) === 0 ? 1 : 9;
   return `${answer.slice(0, d.index)}${(Number(d[0]) + bump) % 10}${answer.slice(d.index! + 1)}`;
+}
+
+// --- judging -----------------------------------------------------------------------------------
+
+/**
+ * EQUIVALENT when the solution's last stated answer (boxed, or "the answer is ..." in digits or
+ * words) is the reference's value, DIFFERENT otherwise, and the other way round at the judge's
+ * error rate.
+ */
+function judge(reference: string, solution: string, rng: Rng): string {
+  const want = parseRat(reference);
+  const said = statedValue(solution);
+  let same = want !== null && said !== null && want.equals(said);
+  if (rng.next() < JUDGE_ERROR_RATE) same = !same;
+  return same ? 'EQUIVALENT' : 'DIFFERENT';
+}
+
+function statedValue(solution: string): Rat | null {
+  const boxed = [...solution.matchAll(/\\boxed\{([^{}]*(?:\{[^{}]*\}[^{}]*)*)\}/g)].at(-1);
+  if (boxed) return parseRat(boxed[1]!);
+  const stated = [...solution.matchAll(/answer is\s+\$?([^$.\n]+?)\$?\s*\.?\s*$/gim)].at(-1);
+  if (!stated) return null;
+  const words = wordsToInteger(stated[1]!);
+  return words === null ? parseRat(stated[1]!) : R.int(words);
 }
 
 // --- labelling ---------------------------------------------------------------------------------

@@ -1,7 +1,7 @@
 /**
  * How the simulated model reads a request: like a real model, from the text of the prompt, not
- * from side channels. It recognises sparq's three kinds of request (write a new problem, solve a
- * problem, classify a problem) by what they ask for.
+ * from side channels. It recognises sparq's four kinds of request (write a new problem, solve a
+ * problem, classify a problem, judge an answer against a reference) by what they ask for.
  */
 import type { ChatRequest } from '../backends/types.js';
 
@@ -13,7 +13,8 @@ export interface ParentBlock {
 export type SimTask =
   | { kind: 'mutate'; operator: 'vary' | 'harder' | 'combine'; parents: ParentBlock[] }
   | { kind: 'label'; problem: string; skills: Map<string, string[]> }
-  | { kind: 'solve'; problem: string };
+  | { kind: 'solve'; problem: string }
+  | { kind: 'judge'; problem: string; reference: string; solution: string };
 
 const PROBLEM_BLOCK = /<problem([^>]*)>\n?([\s\S]*?)\n?<\/problem>/g;
 
@@ -27,6 +28,11 @@ export function readTask(request: ChatRequest): SimTask {
   // "classify" does not change what is asked.
   const instructions = user.replace(PROBLEM_BLOCK, ' ').toLowerCase();
 
+  const reference = block(user, 'reference');
+  const solution = block(user, 'solution');
+  if (reference !== null && solution !== null && /\bequivalent\b/.test(instructions)) {
+    return { kind: 'judge', problem: blocks[0]?.text ?? '', reference, solution };
+  }
   if (blocks.length > 0 && /\bclassify\b/.test(instructions) && /\bskill/.test(instructions)) {
     return {
       kind: 'label',
@@ -40,6 +46,11 @@ export function readTask(request: ChatRequest): SimTask {
     return { kind: 'mutate', operator, parents: blocks };
   }
   return { kind: 'solve', problem: extractProblem(user, blocks) };
+}
+
+function block(text: string, tag: string): string | null {
+  const m = new RegExp(`<${tag}>\\n?([\\s\\S]*?)\\n?</${tag}>`).exec(text);
+  return m ? m[1]!.trim() : null;
 }
 
 function extractProblem(user: string, blocks: ParentBlock[]): string {

@@ -43,7 +43,8 @@ export type Latency = { kind: 'fixed'; ms: number } | { kind: 'lognormal'; media
 export interface SimServerOptions {
   host: string;
   port: number;
-  model: string;
+  /** Model names it answers to, as a server that serves several (a judge beside the model); the first is its own. */
+  models: string[];
   latency: Latency;
   faults: FaultRates;
   /** When set, requests must carry `Authorization: Bearer <apiKey>`. */
@@ -92,7 +93,7 @@ export function defaultSimServerOptions(overrides: Partial<SimServerOptions> = {
   return {
     host: '127.0.0.1',
     port: 0,
-    model: 'sim-1',
+    models: ['sim-1'],
     latency: { kind: 'fixed', ms: 0 },
     faults: NO_FAULTS,
     apiKey: null,
@@ -239,9 +240,13 @@ async function handle(req: IncomingMessage, res: ServerResponse, s: ServerState)
     });
   }
   if (req.method === 'GET' && path === '/v1/models')
-    return sendJson(res, 200, modelList(profile.behaviour, options.model, profile.contextTokens, s.startedS));
+    return sendJson(
+      res,
+      200,
+      modelList(profile.behaviour, options.models, profile.contextTokens, s.startedS),
+    );
   if (req.method === 'GET' && path === '/props' && profile.behaviour === 'llamacpp')
-    return sendJson(res, 200, llamacppProps(options.model, profile.contextTokens, profile.slots));
+    return sendJson(res, 200, llamacppProps(options.models[0]!, profile.contextTokens, profile.slots));
   if (req.method === 'GET' && path === '/v1/stats') return sendJson(res, 200, stats);
   if (!chat) return sendJson(res, 404, { error: { message: `No route for ${req.method} ${req.url}` } });
   return complete(req, res, s);
@@ -256,8 +261,10 @@ async function complete(req: IncomingMessage, res: ServerResponse, s: ServerStat
   } catch {
     return sendJson(res, 400, { error: { message: 'Request body is not valid JSON.' } });
   }
-  if (!profile.acceptsAnyModel && body.model !== options.model)
-    return send(res, modelNotFound(profile.behaviour, String(body.model), options.model));
+  const served = options.models.includes(String(body.model));
+  if (!profile.acceptsAnyModel && !served)
+    return send(res, modelNotFound(profile.behaviour, String(body.model), options.models.join(', ')));
+  const model = served ? String(body.model) : options.models[0]!;
   const parsed = validate(body);
   if (typeof parsed === 'string')
     return sendJson(res, 400, { error: { message: parsed, type: 'invalid_request_error' } });
@@ -294,13 +301,13 @@ async function complete(req: IncomingMessage, res: ServerResponse, s: ServerStat
     return sendJson(res, 429, { error: { message: 'Rate limit reached (injected)' } });
   }
 
-  const completion = simulateCompletion(request, options.model);
+  const completion = simulateCompletion(request, model);
   // Without context shift, llama.cpp generates up to the end of the window and only then fails.
   if (failsAtWindow && completion.choices.some((c) => c.finishReason === 'length'))
     return send(res, CONTEXT_SHIFT_DISABLED);
   const wire: WireCompletion = {
     id: `chatcmpl-sim-${stats.requests}`,
-    model: profile.acceptsAnyModel && typeof body.model === 'string' ? body.model : options.model,
+    model: profile.acceptsAnyModel && typeof body.model === 'string' ? body.model : model,
     choices:
       fault === 'malformed'
         ? completion.choices.map((c) => ({ text: garble(c.text, rng), finishReason: c.finishReason }))

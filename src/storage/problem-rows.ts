@@ -15,7 +15,10 @@ import { packHex, packHexList, unpackHex, unpackHexList } from './hex-keys.js';
 
 type Row = Record<string, unknown>;
 
-/** [answer, correct, rule, index into solve_keys, choice, finish reason when not "stop", 0 when not counted]. */
+/**
+ * [answer, correct, rule, index into solve_keys, choice, finish reason when not "stop", 0 when
+ * not counted, [model, request key] of the judge that decided it].
+ */
 export type PackedAttempt = [
   answer: string | null,
   correct: 0 | 1,
@@ -24,6 +27,7 @@ export type PackedAttempt = [
   choice: number,
   finish?: string | null,
   counted?: 0 | 1,
+  judge?: [model: string, key: string],
 ];
 
 /** What `problems.body` holds, deflated. */
@@ -154,15 +158,16 @@ function legacyBody(r: Row): ProblemBody {
 function packAttempts(attempts: AttemptRecord[], keys: string[]): PackedAttempt[] {
   return attempts.map((a): PackedAttempt => {
     const packed: PackedAttempt = [a.answer, a.correct ? 1 : 0, a.rule, keys.indexOf(a.requestKey), a.choice];
-    if (a.finishReason !== 'stop' || !a.counted)
+    if (a.finishReason !== 'stop' || !a.counted || a.judge)
       packed.push(a.finishReason === 'stop' ? null : a.finishReason);
-    if (!a.counted) packed.push(0);
+    if (!a.counted || a.judge) packed.push(a.counted ? 1 : 0);
+    if (a.judge) packed.push([a.judge.model, a.judge.requestKey]);
     return packed;
   });
 }
 
 function unpackAttempts(packed: PackedAttempt[], keys: string[]): AttemptRecord[] {
-  return packed.map(([answer, correct, rule, key, choice, finish, counted], idx) => ({
+  return packed.map(([answer, correct, rule, key, choice, finish, counted, judge], idx) => ({
     idx,
     requestKey: keys[key] ?? '',
     choice,
@@ -171,5 +176,6 @@ function unpackAttempts(packed: PackedAttempt[], keys: string[]): AttemptRecord[
     rule,
     finishReason: finish ?? 'stop',
     counted: counted !== 0,
+    ...(judge ? { judge: { model: judge[0], requestKey: judge[1] } } : {}),
   }));
 }

@@ -12,7 +12,7 @@ let slowServer: SpawnedServer;
 beforeAll(async () => {
   [server, slowServer] = await Promise.all([
     startSimServerProcess(),
-    startSimServerProcess(['--latency-ms', '25']),
+    startSimServerProcess(['--latency-ms', '25', '--model', 'sim-1,judge-1']),
   ]);
 });
 afterAll(async () => {
@@ -70,6 +70,22 @@ function cachedRequests(dir: string): number {
   }
 }
 
+/** Attempts the judge decided, as `sparq show` would list them. */
+function judgedAttempts(dir: string): number {
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  try {
+    return (
+      db
+        .prepare("SELECT COUNT(*) AS n FROM request_log WHERE purpose = 'judge' AND model = 'judge-1'")
+        .get() as {
+        n: number;
+      }
+    ).n;
+  } finally {
+    db.close();
+  }
+}
+
 function committedGenerations(dir: string): number {
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
   try {
@@ -107,11 +123,19 @@ describe('sparq run end to end against a sim-server process', () => {
     expect(status.spend.requestsSent).toBeGreaterThan(0);
   });
 
-  it.each(['steady', 'generations'])(
+  it.each([
+    ['steady', ''],
+    // The judge is asked through the same server: its answers are cached and resumed like the rest.
+    ['generations', 'verifier:\n  judge:\n    model: judge-1\n'],
+  ])(
     'kill -9 at three moments, then resume (%s): the pool is identical to an uninterrupted run',
-    async (scheduler) => {
+    async (scheduler, judge) => {
       // Commits every 0.2 s, so the kills land between commits as well as long after one.
-      const file = config(slowServer.url, 6, `scheduler:\n  kind: ${scheduler}\n  commit_seconds: 0.2\n`);
+      const file = config(
+        slowServer.url,
+        6,
+        `scheduler:\n  kind: ${scheduler}\n  commit_seconds: 0.2\n${judge}`,
+      );
       const reference = tempDir();
       expect(runCli(['run', reference, '--config', file, '--quiet']).status).toBe(0);
 
@@ -140,6 +164,7 @@ describe('sparq run end to end against a sim-server process', () => {
       // The resume used the cache instead of asking again for what had completed.
       const status = JSON.parse(runCli(['status', dir, '--json']).stdout);
       expect(status.spend.cacheHits).toBeGreaterThan(0);
+      if (judge) expect(judgedAttempts(dir)).toBeGreaterThan(0);
     },
   );
 

@@ -4,6 +4,7 @@ import { formatTaxonomy, loadTaxonomy } from '../../src/domain/taxonomy.js';
 import { loadTemplate, renderTemplate } from '../../src/prompts/templates.js';
 import { loadSeeds } from '../../src/seeds/load.js';
 import { simulateCompletion } from '../../src/sim/model.js';
+import { integerToWords, MAX_WORDED, wordsToInteger } from '../../src/sim/number-words.js';
 import { parseProblem, problemValue, solveProbability } from '../../src/sim/problem.js';
 
 const templates = Object.fromEntries(
@@ -203,5 +204,17 @@ describe('the simulated model', () => {
       return correct / total;
     };
     expect(rate('Level 1')).toBeGreaterThan(rate('Level 5') + 0.3);
+  });
+});
+
+describe('numbers in words', () => {
+  it('round-trip over the range the model writes, and read only number words', () => {
+    for (let n = -MAX_WORDED; n <= MAX_WORDED; n++) expect(wordsToInteger(integerToWords(n))).toBe(n);
+    expect(integerToWords(-42)).toBe('negative forty-two');
+    expect(integerToWords(305)).toBe('three hundred five');
+    expect(wordsToInteger('minus seven')).toBe(-7);
+    expect(wordsToInteger('seven apples')).toBe(null);
+    expect(wordsToInteger('')).toBe(null);
+    expect(() => integerToWords(1000)).toThrow(RangeError);
   });
 });

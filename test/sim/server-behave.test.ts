@@ -5,6 +5,7 @@ import { formatTaxonomy, loadTaxonomy } from '../../src/domain/taxonomy.js';
 import { loadTemplate, renderTemplate } from '../../src/prompts/templates.js';
 import { loadSeeds } from '../../src/seeds/load.js';
 import { BEHAVIOURS, type Behaviour, profileOf, type ServerProfile } from '../../src/sim/behaviour.js';
+import { integerToWords } from '../../src/sim/number-words.js';
 import {
   defaultSimServerOptions,
   type RunningSimServer,
@@ -312,6 +313,44 @@ describe('model names', () => {
     const llama = await chat(await serve('llamacpp'), { messages: GCD, model: 'anything-goes' });
     expect(llama.status).toBe(200);
     expect(llama.body.model).toBe('anything-goes');
+  });
+
+  it('a server of several models answers to each and lists them all: a judge beside the model', async () => {
+    const server = await serve('vllm', {}, { models: ['sim-1', 'judge-1'] });
+    const judge = await chat(server, { messages: GCD, model: 'judge-1' });
+    expect(judge.status).toBe(200);
+    expect(judge.body.model).toBe('judge-1');
+    expect((await chat(server, { messages: GCD, model: 'sim-1' })).body.model).toBe('sim-1');
+    expect((await chat(server, { messages: GCD, model: 'other' })).status).toBe(404);
+    const listed = (await get(server, '/v1/models')).body.data.map((m) => m.id);
+    expect(listed).toEqual(['sim-1', 'judge-1']);
+  });
+
+  it('answers a judge prompt with a verdict', async () => {
+    const server = await serve('default', {}, { models: ['sim-1', 'judge-1'] });
+    const ask = (reference: string, solution: string) =>
+      chat(server, {
+        model: 'judge-1',
+        temperature: 0,
+        messages: renderTemplate(loadTemplate('judge'), {
+          problem: 'What is 5 + 7?',
+          reference,
+          response: solution,
+        }),
+      });
+    expect((await ask('12', 'So the answer is twelve.')).body.choices[0]!.message.content).toBe('EQUIVALENT');
+    expect((await ask('12', 'So the answer is thirteen.')).body.choices[0]!.message.content).toBe(
+      'DIFFERENT',
+    );
+    // Like a judge model it errs now and then (2% of prompts), the same way for the same prompt.
+    let right = 0;
+    for (let n = 1; n <= 100; n++) {
+      const said = n % 2 === 0 ? n : n + 1;
+      const reply = (await ask(String(n), `So the answer is ${integerToWords(said)}.`)).body.choices[0]!
+        .message.content;
+      if ((reply === 'EQUIVALENT') === (said === n)) right++;
+    }
+    expect(right).toBeGreaterThanOrEqual(90);
   });
 });
 

@@ -34,8 +34,9 @@ export function createGateway(
   backend: ModelBackend,
   cache: ResponseCache,
   onRetry?: RetrySettings['onRetry'],
+  /** A ledger shared with another gateway (the judge's, so the run's spend includes it). */
+  ledger: SpendLedger = new SpendLedger(),
 ): Gateway {
-  const ledger = new SpendLedger();
   const monitor = new FailureMonitor(config.max_failure_share);
   const dispatcher = new OnlineDispatcher(
     backend,
