@@ -2,11 +2,15 @@
  * Answer-checker throughput and latency on the test suites in data/answer-tests/:
  * the synchronous checker (cold: a new checker per suite, so its verdict cache starts empty;
  * warm: the same pairs again) and the CheckerPool with 2 workers (batch throughput, and the
- * round-trip latency of single-pair calls). Run with `npm run bench answer`.
+ * round-trip latency of single-pair calls). Then what each rule is worth on the labelled
+ * suites: per deciding rule, the pairs it decided, its precision (of the pairs it accepted, the
+ * share labelled equivalent) and recall (of the equivalent pairs it decided, the share it
+ * accepted), and how many pairs no rule could decide, which a model judge would be asked about.
+ * Run with `npm run bench answer`.
  */
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { AnswerChecker, CheckerPool, type PoolPair } from '../src/answer/index.js';
+import { AnswerChecker, CheckerPool, type PoolPair, rulesUndecided } from '../src/answer/index.js';
 
 const DATA = fileURLToPath(new URL('../data/answer-tests/', import.meta.url));
 
@@ -20,21 +24,65 @@ function readJsonl<T>(name: string): T[] {
 interface Suite {
   name: string;
   pairs: PoolPair[];
+  /** The upstream label of each pair: equivalent, or the output correct. */
+  labels: boolean[];
 }
 
 function loadSuites(): Suite[] {
-  const eq = readJsonl<{ gold: string; predicted: string }>('equivalence_cases.jsonl');
-  const outputs = (file: string) =>
-    readJsonl<{ gold_answer: string; output: string }>(file).map((o) => ({
-      gold: o.gold_answer,
-      predicted: o.output,
-      extract: true,
-    }));
+  const eq = readJsonl<{ gold: string; predicted: string; equivalent: boolean }>('equivalence_cases.jsonl');
+  const outputs = (name: string, file: string): Suite => {
+    const rows = readJsonl<{ gold_answer: string; output: string; is_correct: boolean }>(file);
+    return {
+      name,
+      pairs: rows.map((o) => ({ gold: o.gold_answer, predicted: o.output, extract: true })),
+      labels: rows.map((o) => o.is_correct),
+    };
+  };
   return [
-    { name: 'equivalence corpus (check)', pairs: eq.map((c) => ({ gold: c.gold, predicted: c.predicted })) },
-    { name: 'GSM8K GPT-3 outputs (checkOutput)', pairs: outputs('gsm8k_test_gpt3_solutions.jsonl') },
-    { name: 'MATH Qwen2.5 outputs (checkOutput)', pairs: outputs('math_qwen25math_cot_samples.jsonl') },
+    {
+      name: 'equivalence corpus (check)',
+      pairs: eq.map((c) => ({ gold: c.gold, predicted: c.predicted })),
+      labels: eq.map((c) => c.equivalent),
+    },
+    outputs('GSM8K GPT-3 outputs (checkOutput)', 'gsm8k_test_gpt3_solutions.jsonl'),
+    outputs('MATH Qwen2.5 outputs (checkOutput)', 'math_qwen25math_cot_samples.jsonl'),
   ];
+}
+
+/** Per deciding rule over all suites: what it decided, and how right it was against the labels. */
+function ruleTable(suites: Suite[]): void {
+  const checker = new AnswerChecker();
+  const byRule = new Map<string, { tp: number; fp: number; tn: number; fn: number }>();
+  console.log(
+    '\nrules on the labelled suites (precision: accepted pairs labelled equivalent; recall: equivalent pairs accepted)',
+  );
+  for (const s of suites) {
+    let undecided = 0;
+    s.pairs.forEach((p, i) => {
+      const v = p.extract ? checker.checkOutput(p.gold, p.predicted) : checker.check(p.gold, p.predicted);
+      if (rulesUndecided(v)) undecided++;
+      const t = byRule.get(v.rule) ?? { tp: 0, fp: 0, tn: 0, fn: 0 };
+      const label = s.labels[i]!;
+      if (v.equivalent) label ? t.tp++ : t.fp++;
+      else label ? t.fn++ : t.tn++;
+      byRule.set(v.rule, t);
+    });
+    console.log(
+      `  ${s.name}: no rule decides ${undecided} of ${s.pairs.length} pairs (${((100 * undecided) / s.pairs.length).toFixed(2)}%): a judge would be asked about these`,
+    );
+  }
+  const pct = (a: number, b: number) => (b === 0 ? '–' : `${((100 * a) / b).toFixed(1)}%`);
+  console.log(
+    `  ${'rule'.padEnd(20)} ${'pairs'.padStart(6)} ${'accepted'.padStart(9)} ${'precision'.padStart(10)} ${'recall'.padStart(8)}`,
+  );
+  for (const [rule, t] of [...byRule].sort(
+    (a, b) => b[1].tp + b[1].fp + b[1].tn + b[1].fn - (a[1].tp + a[1].fp + a[1].tn + a[1].fn),
+  )) {
+    const n = t.tp + t.fp + t.tn + t.fn;
+    console.log(
+      `  ${rule.padEnd(20)} ${String(n).padStart(6)} ${String(t.tp + t.fp).padStart(9)} ${pct(t.tp, t.tp + t.fp).padStart(10)} ${pct(t.tp, t.tp + t.fn).padStart(8)}`,
+    );
+  }
 }
 
 function percentile(sorted: number[], p: number): number {
@@ -142,4 +190,5 @@ export async function run(): Promise<void> {
   } finally {
     await uncached.close();
   }
+  ruleTable(suites);
 }

@@ -167,14 +167,13 @@ export class AnswerChecker {
     if (ng.length > MAX_ANSWER_CHARS || np.length > MAX_ANSWER_CHARS)
       return { equivalent: false, rule: 'refused:too-long' };
     const lg = parseNumberLiteral(ng);
-    if (lg) {
-      const lp = parseNumberLiteral(np);
-      if (lp) return compareNumberLiterals(lg, lp, this.tol);
-      const comma = decimalComma(np);
-      if (comma) {
-        const v = compareNumberLiterals(lg, comma, this.tol);
-        return v.equivalent ? { equivalent: true, rule: 'decimal-comma' } : v;
-      }
+    const lp = lg ? parseNumberLiteral(np) : null;
+    if (lg && lp) return compareNumberLiterals(lg, lp, this.tol);
+    // Either side may be the one written with a decimal comma, the other a plain number.
+    const [a, b] = lg ? [lg, decimalComma(np)] : [decimalComma(ng), parseNumberLiteral(np)];
+    if (a && b) {
+      const v = compareNumberLiterals(a, b, this.tol);
+      return v.equivalent ? { equivalent: true, rule: 'decimal-comma' } : v;
     }
     deadline.check();
     return compareNodes(this.parse(ng), this.parse(np), { deadline, tol: this.tol, raw: this.raw });
