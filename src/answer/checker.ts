@@ -64,10 +64,14 @@ function answerText(s: string): string {
   return e.found ? e.answer : s;
 }
 
+/** A reference written as a decimal with digits after the point. */
+const DECIMAL = /^-?\d+\.\d+$/;
+
 /**
- * `3,5` read as the decimal 3.5, for comparison with a single number only (against a list it
- * stays the list 3, 5). A comma before exactly three digits groups thousands (`1,250`), and is
- * not read so unless the whole part is 0.
+ * A predicted `3,5` read as the decimal 3.5, only against a reference written as a decimal
+ * (`3.5`): MATH writes lists without spaces (`1,2`), so a reference is never read so, nor is a
+ * prediction against an integer (`2,0` for 2 is a list of two roots). A comma before exactly
+ * three digits groups thousands (`1,250`), and is not read so unless the whole part is 0.
  */
 function decimalComma(s: string): ReturnType<typeof parseNumberLiteral> {
   const m = /^(-?\d+),(\d+)$/.exec(s);
@@ -167,13 +171,12 @@ export class AnswerChecker {
     if (ng.length > MAX_ANSWER_CHARS || np.length > MAX_ANSWER_CHARS)
       return { equivalent: false, rule: 'refused:too-long' };
     const lg = parseNumberLiteral(ng);
-    const lp = lg ? parseNumberLiteral(np) : null;
-    if (lg && lp) return compareNumberLiterals(lg, lp, this.tol);
-    // Either side may be the one written with a decimal comma, the other a plain number.
-    const [a, b] = lg ? [lg, decimalComma(np)] : [decimalComma(ng), parseNumberLiteral(np)];
-    if (a && b) {
-      const v = compareNumberLiterals(a, b, this.tol);
-      return v.equivalent ? { equivalent: true, rule: 'decimal-comma' } : v;
+    if (lg) {
+      const lp = parseNumberLiteral(np);
+      if (lp) return compareNumberLiterals(lg, lp, this.tol);
+      const comma = DECIMAL.test(ng) ? decimalComma(np) : null;
+      if (comma && compareNumberLiterals(lg, comma, this.tol).equivalent)
+        return { equivalent: true, rule: 'decimal-comma' };
     }
     deadline.check();
     return compareNodes(this.parse(ng), this.parse(np), { deadline, tol: this.tol, raw: this.raw });

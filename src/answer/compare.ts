@@ -252,15 +252,30 @@ function compareText(g: AnswerNode, p: AnswerNode): Decision {
   if (a === null || b === null) return no('text');
   if (a.length > 0 && textKey(a) === textKey(b)) return yes('text');
   // Prose against mathematics (`two thirds` for \frac23): no rule reads it, so no rule decides.
-  const text = g.kind === 'text' ? a : b;
-  return no(g.kind !== p.kind && /[A-Za-z]{3}/.test(text) ? 'prose' : 'text');
+  // Prose against a constant (`two thirds` for \frac23) is undecided; against an expression with
+  // unknowns, or a choice letter against another, the text rule decided.
+  const [text, math] = g.kind === 'text' ? [a, b] : [b, a];
+  return no(g.kind !== p.kind && /[A-Za-z]{3}/.test(text) && isConstant(math) ? 'prose' : 'text');
 }
 
 const HUNDREDTH = Q.rat(1n, 100n);
 const BASE_NUMERAL = /^\d[0-9A-F]*_\s*\{?\s*\d+\s*\}?$/;
 
 function wordAgainstConstant(word: string, other: string): boolean {
-  return word.length >= 3 && isWord(word) && !/[A-Za-z]/.test(other.replace(/\\[A-Za-z]+/g, ''));
+  return isNumberWord(word) && isConstant(other);
+}
+
+/** No letters once commands (`\frac`, `\pi`) are taken out: a number, not an expression in unknowns. */
+function isConstant(latex: string): boolean {
+  return !/[A-Za-z]/.test(latex.replace(/\\[A-Za-z]+/g, ''));
+}
+
+const NUMBER_WORD =
+  /^(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|hundred|thousand|million|billion|half|halves|thirds?|quarters?|fourths?|fifths?|sixths?|sevenths?|eighths?|ninths?|tenths?|negative|minus)$/i;
+
+/** `five`, `twenty-one`, `one-half`: a number in words, each hyphenated part a number word. */
+function isNumberWord(s: string): boolean {
+  return isWord(s) && s.split('-').every((part) => NUMBER_WORD.test(part));
 }
 
 function compareLeaves(g: Leaf, p: Leaf, ctx: CompareContext): Decision {
@@ -271,8 +286,8 @@ function compareLeaves(g: Leaf, p: Leaf, ctx: CompareContext): Decision {
   if (isWord(g.latex) && isWord(p.latex) && Math.min(g.latex.length, p.latex.length) >= 2) {
     if (g.latex.toLowerCase() === p.latex.toLowerCase()) return yes('text');
   }
-  // A word against mathematics without unknowns (`five` for 5): evaluated, the word would be a
-  // product of five symbols and wrong everywhere; no rule reads numbers in words.
+  // A number word against a constant (`five` for 5): evaluated, the word would be a product of
+  // four symbols and wrong everywhere; no rule reads numbers in words.
   if (wordAgainstConstant(g.latex, p.latex) || wordAgainstConstant(p.latex, g.latex)) return no('prose');
   // `204_5` is a numeral in base 5: the question asked for that base, so its value in base 10
   // (54) is a different answer. Same-base numerals already matched on their normalized key.

@@ -61,6 +61,8 @@ export interface EvalScope {
    * negative, a principal power like (-8)^{2/3}) is NaN, as outside the expression's domain.
    */
   realOnly?: boolean;
+  /** When set, the largest magnitude among the terms of every sum and difference is kept here. */
+  terms?: { max: number };
 }
 
 const isArr = (x: Json): x is Json[] => Array.isArray(x);
@@ -454,8 +456,18 @@ function complexValueOf(x: Json, scope: EvalScope): Complex | null {
   const args = x.slice(1);
   const val = (a: Json) => complexValue(a, scope);
   switch (head) {
-    case 'Add':
-      return fold(args, scope, cadd, c(0));
+    case 'Add': {
+      const terms = scope.terms;
+      if (!terms) return fold(args, scope, cadd, c(0));
+      let acc = c(0);
+      for (const a of args) {
+        const v = val(a);
+        if (!v) return null;
+        terms.max = Math.max(terms.max, cabs(v));
+        acc = cadd(acc, v);
+      }
+      return acc;
+    }
     case 'Multiply':
       return fold(args, scope, cmul, c(1));
     case 'Subtract': {
@@ -463,9 +475,11 @@ function complexValueOf(x: Json, scope: EvalScope): Complex | null {
       const first = val(args[0]);
       if (!first) return null;
       let acc = first;
+      if (scope.terms) scope.terms.max = Math.max(scope.terms.max, cabs(first));
       for (const a of args.slice(1)) {
         const v = val(a);
         if (!v) return null;
+        if (scope.terms) scope.terms.max = Math.max(scope.terms.max, cabs(v));
         acc = csub(acc, v);
       }
       return acc;
@@ -660,4 +674,4 @@ export function closeTo(a: Complex, b: Complex, tol = 1e-9): boolean {
   return Math.abs(a.re - b.re) <= tol * scale && Math.abs(a.im - b.im) <= tol * scale;
 }
 
-export { cabs, cdiv, hashString };
+export { cabs, cdiv, csub, hashString };

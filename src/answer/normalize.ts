@@ -220,12 +220,12 @@ export function normalizeAnswer(input: string): string {
   s = replaceCommandArg(s, ['boxed', 'fbox'], (arg) => ` ${arg} `);
   s = dropSizing(s);
   // `{,}` keeps TeX from spacing a comma: before a group of three digits it groups thousands
-  // (`1{,}234`), before any other run of digits, or after a lone 0, it is a decimal comma
-  // (`3{,}5`, `0{,}125`).
-  s = s
-    .replace(/(\d)\\[,;:]\s*(?=\d{3}(?!\d))/g, '$1')
-    .replace(/(\d)\{,\}(?=(?:\d{1,2}|\d{4,})(?!\d))|(?<![\d.])(0)\{,\}(?=\d)/g, '$1$2.')
-    .replace(/\{,\}/g, ',');
+  // (`1{,}234`). In an answer that is one number and nothing else, before any other run of
+  // digits or after a lone 0, it is a decimal comma (`3{,}5`, `0{,}125`); inside brackets it
+  // stays a separator (`(1{,}5)` is a point).
+  if (/^\s*-?\d+\{,\}\d+\s*$/.test(s))
+    s = s.replace(/(\d)\{,\}(?=(?:\d{1,2}|\d{4,})(?!\d))|(?<![\d.])(0)\{,\}(?=\d)/g, '$1$2.');
+  s = s.replace(/(\d)\\[,;:]\s*(?=\d{3}(?!\d))/g, '$1').replace(/\{,\}/g, ',');
   // `32,\! 349`: a negative thin space after a thousands comma.
   s = s.replace(/(\d),\s*\\!\s*(?=\d{3}(?!\d))/g, '$1,');
   s = s.replace(/(?<!\\)\\!/g, '').replace(/\\q?quad/g, ' , ');

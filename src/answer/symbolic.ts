@@ -22,6 +22,7 @@ import {
   closeTo,
   collectSymbols,
   complexValue,
+  csub,
   type EvalScope,
   exactValue,
   hashString,
@@ -117,6 +118,24 @@ export function parseRaw(latex: string, ctx: SymbolicContext): Json | null {
 const POINTS = 13;
 /** Points from here on are negative, near zero or far from it (see pointValue). */
 const FIRST_EDGE_POINT = 6;
+/**
+ * Points from here on are far from zero. There, large terms that cancel leave floating-point
+ * noise (`\cosh^2 x - \sinh^2 x` at x = -40 subtracts two numbers near 1e34), so values are
+ * compared to 1e-8 of the largest term summed, not of the result (see farScope): the far points
+ * are there to tell `|x + 3|` from `x + 3`, where the sides differ by as much as they are.
+ */
+const FIRST_FAR_POINT = 10;
+
+/** The point's scope, tracking the largest term summed when the point is a far one. */
+function farScope(prep: Prepared, k: number): EvalScope {
+  const scope = scopeAt(prep, k);
+  return k >= FIRST_FAR_POINT ? { ...scope, terms: { max: 0 } } : scope;
+}
+
+/** A difference within rounding of the values and of the terms that were summed to reach them. */
+function withinRounding(d: number, scope: EvalScope, ...values: Complex[]): boolean {
+  return d <= 1e-8 * Math.max(1, scope.terms?.max ?? 0, ...values.map(cabs));
+}
 
 /**
  * A value for symbol `name` (the `index`-th free symbol) at point `k`: non-integers in
@@ -289,10 +308,12 @@ function randomPoints(
   let usable = 0;
   for (let k = 0; k < POINTS; k++) {
     deadline.check();
-    const [va, vb] = values(scopeAt(prep, k));
+    const scope = farScope(prep, k);
+    const [va, vb] = values(scope);
     if (!va || !vb) return undefined;
     if (!isFiniteComplex(va) || !isFiniteComplex(vb)) continue;
-    if (!closeTo(va, vb, 1e-8)) return false;
+    if (scope.terms ? !withinRounding(cabs(csub(va, vb)), scope, va, vb) : !closeTo(va, vb, 1e-8))
+      return false;
     usable++;
   }
   return usable >= 3 ? true : undefined;
@@ -397,11 +418,13 @@ export function compareRelations(
   let usable = 0;
   for (let k = 0; k < POINTS; k++) {
     deadline.check();
-    const scope = scopeAt(prep, k);
+    const scope = farScope(prep, k);
     const a = complexValue(dg, scope);
     const b = complexValue(dp, scope);
     if (!a || !b) return { equivalent: false, rule };
     if (!isFiniteComplex(a) || !isFiniteComplex(b)) continue;
+    // A side lost in the rounding of its own terms says nothing about the ratio.
+    if (scope.terms && (withinRounding(cabs(a), scope) || withinRounding(cabs(b), scope))) continue;
     const za = cabs(a) < 1e-12;
     const zb = cabs(b) < 1e-12;
     if (za && zb) {

@@ -503,6 +503,9 @@ export class Scheduler {
       if (p.unverifiedReason === 'all_truncated') this.add('all_truncated', 1);
       // Malformed content: attempts that stated no answer, labels that broke the requested format.
       this.add('no_answer_attempts', p.attempts.filter(isNoAnswer).length);
+      const judged = p.attempts.filter((a) => a.rule === 'judge');
+      this.add('judged_attempts', judged.length);
+      this.add('judge_accepted', judged.filter((a) => a.correct).length);
       if (p.unverifiedReason === 'no_answer') this.add('no_answer_problems', 1);
       if (p.labelMalformed) this.add('malformed_labels', 1);
       this.add('label_reasks', p.labelReasks);

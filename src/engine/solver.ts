@@ -16,9 +16,10 @@
  * not move solve-rates, and a problem none of whose attempts answered is unverified (`no_answer`).
  *
  * With a model judge, an attempt that ended on its own and that the rules could not decide (no
- * answer they can read, prose, an undecided comparison) is put to the judge. A judge verdict
- * decides the attempt, which then counts, with rule `judge`; a reply that says neither leaves the
- * rules' verdict as it was.
+ * answer they can read, prose, an undecided comparison) is put to the judge. Its verdict decides
+ * the attempt, with rule `judge`: an accepted attempt counts; a rejected one counts as it would
+ * have (one that stated no answer stays out by `solver.no_answer`). A reply that says neither,
+ * or a judge request refused for its input, leaves the rules' verdict as it was.
  */
 import { type AnswerChecker, isStatedAnswer, majorityVote, rulesUndecided } from '../answer/index.js';
 import { bandDecided } from '../core/solve-rate.js';
@@ -118,27 +119,28 @@ export async function solve(
         counted: !excluded,
       };
       const undecided = !cut && (!stated || rulesUndecided(verdict));
-      return { attempt, text: choice.text, extracted, undecided };
+      return { attempt, text: choice.text, undecided };
     });
-    const judged = await Promise.all(
+    // Settled, not raced: a judge call still running when another failed would go on writing
+    // to the cache after the task has failed.
+    const judged = await Promise.allSettled(
       graded.map(async (g) => {
         if (!judge || !g.undecided) return g.attempt;
         const v = await judge.judge({ problem, reference, response: g.text }, call);
         addUsage(usage, v.usage);
         if (v.equivalent === null) return g.attempt;
-        return {
-          ...g.attempt,
-          // What the judge accepted is the reference, also for the vote; what it rejected keeps
-          // whatever the rules could read.
-          answer: v.equivalent ? reference : g.extracted.found ? g.extracted.answer : null,
-          correct: v.equivalent,
-          rule: 'judge',
-          counted: true,
-          judge: { model: v.model, requestKey: v.requestKey },
-        };
+        const judgedBy = { rule: 'judge', judge: { model: v.model, requestKey: v.requestKey } };
+        // What the judge accepted is the reference, also for the vote, and it counts; what it
+        // rejected keeps its answer and its place in the solve-rate (an attempt that stated no
+        // answer stays out by solver.no_answer, as without a judge).
+        return v.equivalent
+          ? { ...g.attempt, ...judgedBy, answer: reference, correct: true, counted: true }
+          : { ...g.attempt, ...judgedBy, correct: false };
       }),
     );
-    attempts.push(...judged);
+    const failed = judged.find((j) => j.status === 'rejected');
+    if (failed) throw failed.reason;
+    attempts.push(...judged.map((j) => (j as PromiseFulfilledResult<AttemptRecord>).value));
     if (!settings.adaptive.enabled) break;
     const counted = attempts.filter((a) => a.counted);
     const correct = counted.filter((a) => a.correct).length;

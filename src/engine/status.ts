@@ -43,6 +43,8 @@ export interface RunStatus {
   retries: number;
   failures: number;
   truncation: { attempts: number; problemsAllCut: number; mutationsCut: number };
+  /** Solve attempts the model judge decided (`verifier.judge`), and how many it accepted. */
+  judge: { attempts: number; accepted: number };
   /**
    * Well-formed responses whose content broke the requested format, apart from transport faults
    * (a body cut mid-JSON is a `malformed_response` fault, retried).
@@ -132,6 +134,7 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
       problemsAllCut: counters.all_truncated ?? 0,
       mutationsCut: counters.rejected_truncated ?? 0,
     },
+    judge: { attempts: counters.judged_attempts ?? 0, accepted: counters.judge_accepted ?? 0 },
     malformed: {
       attemptsNoAnswer: counters.no_answer_attempts ?? 0,
       problemsNoAnswer: counters.no_answer_problems ?? 0,
@@ -176,6 +179,10 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
     `malformed:   ${num(s.malformed.attemptsNoAnswer)} solve attempts stated no final answer, ${num(s.malformed.problemsNoAnswer)} problems with no attempt that could count; ${num(s.malformed.labels)} labels broke the requested format (${num(s.malformed.labelReasks)} asked again); ${num(s.malformed.mutations)} mutations unparseable or without a final answer`,
     `truncated:   ${num(s.truncation.attempts)} solve attempts cut at max_tokens (left out of solve-rates), ${num(s.truncation.problemsAllCut)} problems with every attempt cut, ${num(s.truncation.mutationsCut)} mutations cut`,
   );
+  if (s.judge.attempts > 0)
+    lines.push(
+      `judge:       ${num(s.judge.attempts)} solve attempts no rule could decide were decided by the judge, ${num(s.judge.accepted)} of them correct`,
+    );
   return `${lines.join('\n')}\n`;
 }
 

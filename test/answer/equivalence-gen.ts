@@ -627,6 +627,7 @@ const algebra: Family = (rnd) => {
     rnd,
     [3, 5, 7].filter((x) => x !== p),
   );
+  const high = int(rnd, 6, 8);
   return [
     ...pairs(
       'algebra',
@@ -689,12 +690,43 @@ const algebra: Family = (rnd) => {
         ['difference of logs', `\\ln ${r} - \\ln ${p}`],
       ],
     ),
+    // Terms near 1e16 at the far points that cancel to a small constant.
+    ...pairs(
+      'algebra',
+      `${k * k}`,
+      [['difference of squares', `x^{${2 * high}} - (x^{${high}} - ${k})(x^{${high}} + ${k})`]],
+      [['constant off by one', `x^{${2 * high}} - (x^{${high}} - ${k})(x^{${high}} + ${k}) + 1`]],
+    ),
     ...pairs(
       'algebra',
       `${k}a + ${k + 1}b`,
       [['terms reordered', `${k + 1}b + ${k}a`]],
       [['coefficients swapped', `${k + 1}a + ${k}b`]],
     ),
+  ];
+};
+
+const decimalOrList: Family = (rnd) => {
+  const a = int(rnd, 1, 99);
+  const b = int(rnd, 1, 99);
+  return [
+    ...pairs(
+      'decimal or list',
+      `${a}.${b}`,
+      [['decimal comma', `${a},${b}`]],
+      [
+        ['list of the two parts', `${a}, ${b}`],
+        ['other decimal', `${a}.${b + 1}`],
+      ],
+    ),
+    // MATH writes lists without spaces: a reference `1,2` is two values, never 1.2.
+    ...pairs(
+      'decimal or list',
+      `${a},${b}`,
+      [['spaced', `${a}, ${b}`]],
+      [['read as a decimal', `${a}.${b}`]],
+    ),
+    ...pairs('decimal or list', `${a}`, [], [['with a zero', `${a},0`]]),
   ];
 };
 
@@ -744,6 +776,7 @@ export const FAMILIES: Readonly<Record<string, Family>> = {
   matrix,
   algebra,
   'plus or minus': plusMinus,
+  'decimal or list': decimalOrList,
 };
 
 /** `rounds` draws of every family from `seed`: the same pairs for the same arguments. */

@@ -78,6 +78,7 @@ function attemptsOf(row: Row) {
     checker_rule: a[2],
     request: (a[3] as number) < 0 ? null : a[3],
     choice: a[4],
+    judge_model: (a[7] as [string, string] | undefined)?.[0] ?? null,
   }));
 }
 
@@ -236,7 +237,7 @@ describe('parquet', () => {
     );
     expect(manifest.columns).toEqual(POOL_COLUMNS);
     expect(described.find((d) => d.column_name === 'graded_attempts')!.column_type).toMatch(
-      /^STRUCT\(answer VARCHAR, correct BOOLEAN, counted BOOLEAN, finish_reason VARCHAR, checker_rule VARCHAR, request INTEGER, choice INTEGER\)\[\]$/,
+      /^STRUCT\(answer VARCHAR, correct BOOLEAN, counted BOOLEAN, finish_reason VARCHAR, checker_rule VARCHAR, request INTEGER, choice INTEGER, judge_model VARCHAR\)\[\]$/,
     );
   });
 

@@ -7,7 +7,7 @@ import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { AnswerChecker, isStatedAnswer, rulesUndecided } from '../../src/answer/index.js';
 import { SimBackend } from '../../src/backends/sim-backend.js';
-import type { ChatRequest, ChatResponse } from '../../src/backends/types.js';
+import { type ChatRequest, type ChatResponse, ModelCallError } from '../../src/backends/types.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { executeRun } from '../../src/engine/execute.js';
 import { createGateway, MemoryCache } from '../../src/engine/gateway/index.js';
@@ -36,6 +36,10 @@ describe('readJudgeReply', () => {
     expect(readJudgeReply('The answers are NOT equivalent.')).toBe(false);
     expect(readJudgeReply('At first they look different, but they are equivalent.')).toBe(true);
     expect(readJudgeReply('<think>maybe different</think>\nEQUIVALENT')).toBe(true);
+    expect(readJudgeReply('They are non-equivalent.')).toBe(false);
+    expect(readJudgeReply('not-equivalent')).toBe(false);
+    expect(readJudgeReply('inequivalent')).toBe(false);
+    expect(readJudgeReply('They are not different.')).toBe(true);
     expect(readJudgeReply('<think>equivalent? not sure')).toBe(null);
     expect(readJudgeReply('I cannot tell.')).toBe(null);
     expect(readJudgeReply('')).toBe(null);
@@ -68,6 +72,22 @@ describe('judgeEndpoint', () => {
     });
   });
 
+  it("never sends the main model's credentials to a judge on another host", () => {
+    const model = modelSettings({
+      base_urls: ['https://api.example.com/v1'],
+      api_key_env: 'MAIN_KEY',
+      header_env: { 'x-api-key': 'MAIN_HEADER' },
+    });
+    const elsewhere = ConfigSchema.parse({
+      verifier: { judge: { model: 'v', base_urls: ['http://gpu-2:8001/v1'] } },
+    }).verifier.judge!;
+    expect(judgeEndpoint(elsewhere, model)).toMatchObject({ api_key_env: null, header_env: {}, headers: {} });
+    const ownKey = ConfigSchema.parse({
+      verifier: { judge: { model: 'v', base_urls: ['http://gpu-2:8001/v1'], api_key_env: 'JUDGE_KEY' } },
+    }).verifier.judge!;
+    expect(judgeEndpoint(ownKey, model).api_key_env).toBe('JUDGE_KEY');
+  });
+
   it('refuses credentials in a judge URL and unknown judge keys', () => {
     const bad = ConfigSchema.safeParse({
       verifier: { judge: { model: 'v', base_urls: ['http://u:secret@host/v1'] } },
@@ -97,6 +117,47 @@ describe('AnswerJudge', () => {
     expect(backend.asked).toHaveLength(1);
     expect(ledger.totals()).toMatchObject({ requestsSent: 1, cacheHits: 1 });
     expect(backend.asked[0]!.temperature).toBe(0);
+  });
+
+  it('asks once for the same question asked twice at the same time', async () => {
+    const backend = new RecordingJudge('judge-1');
+    const { gateway } = createGateway(
+      modelSettings({ kind: 'sim', model: 'judge-1' }),
+      backend,
+      new MemoryCache(),
+    );
+    const judge = new AnswerJudge(gateway, loadTemplate('judge'), { maxTokens: 64, responseChars: 4000 });
+    const q = { problem: 'What is 5 + 7?', reference: '12', response: 'So the answer is twelve.' };
+    const [a, b] = await Promise.all([judge.judge(q, { task: 1 }), judge.judge(q, { task: 1 })]);
+    expect(backend.asked).toHaveLength(1);
+    expect(a.equivalent).toBe(b.equivalent);
+    expect(a.usage.requests + b.usage.requests).toBe(1);
+  });
+
+  it("a question the judge refuses for its input is no verdict; other failures are the run's", async () => {
+    class Refusing extends SimBackend {
+      constructor(private readonly error: ModelCallError) {
+        super('judge-1');
+      }
+      override async send(): Promise<ChatResponse> {
+        throw this.error;
+      }
+    }
+    const refuse = new ModelCallError('prompt too long', {
+      retryable: false,
+      fault: 'http_4xx',
+      inputRejection: 'context_exceeded',
+    });
+    const q = { problem: 'p', reference: '12', response: 'So the answer is twelve.' };
+    const settings = modelSettings({ kind: 'sim', model: 'judge-1', max_retries: 0 });
+    const judgeOver = (backend: SimBackend) =>
+      new AnswerJudge(createGateway(settings, backend, new MemoryCache()).gateway, loadTemplate('judge'), {
+        maxTokens: 64,
+        responseChars: 4000,
+      });
+    expect((await judgeOver(new Refusing(refuse)).judge(q, { task: 0 })).equivalent).toBe(null);
+    const missing = new ModelCallError('HTTP 404: no such model', { retryable: false, fault: 'http_4xx' });
+    await expect(judgeOver(new Refusing(missing)).judge(q, { task: 0 })).rejects.toThrow(/no such model/);
   });
 
   it('shows the end of a long attempt, and keeps the attempt from closing its own block', async () => {
@@ -154,7 +215,9 @@ describe('a run with a model judge', () => {
       expect(judged.length).toBeGreaterThan(0);
       for (const a of judged) {
         expect(a.judge?.model).toBe('judge-1');
-        expect(a.counted).toBe(true);
+        // Accepted attempts count; rejected ones count as they would have without a judge.
+        if (a.correct) expect(a.counted).toBe(true);
+        if (!a.counted) expect(a.answer).toBe(null);
       }
       // Each judge request is stored once, with its purpose, and the attempts point at them.
       expect(judgeRows.n).toBe(judge.asked.length);
@@ -162,6 +225,8 @@ describe('a run with a model judge', () => {
       // Spend counts the judge's requests with the main model's.
       const counters = store.counters();
       expect(counters.requests_sent).toBe(main.asked.length + judge.asked.length);
+      expect(counters.judged_attempts).toBe(judged.length);
+      expect(counters.judge_accepted).toBe(judged.filter((a) => a.correct).length);
       // Worded answers the judge accepted are right: the run's attempts in words are not all wrong.
       expect(judged.some((a) => a.correct)).toBe(true);
     } finally {

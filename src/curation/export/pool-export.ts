@@ -74,6 +74,8 @@ export interface ExportedAttempt {
   checker_rule: string;
   request: number | null;
   choice: number;
+  /** The judge model that decided the attempt (`checker_rule` is `judge`), else null. */
+  judge_model: string | null;
 }
 
 /** One exported row: one problem of the pool. Keys are in column order. */
@@ -133,6 +135,7 @@ const ATTEMPT_FIELDS: AttemptField[] = [
   { name: 'checker_rule', type: 'VARCHAR', nullable: false },
   { name: 'request', type: 'INTEGER', nullable: true },
   { name: 'choice', type: 'INTEGER', nullable: false },
+  { name: 'judge_model', type: 'VARCHAR', nullable: true },
 ];
 
 /** The DuckDB type of `graded_attempts`. */
@@ -261,6 +264,7 @@ export function poolRow(r: Row, codec: BodyCodec): PoolRow {
         checker_rule: a.rule,
         request: request < 0 ? null : request,
         choice: a.choice,
+        judge_model: a.judge?.model ?? null,
       };
     }),
     majority_answer: p.majorityAnswer,
