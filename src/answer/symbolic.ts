@@ -143,9 +143,9 @@ function withinRounding(d: number, scope: EvalScope, ...values: Complex[]): bool
  * negative, the even-indexed ones negative, all near zero, and all far out on either side.
  * Positive points alone called `|x|` and `x`, `\sqrt{x^2}` and `x`, or `\sqrt{a^2b^2}` and `ab`
  * equal; small ones alone called `|x + 3|` and `x + 3` equal. They differ only where a sign is
- * negative, and an answer right on part of the domain is not the answer. The far points stay
- * below 40 so that an expanded polynomial of modest degree still cancels within tolerance. The
- * edges are evaluated over the reals (see scopeAt).
+ * negative, and an answer right on part of the domain is not the answer. At the far points
+ * values are compared within the rounding of their terms (FIRST_FAR_POINT). The edges are
+ * evaluated over the reals (see scopeAt).
  */
 function pointValue(name: string, index: number, k: number): Complex {
   const h = hashString(`${name}#${k}`);
