@@ -98,6 +98,14 @@ labeling:
   # Times a label reply that breaks the requested format is asked again.
   malformed_retries: 1
 
+verifier:
+  # A model judge, asked only about attempts the answer-checking rules cannot decide (an answer
+  # in words, prose, an unreadable one). null: the rules alone decide. For example:
+  #   judge:
+  #     model: my-verifier                      # served by the same server as the model, or
+  #     base_urls: [http://verifier:8000/v1]    # its own (then give its own api_key_env)
+  judge: null
+
 archive:
   # Problems kept per (subject x skill) cell, by quality (1 - solve-rate).
   cell_capacity: 5
