@@ -12,7 +12,7 @@ import { type PromptTemplate, renderTemplate } from '../prompts/templates.js';
 import type { CallUsage, ModelCall, ModelGateway } from './gateway/gateway.js';
 
 export interface JudgeVerdict {
-  /** null: the reply said neither EQUIVALENT nor DIFFERENT, so the rules' verdict stands. */
+  /** null: the reply said neither EQUIVALENT nor DIFFERENT, or the request was refused for its input: the rules' verdict stands. */
   equivalent: boolean | null;
   model: string;
   requestKey: string;
@@ -38,10 +38,6 @@ export class AnswerJudge {
     private readonly template: PromptTemplate,
     private readonly settings: { maxTokens: number; responseChars: number },
   ) {}
-
-  get model(): string {
-    return this.gateway.model;
-  }
 
   /**
    * The judge's verdict on one attempt. A request refused for its input (too long for the
