@@ -72,6 +72,17 @@ export const SIM_CAPABILITIES: Capabilities = {
   latencyMs: null,
 };
 
+/**
+ * What `auto` means in batch mode, where no server answers until the files are run: n>1 is
+ * honoured by `vllm run-batch` and the OpenAI Batch API; a JSON schema is not assumed (set
+ * model.json_schema: true where the runner enforces it); no context length is known.
+ */
+export const BATCH_CAPABILITIES: Capabilities = {
+  ...SIM_CAPABILITIES,
+  schema: null,
+  server: 'batch files',
+};
+
 export function decideSettings(config: BackendConfig, found: Capabilities): DecidedSettings {
   const pick = <T>(configured: T | 'auto', detected: T | null, fallback: T): Decided<T> =>
     configured !== 'auto'

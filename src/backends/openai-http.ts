@@ -11,7 +11,7 @@
 import { Pool } from 'undici';
 import { UserError } from '../util/errors.js';
 import type { ModelSettings } from './capabilities.js';
-import { serializedFormat } from './request-key.js';
+import { chatCompletionBody, MalformedResponseError, parseCompletion } from './chat-wire.js';
 import { classifyStatus, isRetryableNetworkError, parseRetryAfter } from './retry.js';
 import {
   type ChatChoice,
@@ -71,7 +71,7 @@ export class OpenAIHttpBackend implements ModelBackend {
 
   async send(request: ChatRequest, signal?: AbortSignal): Promise<ChatResponse> {
     if (this.closed) throw new ModelCallError('backend closed', { retryable: false, fault: 'internal' });
-    const body = this.buildBody(request);
+    const body = chatCompletionBody(request, this.config.model, this.config.json_schema);
     const endpoint = this.pickEndpoint();
     endpoint.outstanding++;
     try {
@@ -110,22 +110,6 @@ export class OpenAIHttpBackend implements ModelBackend {
     } finally {
       endpoint.outstanding--;
     }
-  }
-
-  private buildBody(request: ChatRequest): string {
-    const body: Record<string, unknown> = {
-      model: this.config.model,
-      messages: request.messages,
-      temperature: request.temperature,
-    };
-    if (request.n !== 1) body.n = request.n;
-    if (request.topP !== undefined) body.top_p = request.topP;
-    if (request.maxTokens !== undefined) body.max_tokens = request.maxTokens;
-    if (request.seed !== undefined) body.seed = request.seed;
-    if (request.stop && request.stop.length > 0) body.stop = request.stop;
-    const json = JSON.stringify(body);
-    if (!request.responseFormat || !this.config.json_schema) return json;
-    return `${json.slice(0, -1)},"response_format":${serializedFormat(request.responseFormat)}}`;
   }
 
   private pickEndpoint(): Endpoint {
@@ -263,53 +247,11 @@ export function requestHeaders(
  * ("exceeds the available context size", "context shift is disabled", "input is too large"),
  * SGLang and TGI ("longer than the model's context length", "too many tokens").
  */
-const CONTEXT_EXCEEDED =
+export const CONTEXT_EXCEEDED =
   /context length|context size|context window|context_length_exceeded|exceed_context|context shift is disabled|input is too large|too many (input )?tokens|prompt is too long|maximum model length|maximum allowed length|max_new_tokens must be/i;
 
 /** How servers refuse n>1: llama.cpp ("Only one completion choice is allowed") and others. */
 const N_REFUSED = /only one (completion )?choice|n\s*(must|should|can only) be 1|n > 1|multiple choices/i;
-
-export class MalformedResponseError extends Error {}
-
-/** Validates a chat completion body; anything unexpected (truncated JSON, no choices) is retryable. */
-export function parseCompletion(text: string): ChatResponse {
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    throw new MalformedResponseError(
-      `response body is not valid JSON (${text.length} bytes, starts ${JSON.stringify(text.slice(0, 40))})`,
-    );
-  }
-  const obj = json as {
-    choices?: unknown;
-    usage?: { prompt_tokens?: unknown; completion_tokens?: unknown };
-    model?: unknown;
-  };
-  if (!Array.isArray(obj.choices) || obj.choices.length === 0) {
-    throw new MalformedResponseError('response has no "choices" array');
-  }
-  const choices: ChatChoice[] = [];
-  for (const raw of obj.choices) {
-    const c = raw as { index?: unknown; message?: { content?: unknown }; finish_reason?: unknown };
-    const content = c.message?.content;
-    if (content !== null && content !== undefined && typeof content !== 'string') {
-      throw new MalformedResponseError('a choice has a non-text "message.content"');
-    }
-    choices.push({
-      text: content ?? '',
-      finishReason: typeof c.finish_reason === 'string' ? c.finish_reason : 'stop',
-    });
-  }
-  return {
-    choices,
-    model: typeof obj.model === 'string' ? obj.model : '',
-    usage: {
-      promptTokens: Number(obj.usage?.prompt_tokens) || 0,
-      completionTokens: Number(obj.usage?.completion_tokens) || 0,
-    },
-  };
-}
 
 function serverMessage(body: string): string {
   try {

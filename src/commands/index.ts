@@ -13,6 +13,7 @@ import { register as run } from './run.js';
 import { register as scaling } from './scaling.js';
 import { register as select } from './select.js';
 import { register as show } from './show.js';
+import { register as simBatch } from './sim-batch.js';
 import { register as simServer } from './sim-server.js';
 import { register as stats } from './stats.js';
 import { register as status } from './status.js';
@@ -35,5 +36,6 @@ export const commands: Array<(program: Command) => void> = [
   compare,
   scaling,
   simServer,
+  simBatch,
   check,
 ];

@@ -1,6 +1,7 @@
 import { existsSync, renameSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { WAITING_EXIT_CODE, waitingMessage } from '../batch/instructions.js';
 import type { Override } from '../config/load.js';
 import { ConfigSchema } from '../config/schema.js';
 import { REDACTED } from '../config/storable.js';
@@ -23,6 +24,7 @@ interface RunFlags extends ConfigFlags {
   quiet?: boolean;
   allowConfigChange?: boolean;
   forceNew?: boolean;
+  batchFiles?: boolean;
 }
 
 export function register(program: Command): void {
@@ -41,6 +43,10 @@ export function register(program: Command): void {
     .option('--seeds <file>', 'seed problems, JSONL (seeds.path)')
     .option('--skip-invalid', 'skip malformed seed lines and report how many (seeds.skip_invalid)')
     .option('-q, --quiet', 'no progress output')
+    .option(
+      '--batch-files',
+      `write requests to DIR/batches as OpenAI Batch files instead of sending them; exits ${WAITING_EXIT_CODE} until their outputs are there (batch.files)`,
+    )
     .option('--allow-config-change', "resume even though settings that change results differ from the run's")
     .option(
       '--force-new',
@@ -55,6 +61,7 @@ export function register(program: Command): void {
     if (flags.seed !== undefined) extra.push({ path: 'seed', value: flags.seed, flag: '--seed' });
     if (flags.seeds !== undefined) extra.push({ path: 'seeds.path', value: flags.seeds, flag: '--seeds' });
     if (flags.skipInvalid) extra.push({ path: 'seeds.skip_invalid', value: true, flag: '--skip-invalid' });
+    if (flags.batchFiles) extra.push({ path: 'batch.files', value: true, flag: '--batch-files' });
     if (flags.forceNew) setAsideBrokenRun(dir);
     const stored = storedRun(dir);
     // A run from before sparq knew a context length had none: resumed, it must not gain one.
@@ -108,6 +115,12 @@ export function register(program: Command): void {
       const result = await executeRun(dir, config, { quiet: flags.quiet, signal: controller.signal });
       if (!flags.quiet) process.stderr.write(`run stopped at ${result.stoppedBy}\n`);
       printStatus(dir, false);
+      if (result.waitingForBatches && result.batch) {
+        process.stderr.write(
+          `${waitingMessage(dir, result.batch.written, result.batch.waiting, config.model.model)}\n`,
+        );
+        process.exitCode = WAITING_EXIT_CODE;
+      }
     } finally {
       stopListening();
     }

@@ -64,8 +64,12 @@ const HEADER_ENV = z.record(z.string().regex(/^[A-Za-z0-9-]+$/, 'expected an HTT
 
 export const BackendSchema = z
   .strictObject({
-    /** `openai`: any OpenAI-compatible HTTP server. `sim`: the simulated model, in process (tests, dry runs). */
-    kind: z.enum(['openai', 'sim']).default('openai'),
+    /**
+     * `openai`: any OpenAI-compatible HTTP server. `openai-batch`: an OpenAI-compatible Batch API
+     * (files and batches endpoints at `base_urls[0]`; see `batch`). `sim`: the simulated model, in
+     * process (tests, dry runs).
+     */
+    kind: z.enum(['openai', 'openai-batch', 'sim']).default('openai'),
     base_urls: BASE_URLS.default(['http://127.0.0.1:8000/v1']),
     model: z.string().min(1).default('sim-1'),
     /** Name of the environment variable holding the API key; the key itself is never in the config. */
@@ -255,6 +259,31 @@ export const BudgetSchema = z
   })
   .prefault({});
 
+/**
+ * Batch mode: requests go into OpenAI Batch input files (DIR/batches/NAME.jsonl) instead of being
+ * sent one by one, and their answers come back from the matching output files.
+ */
+export const BatchSchema = z
+  .strictObject({
+    /** Write the files and exit with code 75 until their outputs are there (run them with `vllm run-batch`, Slurm, Ray, a batch API). */
+    files: z.boolean().default(false),
+    /** Requests one round trip carries at most: the default window is sized so that a round fills it. */
+    max_requests: positiveInt.max(10_000_000).default(50_000),
+    /** Lines of one input file at most (OpenAI and Together: 50,000). */
+    file_lines: positiveInt.default(50_000),
+    /** Bytes of one input file at most (OpenAI: 200 MB, Together: 100 MB). */
+    file_bytes: positiveInt.min(4096).default(190_000_000),
+    /** `model.kind: openai-batch`: the first wait between two polls of a batch, doubled up to `poll_max_s`. */
+    poll_initial_s: z.number().positive().max(86_400).default(10),
+    poll_max_s: z.number().positive().max(86_400).default(600),
+    /** `model.kind: openai-batch`: the completion window asked for (the only one OpenAI offers is 24h). */
+    completion_window: z
+      .string()
+      .regex(/^\d+h$/, 'expected hours, such as 24h')
+      .default('24h'),
+  })
+  .prefault({});
+
 export const SchedulerSchema = z.preprocess(
   // `scheduler: generations` is shorthand for `scheduler: { kind: generations }`.
   (v) => (typeof v === 'string' ? { kind: v } : v),
@@ -286,6 +315,7 @@ export const ConfigSchema = z
     selection: SelectionSchema,
     budget: BudgetSchema,
     scheduler: SchedulerSchema,
+    batch: BatchSchema,
     /** Skill taxonomy file (YAML), or `bundled:v1`. */
     taxonomy: z.string().min(1).default('bundled:v1'),
     /** Folder with prompt templates that override the bundled ones (same file names). */
@@ -293,6 +323,13 @@ export const ConfigSchema = z
     log_level: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.batch.files && c.model.kind === 'sim')
+      ctx.addIssue({
+        code: 'custom',
+        path: ['batch', 'files'],
+        message:
+          'batch files are for another program to run (vllm run-batch, `sparq sim-batch`, a batch API), but model.kind sim answers in process: set model.kind to openai and model.model to the model that will answer them',
+      });
     // With barriers, a whole generation is asked at once and held in memory (~1 KB a task).
     if (c.scheduler.kind === 'generations' && c.generation.batch_size > MAX_LIVE_TASKS)
       ctx.addIssue({
@@ -305,3 +342,10 @@ export const ConfigSchema = z
 export type SparqConfig = z.infer<typeof ConfigSchema>;
 export type BackendConfig = z.infer<typeof BackendSchema>;
 export type JudgeConfig = z.infer<typeof JudgeSchema>;
+export type BatchConfig = z.infer<typeof BatchSchema>;
+
+/** Whether a run's requests go through batch files (file mode, or a batch API). */
+export function batchMode(config: Pick<SparqConfig, 'model' | 'batch'>): 'files' | 'api' | null {
+  if (config.model.kind === 'openai-batch') return 'api';
+  return config.batch.files ? 'files' : null;
+}

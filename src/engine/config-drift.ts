@@ -24,6 +24,8 @@ const FREE = [
   'verifier.judge.header_env',
   'verifier.judge.timeout_ms',
   'verifier.judge.max_concurrency',
+  // How requests travel (sent now or through batch files) does not change what they are.
+  'batch.',
   'scheduler.commit_tasks',
   'scheduler.commit_seconds',
   'log_level',
@@ -44,6 +46,8 @@ export function lockedChanges(
   const b = new Map<string, string>();
   flatten(stored, '', a);
   flatten(requested, '', b);
+  // A batch API is the same model behind another door: switching between the two computes the same.
+  for (const m of [a, b]) if (m.get('model.kind') === '"openai-batch"') m.set('model.kind', '"openai"');
   const keys = new Set([...a.keys(), ...b.keys()]);
   return [...keys]
     .filter((k) => a.get(k) !== b.get(k) && !FREE.some((f) => k === f || k.startsWith(f)))

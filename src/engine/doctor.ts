@@ -11,6 +11,7 @@
  */
 import { Pool } from 'undici';
 import {
+  BATCH_CAPABILITIES,
   type Capabilities,
   type DecidedSettings,
   decideSettings,
@@ -350,11 +351,16 @@ export async function prepareModel(
     backend?: ModelBackend;
     /** What a resumed run decided when it started: kept wherever the configuration says auto. */
     startedWith?: DecidedSettings | null;
+    /** Batch mode: no endpoint is asked; the batch defaults decide every `auto`. */
+    batch?: boolean;
   } = {},
 ): Promise<PreparedModel> {
   let report: DoctorReport | null = null;
   let decided: DecidedSettings;
-  if (options.backend || config.kind === 'sim') {
+  if (options.batch) {
+    // Nothing answers until the files are run: what batch runners and APIs are known to do.
+    decided = decideSettings(config, BATCH_CAPABILITIES);
+  } else if (options.backend || config.kind === 'sim') {
     const known: Capabilities = options.backend
       ? {
           ...SIM_CAPABILITIES,

@@ -12,7 +12,9 @@ import { AnswerChecker } from '../answer/index.js';
 import type { Capabilities, DecidedSettings } from '../backends/capabilities.js';
 import { createBackend } from '../backends/create.js';
 import type { ModelBackend } from '../backends/types.js';
-import type { SparqConfig } from '../config/schema.js';
+import type { ReturnedSummary } from '../batch/files.js';
+import { BatchRound, type BatchRoundReport } from '../batch/round.js';
+import { batchMode, type SparqConfig } from '../config/schema.js';
 import { storableConfig } from '../config/storable.js';
 import { QDCore } from '../core/qd-core.js';
 import { SUBJECTS } from '../domain/subjects.js';
@@ -28,7 +30,7 @@ import { Rng, sha256Hex } from '../util/hash.js';
 import { interruptExitCode } from '../util/interrupt.js';
 import { SPARQ_VERSION } from '../version.js';
 import { type PreparedModel, prepareModel } from './doctor.js';
-import { createGateway } from './gateway/index.js';
+import { createBatchGateway, createGateway, SpendLedger } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { AnswerJudge, judgeEndpoint } from './judge.js';
 import { NearDuplicateScreen } from './near-duplicates.js';
@@ -59,11 +61,14 @@ export interface ExecuteOptions {
   progress?: ProgressReporter;
 }
 
+/** How a run stopped; in batch mode, with what its last round read and wrote. */
+export type ExecuteResult = RunResult & { batch?: BatchRoundReport };
+
 export async function executeRun(
   dir: string,
   config: SparqConfig,
   options: ExecuteOptions = {},
-): Promise<RunResult> {
+): Promise<ExecuteResult> {
   mkdirSync(dir, { recursive: true });
   const lock = acquireRunLock(dir, `sparq run ${dir}`);
   limitHeapGrowth();
@@ -87,8 +92,10 @@ export async function executeRun(
   let judgeBackend: ModelBackend | null = null;
   try {
     const env = options.env ?? process.env;
+    const mode = batchMode(config);
     const model = await prepareModel(config.model, {
       env,
+      batch: mode !== null,
       backend: options.backend,
       signal: options.signal,
       onWait: (message) => progress.warn(message),
@@ -99,7 +106,8 @@ export async function executeRun(
       logger.warn({ event: 'doctor', warning }, 'model endpoint');
     }
     const runConfig: RunConfig = { ...config, model: model.settings };
-    backend = options.backend ?? createBackend(runConfig.model, env);
+    // In batch mode nothing is sent online but the judge's requests.
+    backend = mode ? null : (options.backend ?? createBackend(runConfig.model, env));
     const judge = config.verifier.judge ? judgeEndpoint(config.verifier.judge, model.settings) : null;
     judgeBackend = judge ? (options.judgeBackend ?? createBackend(judge, env)) : null;
     // Opened once the endpoint answered: a first start that never reached it leaves no run behind.
@@ -115,30 +123,70 @@ export async function executeRun(
       sparqVersion: SPARQ_VERSION,
       detectedJson: JSON.stringify({ settings: model.decided, capabilities: stableCapabilities(model) }),
     });
-    const scheduler = assembleRun({
-      config: runConfig,
-      store,
-      backend,
-      judgeBackend,
-      progress,
-      logger,
-      signal: options.signal,
-    });
-    logger.info(
-      {
-        event: 'start',
-        dir,
-        configHash: configHash(config),
-        backend: backend.description,
-        judge: judgeBackend?.description ?? null,
-        model: model.decided,
-        scheduler: config.scheduler.kind,
-        window: scheduler.windowSize,
-        sparq: SPARQ_VERSION,
-      },
-      'run started',
-    );
-    return await scheduler.run();
+    const batch = mode
+      ? new BatchRound(
+          dir,
+          store.batchStore(),
+          {
+            model: runConfig.model.model,
+            supportsN: runConfig.model.supports_n,
+            jsonSchema: runConfig.model.json_schema,
+            maxRetries: runConfig.model.max_retries,
+          },
+          config.batch,
+        )
+      : null;
+    const seeds = runSeeds(runConfig, progress, logger);
+    // One round online; in batch mode, one per round trip of files (API mode waits for them here).
+    for (let round = 0; ; round++) {
+      const returned = await batch?.begin();
+      if (returned && returned.files > 0) {
+        progress.line(describeReturned(returned));
+        logger.info({ event: 'batch_returned', ...returned }, 'batch outputs read');
+      }
+      const scheduler = assembleRun({
+        config: runConfig,
+        store,
+        backend,
+        judgeBackend,
+        progress,
+        logger,
+        signal: options.signal,
+        seeds,
+        batch,
+      });
+      if (round === 0)
+        logger.info(
+          {
+            event: 'start',
+            dir,
+            configHash: configHash(config),
+            backend: backend?.description ?? `batch files (${mode})`,
+            judge: judgeBackend?.description ?? null,
+            model: model.decided,
+            scheduler: config.scheduler.kind,
+            window: scheduler.windowSize,
+            sparq: SPARQ_VERSION,
+          },
+          'run started',
+        );
+      const result = await scheduler.run();
+      if (!batch) return result;
+      const report = batch.end(store);
+      logger.info(
+        {
+          event: 'batch_round',
+          answered: report.answered,
+          written: report.written.map((f) => ({ name: f.name, lines: f.lines, bytes: f.bytes })),
+          waiting: report.waiting.map((f) => f.name),
+        },
+        'batch round ended',
+      );
+      if (!result.waitingForBatches || report.waiting.length === 0) return { ...result, batch: report };
+      if (mode === 'files') return { ...result, batch: report };
+      if (round >= 0)
+        throw new UserError('model.kind openai-batch is not built yet: use batch.files: true', 2);
+    }
   } catch (err) {
     logger.error(
       { event: 'error', message: err instanceof Error ? err.message : String(err) },
@@ -199,12 +247,17 @@ function stableCapabilities(model: PreparedModel): Omit<Capabilities, 'latencyMs
 export interface RunParts {
   config: RunConfig;
   store: RunStore;
-  backend: ModelBackend;
+  /** The model's backend; null in batch mode, where `batch` answers instead. */
+  backend: ModelBackend | null;
   /** The model judge's backend, when `verifier.judge` is set (else the rules alone decide). */
   judgeBackend?: ModelBackend | null;
   progress: ProgressReporter;
   logger: pino.Logger;
   signal?: AbortSignal;
+  /** The run's seeds, when the caller has loaded them already (else they are loaded here). */
+  seeds?: SeedProblem[];
+  /** Batch mode: the round whose dispatcher answers from batch files and defers the rest. */
+  batch?: BatchRound | null;
 }
 
 /**
@@ -219,22 +272,32 @@ export function assembleRun({
   progress,
   logger,
   signal,
+  seeds,
+  batch,
 }: RunParts): Scheduler {
   const resumeFrom = store.loadProgress();
   const taxonomy = loadTaxonomy(config.taxonomy);
   const template = (id: TemplateId) => loadTemplate(id, config.prompts_dir);
   const onRetry = (info: Record<string, unknown>) =>
     logger.warn({ event: 'retry', ...info }, 'model request retried');
-  const { gateway, ledger, inFlight } = createGateway(config.model, backend, store, onRetry);
+  let model: ReturnType<typeof createGateway>;
+  if (batch) {
+    const ledger = new SpendLedger();
+    model = createBatchGateway(config.model, batch.dispatcherFor(ledger), store, ledger);
+  } else if (backend) model = createGateway(config.model, backend, store, onRetry);
+  else throw new Error('a run needs a backend or a batch round');
+  const { gateway, ledger, inFlight } = model;
   const judgeConfig = config.verifier.judge;
-  const judge =
+  const judgeGateway =
     judgeConfig && judgeBackend
-      ? new AnswerJudge(
-          createGateway(judgeEndpoint(judgeConfig, config.model), judgeBackend, store, onRetry, ledger)
-            .gateway,
-          template('judge'),
-          { maxTokens: judgeConfig.max_tokens, responseChars: judgeConfig.response_chars },
-        )
+      ? createGateway(judgeEndpoint(judgeConfig, config.model), judgeBackend, store, onRetry, ledger)
+      : null;
+  const judge =
+    judgeConfig && judgeGateway
+      ? new AnswerJudge(judgeGateway.gateway, template('judge'), {
+          maxTokens: judgeConfig.max_tokens,
+          responseChars: judgeConfig.response_chars,
+        })
       : null;
   store.trackSpend(ledger);
   const pipeline = new TaskPipeline({
@@ -256,7 +319,7 @@ export function assembleRun({
     store,
     core: new QDCore(coreConfig(config, taxonomy), resumeFrom?.core),
     pipeline,
-    seeds: runSeeds(config, progress, logger),
+    seeds: seeds ?? runSeeds(config, progress, logger),
     ledger,
     settings: schedulerSettings(config),
     progress,
@@ -264,11 +327,26 @@ export function assembleRun({
     resumeFrom,
     inFlight,
     signal,
+    batch: batch && {
+      blocked: () => batch.blocked(),
+      activity: () => batch.activity(),
+      otherInFlight: () => judgeGateway?.inFlight() ?? 0,
+    },
     nearDuplicates:
       config.generation.near_duplicate_threshold === null
         ? null
         : new NearDuplicateScreen(config.generation.near_duplicate_threshold),
   });
+}
+
+/** What reading the returned batch files found, as one progress line. */
+function describeReturned(r: ReturnedSummary): string {
+  const extra = [
+    r.errors > 0 ? `${r.errors} failed lines (sent again under model.max_retries)` : '',
+    r.unreadable > 0 ? `${r.unreadable} unreadable lines (a file cut short?)` : '',
+    r.ignored > 0 ? `${r.ignored} lines for requests this run did not write or sent again since` : '',
+  ].filter(Boolean);
+  return `batch: read ${r.files} returned file(s): ${r.answers} answers${extra.length ? `, ${extra.join(', ')}` : ''}`;
 }
 
 /**

@@ -71,6 +71,26 @@ export interface SchedulerDeps {
   signal?: AbortSignal;
   /** The near-duplicate screen at tell time; null or absent: none. */
   nearDuplicates?: NearDuplicateScreen | null;
+  /** Batch mode: the requests waiting for batch files. Once every running task waits on them, the round ends. */
+  batch?: BatchRound | null;
+}
+
+/** What the scheduler watches of a batch round to tell when it can go no further. */
+export interface BatchRound {
+  /** Requests that cannot be answered before the next round. */
+  blocked(): number;
+  /** Changes whenever a request is dispatched. */
+  activity(): number;
+  /** Requests sent online meanwhile (the judge's), which the round waits for. */
+  otherInFlight(): number;
+}
+
+/** Why the tasks still running when a batch round ends are stopped: they run again next round. */
+class RoundEnded extends Error {
+  constructor() {
+    super('the batch round ended');
+    this.name = 'RoundEnded';
+  }
 }
 
 export interface RunResult {
@@ -79,6 +99,8 @@ export interface RunResult {
   lastGeneration: number | null;
   stoppedBy: string;
   told: number;
+  /** Batch mode: the run went as far as it can until batch files come back. */
+  waitingForBatches: boolean;
 }
 
 /** Totals of the told prefix that budgets are decided on (requests and tokens as the tasks used them). */
@@ -156,6 +178,11 @@ export class Scheduler {
   private recentOrder: { seq: number; hash: string }[] = [];
   private recentStart = 0;
   private wake: (() => void) | null = null;
+  /** Batch mode: the round ended because every running task waits for batch files. */
+  private suspended = false;
+  /** What the last tick saw of the round, and for how many ticks in a row nothing moved. */
+  private roundSeen = '';
+  private idleTicks = 0;
 
   constructor(private readonly deps: SchedulerDeps) {
     this.s = deps.settings;
@@ -214,7 +241,7 @@ export class Scheduler {
     try {
       // Tasks asked before the last commit and not yet told start again, in order, as budgets allow.
       this.askMore();
-      while (this.failure === null && this.runningCount() > 0) {
+      while (this.failure === null && !this.suspended && this.runningCount() > 0) {
         await new Promise<void>((resolve) => {
           this.wake = resolve;
         });
@@ -255,6 +282,7 @@ export class Scheduler {
       lastGeneration: this.lastGeneration,
       stoppedBy,
       told: this.told,
+      waitingForBatches: this.suspended,
     };
   }
 
@@ -370,6 +398,8 @@ export class Scheduler {
         },
         (err: unknown) => {
           this.pending.delete(spec.seq);
+          // Stopped with its round: it runs again, from the cache, in the next one.
+          if (this.suspended) return;
           this.fail(this.failure === null ? inTask(spec, err) : err);
         },
       ),
@@ -683,8 +713,31 @@ export class Scheduler {
 
   private readonly rate: { t: number; told: number }[] = [];
 
+  /**
+   * Ends a batch round once nothing has moved for two ticks while requests wait for batch files:
+   * no request dispatched, no task finished or told, nothing online in flight. Everything a task
+   * does between two requests is synchronous (the answer checks, the store), so a round that has
+   * not moved for half a second is waiting for files alone.
+   */
+  private watchRound(): void {
+    const batch = this.deps.batch;
+    if (!batch || this.suspended || this.failure !== null) return;
+    const seen = `${batch.activity()}:${this.told}:${this.pending.size}:${this.finished.size}`;
+    const still = seen === this.roundSeen && batch.blocked() > 0 && batch.otherInFlight() === 0;
+    this.roundSeen = seen;
+    this.idleTicks = still ? this.idleTicks + 1 : 0;
+    if (this.idleTicks < 2) return;
+    this.suspended = true;
+    this.stoppedBy = 'waiting for batch results';
+    const reason = new RoundEnded();
+    for (const c of this.controllers.values()) c.abort(reason);
+    this.controllers.clear();
+    this.wake?.();
+  }
+
   private tick(): void {
     this.maybeCommitFromTimer();
+    this.watchRound();
     const now = Date.now();
     this.rate.push({ t: now, told: this.told });
     while (this.rate.length > 2 && now - this.rate[0]!.t > 60_000) this.rate.shift();

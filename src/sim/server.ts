@@ -359,7 +359,8 @@ async function takeSlot(res: ServerResponse, slots: Slots, stats: SimServerStats
   return true;
 }
 
-function validate(body: Record<string, unknown>): ChatRequest | string {
+/** A chat completion body as the sim reads it, or what is wrong with it. */
+export function validate(body: Record<string, unknown>): ChatRequest | string {
   const messages = body.messages;
   if (!Array.isArray(messages) || messages.length === 0) return '"messages" must be a non-empty array';
   for (const m of messages as ChatMessage[]) {

@@ -34,8 +34,16 @@ export interface ResponseCache {
 export interface Dispatcher {
   readonly model: string;
   readonly supportsN: boolean;
-  /** `priority`: lower goes first when requests wait for a slot (the scheduler passes the task number). */
-  dispatch(request: ChatRequest, priority: number, signal?: AbortSignal): Promise<ChatResponse>;
+  /**
+   * `priority`: lower goes first when requests wait for a slot (the scheduler passes the task
+   * number). `key`: the request's key, the id a deferred request is written under.
+   */
+  dispatch(
+    request: ChatRequest,
+    priority: number,
+    signal: AbortSignal | undefined,
+    key: string,
+  ): Promise<ChatResponse>;
 }
 
 export interface CallSpec {
@@ -171,7 +179,7 @@ export class ModelGateway {
       };
     }
     const started = performance.now();
-    const response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal);
+    const response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal, key);
     const { promptTokens, completionTokens } = response.usage;
     this.cache.putResponse({
       key,

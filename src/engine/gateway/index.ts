@@ -7,7 +7,7 @@ import type { ModelSettings } from '../../backends/capabilities.js';
 import type { ModelBackend } from '../../backends/types.js';
 import type { CachedResponse } from '../../domain/records.js';
 import { FailureMonitor } from './failure-monitor.js';
-import { ModelGateway, type ResponseCache } from './gateway.js';
+import { type Dispatcher, ModelGateway, type ResponseCache } from './gateway.js';
 import { SpendLedger } from './ledger.js';
 import { OnlineDispatcher, type RetrySettings } from './online.js';
 
@@ -15,6 +15,7 @@ export { FailureMonitor } from './failure-monitor.js';
 export {
   type CallSpec,
   type CallUsage,
+  type Dispatcher,
   type ModelCall,
   ModelGateway,
   type ResponseCache,
@@ -48,6 +49,24 @@ export function createGateway(
     gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
     ledger,
     inFlight: () => dispatcher.limiter.inFlight,
+  };
+}
+
+/**
+ * The gateway of a run in batch mode: the same cache and failure monitor in front, the batch
+ * dispatcher behind (it counts in `ledger`, which must be the one it was made with).
+ */
+export function createBatchGateway(
+  config: ModelSettings,
+  dispatcher: Dispatcher,
+  cache: ResponseCache,
+  ledger: SpendLedger,
+): Gateway {
+  const monitor = new FailureMonitor(config.max_failure_share);
+  return {
+    gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
+    ledger,
+    inFlight: () => 0,
   };
 }
 

@@ -1,0 +1,196 @@
+/**
+ * Batch files on disk, in DIR/batches: NAME.jsonl (written by sparq), and beside it the
+ * NAME.output.jsonl and NAME.errors.jsonl that whatever ran it returns.
+ *
+ * A file is written under NAME.jsonl.partial, synced, recorded in the run database with its
+ * requests, and only then renamed: a file under its final name is always complete and known, and
+ * a process killed in between leaves either a partial file nobody knows (deleted at the next
+ * start, its requests written again) or a known one still to rename (renamed at the next start).
+ */
+import {
+  closeSync,
+  createReadStream,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { chatCompletionBody } from '../backends/chat-wire.js';
+import type { BatchFileRow, BatchStore } from '../storage/batch-store.js';
+import { UserError } from '../util/errors.js';
+import type { DeferredRequest } from './dispatcher.js';
+import { customId, inputLine, type LineResult, parseOutputLine } from './format.js';
+
+export const BATCH_DIR = 'batches';
+const PARTIAL = '.partial';
+
+export function batchDir(runDir: string): string {
+  return join(runDir, BATCH_DIR);
+}
+
+export function batchPaths(runDir: string, name: string) {
+  const base = join(batchDir(runDir), name);
+  return { input: `${base}.jsonl`, output: `${base}.output.jsonl`, errors: `${base}.errors.jsonl` };
+}
+
+export function fileName(id: number): string {
+  return `batch-${String(id).padStart(5, '0')}`;
+}
+
+export interface FileLimits {
+  lines: number;
+  bytes: number;
+}
+
+/** Finishes or undoes what a killed process left half done (see the top of this file). */
+export function recoverBatchFiles(runDir: string, store: BatchStore): void {
+  const dir = batchDir(runDir);
+  if (!existsSync(dir)) return;
+  const known = new Set(store.files().map((f) => f.name));
+  for (const entry of readdirSync(dir)) {
+    if (!entry.endsWith(`.jsonl${PARTIAL}`)) continue;
+    const name = entry.slice(0, -`.jsonl${PARTIAL}`.length);
+    const path = join(dir, entry);
+    if (known.has(name) && !existsSync(batchPaths(runDir, name).input))
+      renameSync(path, batchPaths(runDir, name).input);
+    else rmSync(path, { force: true });
+  }
+}
+
+/**
+ * Writes the deferred requests into as few files as the limits allow, in task order. Returns the
+ * files written.
+ */
+export function writeBatchFiles(
+  runDir: string,
+  store: BatchStore,
+  requests: readonly DeferredRequest[],
+  settings: { model: string; jsonSchema: boolean; limits: FileLimits },
+): BatchFileRow[] {
+  if (requests.length === 0) return [];
+  mkdirSync(batchDir(runDir), { recursive: true });
+  const written: BatchFileRow[] = [];
+  let lines: string[] = [];
+  let entries: DeferredRequest[] = [];
+  let bytes = 0;
+  const flush = () => {
+    if (lines.length === 0) return;
+    written.push(writeOne(runDir, store, lines, entries, bytes));
+    lines = [];
+    entries = [];
+    bytes = 0;
+  };
+  for (const r of requests) {
+    const sends = store.request(r.key)?.sends ?? 0;
+    const line = `${inputLine(customId(r.key, sends), chatCompletionBody(r.request, settings.model, settings.jsonSchema))}\n`;
+    const size = Buffer.byteLength(line);
+    if (size > settings.limits.bytes)
+      throw new UserError(
+        `one request takes ${size} bytes, more than batch.file_bytes (${settings.limits.bytes}) allows a whole file: raise batch.file_bytes`,
+      );
+    if (lines.length >= settings.limits.lines || bytes + size > settings.limits.bytes) flush();
+    lines.push(line);
+    entries.push(r);
+    bytes += size;
+  }
+  flush();
+  return written;
+}
+
+function writeOne(
+  runDir: string,
+  store: BatchStore,
+  lines: readonly string[],
+  entries: readonly DeferredRequest[],
+  bytes: number,
+): BatchFileRow {
+  const id = store.nextFileNumber();
+  const name = fileName(id);
+  const { input } = batchPaths(runDir, name);
+  const partial = `${input}${PARTIAL}`;
+  const fd = openSync(partial, 'w');
+  try {
+    // In chunks of about 1 MB: one string of a 190 MB file would be a large allocation for nothing.
+    let chunk = '';
+    for (const line of lines) {
+      chunk += line;
+      if (chunk.length >= 1 << 20) {
+        writeSync(fd, chunk);
+        chunk = '';
+      }
+    }
+    if (chunk) writeSync(fd, chunk);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  store.addFile(
+    { id, name, lines: lines.length, bytes },
+    entries.map((e) => ({ key: e.key, failures: e.failures, lastError: e.lastError })),
+  );
+  renameSync(partial, input);
+  return store.files().find((f) => f.id === id)!;
+}
+
+/** What reading the returned files found, for the progress line and the log. */
+export interface ReturnedSummary {
+  files: number;
+  answers: number;
+  errors: number;
+  /** Lines that were not JSON or not output lines (a file cut short ends with one). */
+  unreadable: number;
+  /** Lines for requests this run did not write (another run's, or an older send of a request). */
+  ignored: number;
+}
+
+/**
+ * Reads the output and error files that have come back, for every file not yet done: the answers
+ * of the requests' latest sends. A file whose output has come back is `returned` from then on:
+ * its requests without a line are written again.
+ */
+export async function readReturnedFiles(
+  runDir: string,
+  store: BatchStore,
+): Promise<{ results: LineResult[]; summary: ReturnedSummary }> {
+  const summary: ReturnedSummary = { files: 0, answers: 0, errors: 0, unreadable: 0, ignored: 0 };
+  const results: LineResult[] = [];
+  for (const file of store.files(['waiting', 'returned'])) {
+    const paths = batchPaths(runDir, file.name);
+    const present = [paths.output, paths.errors].filter((p) => existsSync(p));
+    if (present.length === 0) continue;
+    summary.files++;
+    for (const path of present)
+      for await (const line of createInterface({
+        input: createReadStream(path),
+        crlfDelay: Number.POSITIVE_INFINITY,
+      })) {
+        if (line.trim() === '') continue;
+        const parsed = parseOutputLine(line);
+        if (parsed.kind === 'unreadable') {
+          summary.unreadable++;
+          continue;
+        }
+        if (parsed.kind === 'foreign') {
+          summary.ignored++;
+          continue;
+        }
+        const r = parsed.result;
+        const row = store.request(r.key);
+        if (!row || row.fileId !== file.id || row.sends - 1 !== r.send) {
+          summary.ignored++;
+          continue;
+        }
+        results.push(r);
+        if (r.ok) summary.answers++;
+        else summary.errors++;
+      }
+    if (file.state === 'waiting') store.setState(file.id, 'returned');
+  }
+  return { results, summary };
+}
