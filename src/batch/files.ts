@@ -145,7 +145,7 @@ export interface ReturnedSummary {
   errors: number;
   /** Lines that were not JSON or not output lines (a file cut short ends with one). */
   unreadable: number;
-  /** Lines for requests this run did not write (another run's, or an older send of a request). */
+  /** Lines for requests this run did not write (another run's), or for an older send of a request. */
   ignored: number;
 }
 
@@ -162,8 +162,10 @@ export async function readReturnedFiles(
   const results: LineResult[] = [];
   for (const file of store.files(['waiting', 'returned'])) {
     const paths = batchPaths(runDir, file.name);
+    // The output file says the file came back (written last, and empty if every line failed);
+    // an error file alone may be the first of the two, still being fetched.
+    if (!existsSync(paths.output)) continue;
     const present = [paths.output, paths.errors].filter((p) => existsSync(p));
-    if (present.length === 0) continue;
     summary.files++;
     for (const path of present)
       for await (const line of createInterface({
@@ -182,7 +184,9 @@ export async function readReturnedFiles(
         }
         const r = parsed.result;
         const row = store.request(r.key);
-        if (!row || row.fileId !== file.id || row.sends - 1 !== r.send) {
+        // No row: answered already (a file re-read after a crash, before it was retired).
+        if (!row) continue;
+        if (row.fileId !== file.id || row.sends - 1 !== r.send) {
           summary.ignored++;
           continue;
         }

@@ -81,13 +81,14 @@ export class BatchRound {
     if (!d) throw new Error('a batch round ended before it began');
     runStore.flush();
     this.store.answered(d.answeredKeys());
-    this.store.retireAnswered();
     const limits: FileLimits = { lines: this.batch.file_lines, bytes: this.batch.file_bytes };
     const written = writeBatchFiles(this.runDir, this.store, d.toWrite(), {
       model: this.model.model,
       jsonSchema: this.model.jsonSchema,
       limits,
     });
+    // After the writing: a request sent again belongs to its new file from then on.
+    this.store.retireAnswered();
     this.dispatcher = null;
     return {
       returned: this.returned,

@@ -107,6 +107,24 @@ export function register(program: Command): void {
       outageArg,
     )
     .option('--no-n', 'answer n>1 with HTTP 500, as llama.cpp server does')
+    .option(
+      '--batch-delay-s <s>',
+      'batch API: seconds a batch takes (validating, then in progress)',
+      numArg('--batch-delay-s', 0, 86_400),
+      0,
+    )
+    .option(
+      '--batch-error-rate <rate>',
+      'batch API: share of lines that fail (into the error file)',
+      rateArg('--batch-error-rate'),
+      0,
+    )
+    .option(
+      '--batch-complete <share>',
+      'batch API: share of lines done when a batch ends; below 1 the batch ends expired',
+      rateArg('--batch-complete'),
+      1,
+    )
     .option('--seed <n>', 'seed of the fault and latency stream', intArg('--seed', 0, 2 ** 31), 0)
     .action(async (opts) => {
       const faults = {
@@ -146,6 +164,10 @@ export function register(program: Command): void {
         apiKey,
         seed: opts.seed,
         profile: profileFrom(opts),
+        batch: {
+          delayS: opts.batchDelayS,
+          faults: { errorRate: opts.batchErrorRate, complete: opts.batchComplete, seed: opts.seed },
+        },
       }).catch((err: NodeJS.ErrnoException) => {
         if (err.code === 'EADDRINUSE')
           throw new UserError(

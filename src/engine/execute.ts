@@ -11,7 +11,10 @@ import pino from 'pino';
 import { AnswerChecker } from '../answer/index.js';
 import type { Capabilities, DecidedSettings } from '../backends/capabilities.js';
 import { createBackend } from '../backends/create.js';
+import { requestHeaders } from '../backends/openai-http.js';
 import type { ModelBackend } from '../backends/types.js';
+import { BatchApiClient } from '../batch/api-client.js';
+import { type ApiModeSettings, awaitBatches } from '../batch/api-mode.js';
 import type { ReturnedSummary } from '../batch/files.js';
 import { BatchRound, type BatchRoundReport } from '../batch/round.js';
 import { batchMode, type SparqConfig } from '../config/schema.js';
@@ -137,6 +140,21 @@ export async function executeRun(
         )
       : null;
     const seeds = runSeeds(runConfig, progress, logger);
+    const batchApi =
+      mode === 'api'
+        ? new BatchApiClient(
+            runConfig.model.base_urls[0]!,
+            requestHeaders(runConfig.model, env),
+            runConfig.model.timeout_ms,
+          )
+        : null;
+    const apiSettings: ApiModeSettings = {
+      runId: store.getMeta('run_id')!,
+      completionWindow: config.batch.completion_window,
+      pollInitialS: config.batch.poll_initial_s,
+      pollMaxS: config.batch.poll_max_s,
+      outageToleranceS: config.model.outage_tolerance_s,
+    };
     // One round online; in batch mode, one per round trip of files (API mode waits for them here).
     for (let round = 0; ; round++) {
       const returned = await batch?.begin();
@@ -183,9 +201,8 @@ export async function executeRun(
         'batch round ended',
       );
       if (!result.waitingForBatches || report.waiting.length === 0) return { ...result, batch: report };
-      if (mode === 'files') return { ...result, batch: report };
-      if (round >= 0)
-        throw new UserError('model.kind openai-batch is not built yet: use batch.files: true', 2);
+      if (mode === 'files' || !batchApi) return { ...result, batch: report };
+      await awaitBatches(dir, batch.store, batchApi, apiSettings, progress, logger, options.signal);
     }
   } catch (err) {
     logger.error(

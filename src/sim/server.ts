@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import type { ChatMessage, ChatRequest } from '../backends/types.js';
 import { Rng } from '../util/hash.js';
+import { type BatchApiOptions, type BatchApiStats, DEFAULT_BATCH_API, SimBatchApi } from './batch-api.js';
 import { profileOf, type ServerProfile } from './behaviour.js';
 import { admitToContext, CONTEXT_SHIFT_DISABLED } from './context.js';
 import {
@@ -53,6 +54,8 @@ export interface SimServerOptions {
   seed: number;
   /** The real server to pass for (`profileOf(behaviour)`), with any of its fields changed. */
   profile: ServerProfile;
+  /** The batch API (/v1/files, /v1/batches): its processing delay and faults. */
+  batch: BatchApiOptions;
 }
 
 export const NO_FAULTS: FaultRates = {
@@ -75,6 +78,7 @@ export interface SimServerStats {
   faults: Record<'http500' | 'http429' | 'hang' | 'truncate' | 'malformed', number>;
   /** Every Authorization header value is checked, never stored; this counts the rejections. */
   unauthorized: number;
+  batch: BatchApiStats;
 }
 
 export interface RunningSimServer {
@@ -99,6 +103,7 @@ export function defaultSimServerOptions(overrides: Partial<SimServerOptions> = {
     apiKey: null,
     seed: 0,
     profile: profileOf('default'),
+    batch: DEFAULT_BATCH_API,
     ...overrides,
   };
 }
@@ -113,6 +118,7 @@ interface ServerState {
   /** Epoch ms until which every request is answered "Loading model"; 0 when there is no loading. */
   loadingUntil: number;
   startedS: number;
+  batchApi: SimBatchApi;
 }
 
 const CHAT_PATH = '/v1/chat/completions';
@@ -128,7 +134,10 @@ export async function startSimServer(options: SimServerOptions): Promise<Running
     maxQueued: 0,
     faults: { http500: 0, http429: 0, hang: 0, truncate: 0, malformed: 0 },
     unauthorized: 0,
+    batch: { uploads: 0, batchesCreated: 0, polls: 0, downloads: 0 },
   };
+  const batchApi = new SimBatchApi(options.batch, options.models);
+  stats.batch = batchApi.stats;
   const state: ServerState = {
     options,
     profile,
@@ -137,6 +146,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Running
     slots: profile.slots === null ? null : new Slots(profile.slots),
     loadingUntil: 0,
     startedS: Math.floor(Date.now() / 1000),
+    batchApi,
   };
   const sockets = new Set<Socket>();
 
@@ -210,7 +220,7 @@ export async function startSimServer(options: SimServerOptions): Promise<Running
   return {
     url: `http://${host}:${address.port}/v1`,
     port: address.port,
-    stats: () => ({ ...stats, faults: { ...stats.faults } }),
+    stats: () => ({ ...stats, faults: { ...stats.faults }, batch: { ...stats.batch } }),
     outage,
     close: async () => {
       closed = true;
@@ -248,6 +258,11 @@ async function handle(req: IncomingMessage, res: ServerResponse, s: ServerState)
   if (req.method === 'GET' && path === '/props' && profile.behaviour === 'llamacpp')
     return sendJson(res, 200, llamacppProps(options.models[0]!, profile.contextTokens, profile.slots));
   if (req.method === 'GET' && path === '/v1/stats') return sendJson(res, 200, stats);
+  if (
+    (path.startsWith('/v1/files') || path.startsWith('/v1/batches')) &&
+    (await s.batchApi.handle(req, res, path, () => readBytes(req), sendJson))
+  )
+    return;
   if (!chat) return sendJson(res, 404, { error: { message: `No route for ${req.method} ${req.url}` } });
   return complete(req, res, s);
 }
@@ -456,13 +471,17 @@ function delay(latency: Latency, rng: Rng): Promise<void> | undefined {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
+function readBytes(req: IncomingMessage): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('end', () => resolve(Buffer.concat(chunks)));
     req.on('error', reject);
   });
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  return (await readBytes(req)).toString('utf8');
 }
 
 function sendJson(res: ServerResponse, status: number, value: unknown): void {
