@@ -8,7 +8,9 @@
  *
  * Failed lines are retried under the online rules: statuses that retrying can fix (429, 5xx, a
  * batch that expired or was cancelled before it reached the line) up to `model.max_retries`
- * times, each in a later file; a 4xx is the request's own fault and rejects its problem.
+ * times, each in a later file; a 4xx is the request's own fault and rejects its problem. A
+ * request left out of more than `model.max_retries` + 1 files is rejected too, rather than sent
+ * round after round to a provider that never reaches it.
  */
 import { CONTEXT_EXCEEDED } from '../backends/openai-http.js';
 import { classifyStatus } from '../backends/retry.js';
@@ -118,6 +120,15 @@ export class BatchDispatcher implements Dispatcher {
     }
     this.waitingFiles ??= new Set(this.store.files(['waiting']).map((f) => f.id));
     if (row && this.waitingFiles.has(row.fileId)) return this.wait(signal);
+    // Left out of every file it went in (batches that keep expiring before they reach it).
+    if (row && row.sends > this.settings.maxRetries) {
+      this.answered.push(key);
+      this.ledger.fault('internal', false);
+      throw new ModelCallError(
+        `this request went out in ${row.sends} batch files and none answered it (model.max_retries is ${this.settings.maxRetries})${row.lastError ? `; last error: ${row.lastError}` : ''}`,
+        { retryable: false, fault: 'internal', inputRejection: 'server_rejected' },
+      );
+    }
     // New, or left out of a file that came back: it goes out (again) in the next file.
     return this.defer(
       { key, request, priority, failures: row?.failures ?? 0, lastError: row?.lastError ?? null },

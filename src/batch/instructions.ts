@@ -2,7 +2,6 @@
  * What `sparq run` says when a batch round ends with files out: which files wait, and how to run
  * them (vllm run-batch, a batch API, the simulated model), then to run the same command again.
  */
-import { relative } from 'node:path';
 import type { BatchFileRow } from '../storage/batch-store.js';
 import { batchPaths } from './files.js';
 
@@ -15,7 +14,8 @@ export function waitingMessage(
   waiting: readonly BatchFileRow[],
   model: string,
 ): string {
-  const shown = (path: string) => relative(process.cwd(), path) || path;
+  // Paths under the run directory as the user gave it, to paste as they are.
+  const shown = (path: string) => path;
   const lines: string[] = [];
   if (written.length > 0) {
     const requests = written.reduce((s, f) => s + f.lines, 0);

@@ -245,7 +245,8 @@ export class SimBatchApi {
     };
     b.outputFileId = store('output', out.output);
     b.errorFileId = store('error', out.errors);
-    b.status = status;
+    // A batch that finished every line before its window closed completed.
+    b.status = status === 'expired' && out.processed === out.total ? 'completed' : status;
   }
 
   private batchObject(b: Batch) {

@@ -39,7 +39,8 @@ export function runBatchLines(
   options: { models: readonly string[]; faults: BatchFaults; separateErrors: boolean },
 ): BatchRunOutput {
   const inputs = lines.filter((l) => l.trim() !== '');
-  const stopAt = Math.floor(inputs.length * options.faults.complete);
+  // Rounded up: an expired batch of one line that never completes any would be no test of sparq.
+  const stopAt = Math.min(inputs.length, Math.ceil(inputs.length * options.faults.complete));
   const out: BatchRunOutput = { output: [], errors: [], processed: 0, total: inputs.length };
   for (let i = 0; i < stopAt; i++) {
     const { line, failed } = runLine(inputs[i]!, i, options);
