@@ -135,3 +135,32 @@ describe('model.kind: openai-batch', () => {
     expect(readFileSync(join(run, 'sparq.db')).includes('sk-batch-test')).toBe(false);
   });
 });
+
+describe('batch mode killed at any moment', () => {
+  it('killed at staggered moments of its rounds (reading outputs, running, writing files), it ends with the online pool', async () => {
+    const dir = tempDir('sparq-batch-kill-');
+    const run = join(dir, 'run');
+    const cfg = configFile(dir, { kind: 'openai' }, { files: true });
+    // Spread over a round: start-up and reading, the tasks, the quiet half second, the writing.
+    const delays = [250, 500, 700, 900, 1100, 1300, 1500, 1700, 600, 1000, 1400];
+    let kills = 0;
+    let code: number | null = null;
+    for (let round = 0; round < 40 && code !== 0; round++) {
+      const child = spawnCli(['run', run, '-c', cfg, '-q']);
+      const delay = delays[round];
+      const timer = delay === undefined ? null : setTimeout(() => child.child.kill('SIGKILL'), delay);
+      code = await child.exited;
+      if (timer) clearTimeout(timer);
+      if (code === null) kills++;
+      else if (code !== 0) expect(code, child.stderr()).toBe(75);
+      if (!existsSync(join(run, 'batches'))) continue;
+      for (const f of readdirSync(join(run, 'batches')).filter((n) => /^batch-\d+\.jsonl$/.test(n))) {
+        const p = batchPaths(run, f.slice(0, -'.jsonl'.length));
+        if (!existsSync(p.output)) expect(runCli(['sim-batch', p.input, p.output]).status).toBe(0);
+      }
+    }
+    expect(code).toBe(0);
+    expect(kills).toBeGreaterThan(3);
+    expect(poolContent(run)).toEqual(onlinePool);
+  });
+});
