@@ -4,7 +4,7 @@
  * budgets. One place, so a setting means the same thing everywhere.
  */
 import type { ModelSettings } from '../backends/capabilities.js';
-import type { SparqConfig } from '../config/schema.js';
+import { batchMode, MAX_LIVE_TASKS, type SparqConfig } from '../config/schema.js';
 import type { CellSpace } from '../core/cells.js';
 import type { CoreConfig } from '../core/qd-core.js';
 import type { Taxonomy } from '../domain/taxonomy.js';
@@ -78,13 +78,21 @@ export function pipelineSettings(config: RunConfig, taxonomy: Taxonomy): Pipelin
 export const WINDOW_FILLS = 16;
 
 /**
- * The default window: enough live tasks to keep `max_concurrency` requests in flight. A task
+ * The default window: enough live tasks to keep `max_concurrency` requests in flight; in batch
+ * mode, enough to fill `batch.max_requests` in one round trip. A task
  * has on average about 1.5 requests in flight with n>1 (mutate, then label and solve at once),
  * and (k+2)/2 when each of the k attempts is its own request.
  */
 export function defaultWindow(config: RunConfig): number {
   const { model, solver } = config;
   const k = solver.adaptive.enabled ? solver.adaptive.round_size : solver.k;
+  // In batch mode a round trip takes hours, not slots: as many tasks as fill one round's files,
+  // whose largest round is every live task's label and solve requests at once.
+  if (batchMode(config))
+    return Math.min(
+      MAX_LIVE_TASKS,
+      Math.max(1, Math.floor(config.batch.max_requests / (1 + (model.supports_n ? 1 : k)))),
+    );
   const perTask = model.supports_n ? 1.5 : (k + 2) / 2;
   return Math.max(1, Math.ceil((WINDOW_FILLS * model.max_concurrency) / perTask));
 }

@@ -1,8 +1,10 @@
 /** What `sparq status` shows: a read-only summary of a run directory. */
+
 import type { DecidedSettings } from '../backends/capabilities.js';
 import { Archive } from '../core/archive.js';
 import { distinctSkills } from '../core/cells.js';
 import type { GenerationMetrics } from '../core/metrics.js';
+import type { BatchSummary } from '../storage/batch-store.js';
 import type { EpochRow } from '../storage/run-store.js';
 import type { SchedulerProgress, SqliteRunStore } from '../storage/sqlite-store.js';
 
@@ -45,6 +47,8 @@ export interface RunStatus {
   truncation: { attempts: number; problemsAllCut: number; mutationsCut: number };
   /** Solve attempts the model judge decided (`verifier.judge`), and how many it accepted. */
   judge: { attempts: number; accepted: number };
+  /** Batch mode: the run's batch files by state; null when it never used batch mode. */
+  batch: BatchSummary | null;
   /**
    * Well-formed responses whose content broke the requested format, apart from transport faults
    * (a body cut mid-JSON is a `malformed_response` fault, retried).
@@ -128,6 +132,7 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
     },
     faults,
     retries: counters.retries ?? 0,
+    batch: store.batchSummary(),
     failures: counters.failures ?? 0,
     truncation: {
       attempts: counters.truncated_attempts ?? 0,
@@ -179,6 +184,12 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
     `malformed:   ${num(s.malformed.attemptsNoAnswer)} solve attempts stated no final answer, ${num(s.malformed.problemsNoAnswer)} problems with no attempt that could count; ${num(s.malformed.labels)} labels broke the requested format (${num(s.malformed.labelReasks)} asked again); ${num(s.malformed.mutations)} mutations unparseable or without a final answer`,
     `truncated:   ${num(s.truncation.attempts)} solve attempts cut at max_tokens (left out of solve-rates), ${num(s.truncation.problemsAllCut)} problems with every attempt cut, ${num(s.truncation.mutationsCut)} mutations cut`,
   );
+  if (s.batch) {
+    const b = s.batch;
+    lines.push(
+      `batch:       ${num(b.files.waiting)} file(s) waiting for outputs (${num(b.waitingRequests)} requests${b.waitingFiles.length ? `: ${b.waitingFiles.slice(0, 3).join(', ')}${b.waitingFiles.length > 3 ? ', ...' : ''}` : ''}), ${num(b.files.returned)} returned and partly answered, ${num(b.files.done)} done`,
+    );
+  }
   if (s.judge.attempts > 0)
     lines.push(
       `judge:       ${num(s.judge.attempts)} solve attempts no rule could decide were decided by the judge, ${num(s.judge.accepted)} of them correct`,

@@ -111,6 +111,36 @@ export interface WrittenRequest {
   lastError: string | null;
 }
 
+/** A run's batch files by state, for `sparq status`; null for a run that never used batch mode. */
+export interface BatchSummary {
+  files: Record<BatchFileState, number>;
+  /** Requests in files whose output has not come back. */
+  waitingRequests: number;
+  waitingFiles: string[];
+}
+
+/** Reads the batch tables without creating them (a read-only connection may look). */
+export function readBatchSummary(db: Database.Database): BatchSummary | null {
+  const exists = db
+    .prepare("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'batch_files'")
+    .get();
+  if (!exists) return null;
+  const files: Record<BatchFileState, number> = { waiting: 0, returned: 0, done: 0 };
+  for (const r of db.prepare('SELECT state, count(*) AS n FROM batch_files GROUP BY state').all() as {
+    state: BatchFileState;
+    n: number;
+  }[])
+    files[r.state] = r.n;
+  const waiting = db
+    .prepare("SELECT name, lines FROM batch_files WHERE state = 'waiting' ORDER BY id")
+    .all() as { name: string; lines: number }[];
+  return {
+    files,
+    waitingRequests: waiting.reduce((s, f) => s + f.lines, 0),
+    waitingFiles: waiting.map((f) => f.name),
+  };
+}
+
 export class BatchStore {
   constructor(private readonly db: Database.Database) {
     db.exec(SCHEMA);

@@ -20,7 +20,7 @@ import type {
 import { parseSchedulerState } from '../domain/tasks.js';
 import type { Spend, SpendLedger } from '../engine/gateway/ledger.js';
 import { UserError } from '../util/errors.js';
-import { BatchStore } from './batch-store.js';
+import { BatchStore, type BatchSummary, readBatchSummary } from './batch-store.js';
 import { BodyCodec } from './body-codec.js';
 import { packHex, unpackHex } from './hex-keys.js';
 import { applyMigration, READS_IN_PLACE_FROM, SCHEMA_VERSION } from './migrations.js';
@@ -199,6 +199,11 @@ export class SqliteRunStore implements RunStore {
       detectedJson: (row.detected_json as string | null | undefined) ?? null,
       createdAt: row.created_at as string,
     };
+  }
+
+  /** The run's batch files by state; null when it never used batch mode. */
+  batchSummary(): BatchSummary | null {
+    return readBatchSummary(this.db);
   }
 
   /** The batch-mode tables, over this store's connection (created on first use). */

@@ -7,9 +7,9 @@
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimBackend } from '../../src/backends/sim-backend.js';
 import { BatchApiClient } from '../../src/batch/api-client.js';
 import { batchPaths } from '../../src/batch/files.js';
-import { SimBackend } from '../../src/backends/sim-backend.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { executeRun } from '../../src/engine/execute.js';
 import { defaultSimServerOptions, type RunningSimServer, startSimServer } from '../../src/sim/server.js';
@@ -66,10 +66,14 @@ describe('model.kind: openai-batch', () => {
     const first = await executeRun(dir, config({ kind: 'openai' }, { files: true }), { quiet: true, env });
     const file = first.batch!.written[0]!;
     const db = new Database(join(dir, 'sparq.db'), { readonly: true });
-    const runId = (db.prepare("SELECT value FROM meta WHERE key = 'run_id'").get() as { value: string }).value;
+    const runId = (db.prepare("SELECT value FROM meta WHERE key = 'run_id'").get() as { value: string })
+      .value;
     db.close();
     const client = new BatchApiClient(server.url, { authorization: 'Bearer sk-sim-api-0001' }, 10_000);
-    const uploaded = await client.uploadFile(batchPaths(dir, file.name).input, `sparq-${runId}-${file.name}.jsonl`);
+    const uploaded = await client.uploadFile(
+      batchPaths(dir, file.name).input,
+      `sparq-${runId}-${file.name}.jsonl`,
+    );
     await client.createBatch(uploaded.id, '24h', {});
     const before = server.stats().batch;
 

@@ -7,16 +7,10 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { batchPaths } from '../../src/batch/files.js';
-import {
-  runCli,
-  type SpawnedServer,
-  spawnCli,
-  startSimServerProcess,
-  tempDir,
-} from '../helpers/cli.js';
+import { runCli, type SpawnedServer, spawnCli, startSimServerProcess, tempDir } from '../helpers/cli.js';
 import { poolContent } from '../helpers/pool.js';
 
 const SETTINGS = {
@@ -28,7 +22,11 @@ const SETTINGS = {
   scheduler: { window: 8 },
 };
 
-function configFile(dir: string, model: Record<string, unknown>, batch: Record<string, unknown> = {}): string {
+function configFile(
+  dir: string,
+  model: Record<string, unknown>,
+  batch: Record<string, unknown> = {},
+): string {
   const file = join(dir, 'sparq.yaml');
   writeFileSync(file, stringify({ ...SETTINGS, model: { ...SETTINGS.model, ...model }, batch }));
   return file;
@@ -63,7 +61,15 @@ describe('sparq run --batch-files', () => {
       for (const f of readdirSync(join(run, 'batches')).filter((n) => /^batch-\d+\.jsonl$/.test(n))) {
         const p = batchPaths(run, f.slice(0, -'.jsonl'.length));
         if (existsSync(p.output)) continue;
-        const sim = runCli(['sim-batch', p.input, p.output, '--error-rate', '0.05', '--seed', String(rounds)]);
+        const sim = runCli([
+          'sim-batch',
+          p.input,
+          p.output,
+          '--error-rate',
+          '0.05',
+          '--seed',
+          String(rounds),
+        ]);
         expect(sim.status, sim.stderr).toBe(0);
         expect(sim.stderr).toMatch(/sim-batch: \d+ of \d+ lines processed/);
       }
@@ -90,16 +96,19 @@ describe('sparq run --batch-files', () => {
 
 describe('model.kind: openai-batch', () => {
   it('uploads, polls, downloads and continues; killed while polling, it resumes without uploading or creating a batch twice', async () => {
-    const server = await startSimServerProcess([
-      '--batch-delay-s',
-      '1.5',
-      '--batch-error-rate',
-      '0.05',
-      '--batch-complete',
-      '0.8',
-      '--api-key-env',
-      'SIM_BATCH_KEY',
-    ], { SIM_BATCH_KEY: 'sk-batch-test-123456' });
+    const server = await startSimServerProcess(
+      [
+        '--batch-delay-s',
+        '1.5',
+        '--batch-error-rate',
+        '0.05',
+        '--batch-complete',
+        '0.8',
+        '--api-key-env',
+        'SIM_BATCH_KEY',
+      ],
+      { SIM_BATCH_KEY: 'sk-batch-test-123456' },
+    );
     servers.push(server);
     const dir = tempDir('sparq-batch-api-');
     const run = join(dir, 'run');
@@ -124,7 +133,9 @@ describe('model.kind: openai-batch', () => {
     ).json()) as { batch: Record<string, number> };
     const db = new Database(join(run, 'sparq.db'), { readonly: true });
     const files = db.prepare('SELECT count(*) AS n FROM batch_files').get() as { n: number };
-    const open = db.prepare("SELECT count(*) AS n FROM batch_files WHERE state != 'done'").get() as { n: number };
+    const open = db.prepare("SELECT count(*) AS n FROM batch_files WHERE state != 'done'").get() as {
+      n: number;
+    };
     db.close();
     expect(stats.batch.uploads).toBe(files.n);
     expect(stats.batch.batchesCreated).toBe(files.n);

@@ -7,9 +7,9 @@
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { SimBackend } from '../../src/backends/sim-backend.js';
 import { batchPaths } from '../../src/batch/files.js';
 import { parseCustomId } from '../../src/batch/format.js';
-import { SimBackend } from '../../src/backends/sim-backend.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { type ExecuteResult, executeRun } from '../../src/engine/execute.js';
 import { type BatchFaults, runBatchLines } from '../../src/sim/batch-runner.js';
@@ -33,7 +33,10 @@ function config(extra: Record<string, unknown> = {}) {
 
 const online = (async () => {
   const dir = tempDir('sparq-batch-online-');
-  await executeRun(dir, config({ model: { ...SETTINGS.model, kind: 'sim' } }), { quiet: true, backend: new SimBackend() });
+  await executeRun(dir, config({ model: { ...SETTINGS.model, kind: 'sim' } }), {
+    quiet: true,
+    backend: new SimBackend(),
+  });
   return poolContent(dir);
 })();
 
@@ -167,7 +170,12 @@ describe('batch file mode', () => {
     const dir = tempDir('sparq-batch-foreign-');
     const first = await executeRun(dir, config({ batch: { files: true } }), { quiet: true });
     const p = batchPaths(dir, first.batch!.written[0]!.name);
-    const foreign = JSON.stringify({ id: 'x', custom_id: 'request-1', response: { status_code: 200, body: {} }, error: null });
+    const foreign = JSON.stringify({
+      id: 'x',
+      custom_id: 'request-1',
+      response: { status_code: 200, body: {} },
+      error: null,
+    });
     writeFileSync(p.output, `${foreign}\nnot json\n`);
     // Everything in the file is missing from its output: all of it goes out again, once.
     const again = await executeRun(dir, config({ batch: { files: true } }), { quiet: true });
