@@ -238,6 +238,7 @@ export class Scheduler {
     outer?.addEventListener('abort', onAbort, { once: true });
     if (outer?.aborted) onAbort();
     const ticker = setInterval(() => this.tick(), 250);
+    const watcher = this.deps.batch ? setInterval(() => this.watchRound(), Scheduler.ROUND_WATCH_MS) : null;
     try {
       // Tasks asked before the last commit and not yet told start again, in order, as budgets allow.
       this.askMore();
@@ -262,6 +263,7 @@ export class Scheduler {
       this.fail(err);
     } finally {
       clearInterval(ticker);
+      if (watcher) clearInterval(watcher);
       outer?.removeEventListener('abort', onAbort);
     }
     // Nothing may still be writing to the cache when the caller closes the store.
@@ -713,11 +715,15 @@ export class Scheduler {
 
   private readonly rate: { t: number; told: number }[] = [];
 
+  /** How often a batch round is watched, and for how many looks in a row nothing may move. */
+  private static readonly ROUND_WATCH_MS = 50;
+  private static readonly ROUND_IDLE_LOOKS = 3;
+
   /**
-   * Ends a batch round once nothing has moved for two ticks while requests wait for batch files:
-   * no request dispatched, no task finished or told, nothing online in flight. Everything a task
-   * does between two requests is synchronous (the answer checks, the store), so a round that has
-   * not moved for half a second is waiting for files alone.
+   * Ends a batch round once nothing has moved for a few looks while requests wait for batch
+   * files: no request dispatched, no task finished or told, nothing online in flight.
+   * Everything a task does between two requests is synchronous (the answer checks, the store),
+   * so a timer that fires at all finds the tasks waiting; the looks in a row are a margin.
    */
   private watchRound(): void {
     const batch = this.deps.batch;
@@ -726,7 +732,7 @@ export class Scheduler {
     const still = seen === this.roundSeen && batch.blocked() > 0 && batch.otherInFlight() === 0;
     this.roundSeen = seen;
     this.idleTicks = still ? this.idleTicks + 1 : 0;
-    if (this.idleTicks < 2) return;
+    if (this.idleTicks < Scheduler.ROUND_IDLE_LOOKS) return;
     this.suspended = true;
     this.stoppedBy = 'waiting for batch results';
     const reason = new RoundEnded();
@@ -737,7 +743,6 @@ export class Scheduler {
 
   private tick(): void {
     this.maybeCommitFromTimer();
-    this.watchRound();
     const now = Date.now();
     this.rate.push({ t: now, told: this.told });
     while (this.rate.length > 2 && now - this.rate[0]!.t > 60_000) this.rate.shift();
