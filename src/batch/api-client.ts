@@ -42,22 +42,34 @@ interface ListPage<T> {
   last_id?: string;
 }
 
+/** Uploads and downloads of batch files, which can be hundreds of MB: at least an hour. */
+const TRANSFER_TIMEOUT_MS = 3_600_000;
+
 /** How many pages of a listing are searched for a file or batch a killed process made. */
 const MAX_PAGES = 20;
 
 export class BatchApiClient {
-  /** `baseUrl` ends in `/v1` (model.base_urls[0]); `headers` carry the credentials. */
+  /** Header values that are credentials: never repeated in a message (servers echo a refused key). */
+  private readonly secrets: string[];
+
+  /**
+   * `baseUrl` ends in `/v1` (model.base_urls[0]); `headers` carry the credentials. `timeoutMs`
+   * bounds a call; an upload or a download of a file of up to hundreds of MB gets at least an hour.
+   */
   constructor(
     private readonly baseUrl: string,
     private readonly headers: Record<string, string>,
     private readonly timeoutMs: number,
-  ) {}
+    secrets: readonly string[] = Object.values(headers),
+  ) {
+    this.secrets = secrets.filter((v) => v.length >= 8).flatMap((v) => [v, v.replace(/^Bearer /, '')]);
+  }
 
   async uploadFile(path: string, filename: string): Promise<FileObject> {
     const form = new FormData();
     form.append('purpose', 'batch');
     form.append('file', await openAsBlob(path), filename);
-    return (await this.json('POST', '/files', form)) as FileObject;
+    return (await this.json('POST', '/files', form, {}, TRANSFER_TIMEOUT_MS)) as FileObject;
   }
 
   /** An uploaded batch input file by name (one a killed process uploaded before it could record it). */
@@ -82,7 +94,11 @@ export class BatchApiClient {
 
   /** The batch made from an input file (one a killed process created before it could record it). */
   async findBatch(inputFileId: string): Promise<BatchObject | null> {
-    return this.search<BatchObject>('/batches?limit=100', (b) => b.input_file_id === inputFileId);
+    // A failed one is not it: a batch over the token quota fails, and is created again.
+    return this.search<BatchObject>(
+      '/batches?limit=100',
+      (b) => b.input_file_id === inputFileId && b.status !== 'failed',
+    );
   }
 
   /** The batch, or null when the API no longer knows it (404). */
@@ -97,7 +113,13 @@ export class BatchApiClient {
 
   /** Downloads a file's content to `dest`, under that name only once complete. */
   async download(fileId: string, dest: string): Promise<void> {
-    const res = await this.send('GET', `/files/${encodeURIComponent(fileId)}/content`);
+    const res = await this.send(
+      'GET',
+      `/files/${encodeURIComponent(fileId)}/content`,
+      undefined,
+      {},
+      TRANSFER_TIMEOUT_MS,
+    );
     const partial = `${dest}.partial`;
     try {
       await pipeline(
@@ -109,6 +131,12 @@ export class BatchApiClient {
       throw new BatchApiUnavailable(`downloading file ${fileId} was cut short: ${(err as Error).message}`);
     }
     renameSync(partial, dest);
+  }
+
+  private redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) out = out.split(secret).join('[redacted]');
+    return out;
   }
 
   private async search<T>(path: string, match: (item: T & { id: string }) => boolean): Promise<T | null> {
@@ -132,8 +160,9 @@ export class BatchApiClient {
     path: string,
     body?: FormData | string,
     extra: Record<string, string> = {},
+    timeoutMs = this.timeoutMs,
   ): Promise<unknown> {
-    const res = await this.send(method, path, body, extra);
+    const res = await this.send(method, path, body, extra, timeoutMs);
     const text = await res.text();
     try {
       return JSON.parse(text) as unknown;
@@ -147,6 +176,7 @@ export class BatchApiClient {
     path: string,
     body?: FormData | string,
     extra: Record<string, string> = {},
+    timeoutMs = this.timeoutMs,
   ): Promise<Response> {
     const url = `${this.baseUrl.replace(/\/+$/, '')}${path}`;
     let res: Response;
@@ -155,14 +185,14 @@ export class BatchApiClient {
         method,
         headers: { ...this.headers, ...extra },
         body,
-        signal: AbortSignal.timeout(this.timeoutMs),
+        signal: AbortSignal.timeout(Math.max(this.timeoutMs, timeoutMs)),
       });
     } catch (err) {
       const cause = (err as { cause?: { code?: string } }).cause?.code ?? (err as Error).name;
       throw new BatchApiUnavailable(`${method} ${url} failed: ${cause}`);
     }
     if (res.ok) return res;
-    const detail = errorDetail(await res.text().catch(() => ''));
+    const detail = this.redact(errorDetail(await res.text().catch(() => '')));
     const what = `${method} ${url} answered ${res.status}${detail ? `: ${detail}` : ''}`;
     if (res.status === 404) throw new NotFound(what);
     if (classifyStatus(res.status) === 'retry') throw new BatchApiUnavailable(what);

@@ -9,8 +9,9 @@
  * file) before doing it again, so nothing is uploaded or created twice.
  *
  * Batches that end `expired` or `cancelled` return what they completed (the rest goes out
- * again); one that `failed` validation would fail again, so the run stops and says why. A batch
- * the API no longer knows is treated as expired with nothing completed.
+ * again); one that `failed` over the provider's quota of enqueued tokens is created again at a
+ * later poll; one that `failed` validation would fail again, so the run stops and says why. A
+ * batch the API no longer knows is treated as expired with nothing completed.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import type { Logger } from 'pino';
@@ -102,6 +103,16 @@ async function pollOnce(
     }
     if (batch.status === 'failed') {
       const first = batch.errors?.data?.[0];
+      // Over the provider's quota of enqueued tokens: the same file goes in again later.
+      if (first?.code === 'token_limit_exceeded') {
+        logger.warn(
+          { event: 'batch_quota', file: file.name, batch: batch.id },
+          'batch over the enqueued-token limit',
+        );
+        store.setRemote(file.id, { batchId: null, status: null });
+        open.push(batch);
+        continue;
+      }
       throw new UserError(
         `batch ${batch.id} (${file.name}.jsonl) failed validation${first ? ` at line ${first.line ?? '?'}: ${first.code ?? ''} ${first.message ?? ''}` : ''}; sending it again would fail the same way. Check model.model and the limits of the provider (batch.file_lines, batch.file_bytes)`,
         1,

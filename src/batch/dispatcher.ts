@@ -17,7 +17,7 @@ import { classifyStatus } from '../backends/retry.js';
 import { type ChatRequest, type ChatResponse, type FaultKind, ModelCallError } from '../backends/types.js';
 import type { Dispatcher } from '../engine/gateway/gateway.js';
 import type { SpendLedger } from '../engine/gateway/ledger.js';
-import type { BatchStore } from '../storage/batch-store.js';
+import type { BatchStore, StoredRejection } from '../storage/batch-store.js';
 import type { LineResult } from './format.js';
 
 /** A request to write into the next file. */
@@ -30,13 +30,17 @@ export interface DeferredRequest {
 }
 
 export class BatchDispatcher implements Dispatcher {
-  /** Answers read from returned files, by request key, until a task asks for them. */
+  /** Answers read from returned files, by request key (several tasks may ask for one key). */
   private readonly results = new Map<string, LineResult>();
   private readonly deferred = new Map<string, DeferredRequest>();
   /** Requests waiting for a file still out (not to be written again). */
   private awaiting = 0;
-  /** Requests answered from files: their rows are dropped once the cache holds the answers. */
+  /** Requests answered from files this round: their rows are dropped once the cache holds the answers. */
   private readonly answered: string[] = [];
+  /** Requests whose answers rejected their problems this round, with the error, to be kept. */
+  private readonly rejections: { key: string; rejection: StoredRejection }[] = [];
+  /** Every request asked this round. */
+  private readonly asked = new Set<string>();
   private events = 0;
   /**
    * Files whose output has not come back: their requests wait rather than go out again. Read at
@@ -48,12 +52,12 @@ export class BatchDispatcher implements Dispatcher {
     private readonly store: BatchStore,
     private readonly ledger: SpendLedger,
     private readonly settings: { model: string; supportsN: boolean; maxRetries: number },
-    /** What the returned files answered (only the latest send of each request). */
+    /** What the returned files answered (only each request's latest file). */
     results: readonly LineResult[],
   ) {
     for (const r of results) {
       const had = this.results.get(r.key);
-      // An output line and an error line for the same send: the answer wins.
+      // An output line and an error line for the same request: the answer wins.
       if (!had || !had.ok) this.results.set(r.key, r);
     }
   }
@@ -81,9 +85,9 @@ export class BatchDispatcher implements Dispatcher {
     return [...this.deferred.values()].sort((a, b) => a.priority - b.priority || (a.key < b.key ? -1 : 1));
   }
 
-  /** Requests answered from files this round (their answers are in the cache once the store is flushed). */
-  answeredKeys(): readonly string[] {
-    return this.answered;
+  /** What the round learnt, for the store once the cache holds the answers. */
+  outcome() {
+    return { answered: this.answered, rejections: this.rejections, asked: this.asked };
   }
 
   async dispatch(
@@ -92,42 +96,41 @@ export class BatchDispatcher implements Dispatcher {
     signal: AbortSignal | undefined,
     key: string,
   ): Promise<ChatResponse> {
+    // A deferred request settles only when its round ends, which aborts this signal.
+    if (!signal) throw new Error('a request in batch mode needs the abort signal of its task');
     this.events++;
-    const result = this.results.get(key);
+    this.asked.add(key);
     const row = this.store.request(key);
+    if (row?.rejection) throw rejectionError(row.rejection);
+    const result = this.results.get(key);
+    if (result?.ok) return this.answer(key, request, result.response);
     if (result) {
+      // Used once: another task asking for the same request meets it deferred below.
       this.results.delete(key);
-      if (result.ok) return this.answer(key, request, result.response);
       const failures = (row?.failures ?? 0) + 1;
       const fatal = result.status !== null && classifyStatus(result.status) === 'fatal';
       const retry = !fatal && failures <= this.settings.maxRetries;
       this.ledger.fault(faultOf(result.status), retry);
-      if (!retry) {
-        this.answered.push(key);
-        throw new ModelCallError(
-          fatal
+      if (!retry)
+        return this.reject(key, {
+          message: fatal
             ? `the batch answered this request with ${result.message}`
             : `this request failed in ${failures} batch files (model.max_retries is ${this.settings.maxRetries}); last: ${result.message}`,
-          {
-            retryable: false,
-            fault: faultOf(result.status),
-            status: result.status,
-            inputRejection: CONTEXT_EXCEEDED.test(result.message) ? 'context_exceeded' : 'server_rejected',
-          },
-        );
-      }
+          status: result.status,
+          inputRejection: CONTEXT_EXCEEDED.test(result.message) ? 'context_exceeded' : 'server_rejected',
+        });
       return this.defer({ key, request, priority, failures, lastError: result.message }, signal);
     }
     this.waitingFiles ??= new Set(this.store.files(['waiting']).map((f) => f.id));
     if (row && this.waitingFiles.has(row.fileId)) return this.wait(signal);
     // Left out of every file it went in (batches that keep expiring before they reach it).
-    if (row && row.sends > this.settings.maxRetries) {
-      this.answered.push(key);
+    if (row && row.sends > this.settings.maxRetries && !this.deferred.has(key)) {
       this.ledger.fault('internal', false);
-      throw new ModelCallError(
-        `this request went out in ${row.sends} batch files and none answered it (model.max_retries is ${this.settings.maxRetries})${row.lastError ? `; last error: ${row.lastError}` : ''}`,
-        { retryable: false, fault: 'internal', inputRejection: 'server_rejected' },
-      );
+      return this.reject(key, {
+        message: `this request went out in ${row.sends} batch files and none answered it (model.max_retries is ${this.settings.maxRetries})${row.lastError ? `; last error: ${row.lastError}` : ''}`,
+        status: null,
+        inputRejection: 'server_rejected',
+      });
     }
     // New, or left out of a file that came back: it goes out (again) in the next file.
     return this.defer(
@@ -137,33 +140,45 @@ export class BatchDispatcher implements Dispatcher {
   }
 
   private answer(key: string, request: ChatRequest, response: ChatResponse): ChatResponse {
-    if (response.choices.length < request.n) {
-      this.answered.push(key);
+    if (response.choices.length < request.n)
       throw new ModelCallError(
         `the batch returned ${response.choices.length} choice(s) for n=${request.n}: whatever ran the file ignores n; set model.supports_n to false so that sparq writes one request per attempt`,
         { retryable: false, fault: 'malformed_response' },
       );
-    }
     this.ledger.sent(response.usage.promptTokens, response.usage.completionTokens);
     this.answered.push(key);
     return response;
   }
 
-  private defer(entry: DeferredRequest, signal: AbortSignal | undefined): Promise<ChatResponse> {
-    this.deferred.set(entry.key, entry);
+  private reject(key: string, rejection: StoredRejection): never {
+    this.rejections.push({ key, rejection });
+    throw rejectionError(rejection);
+  }
+
+  private defer(entry: DeferredRequest, signal: AbortSignal): Promise<ChatResponse> {
+    // The first asker's entry stands: it carries the failure just counted.
+    if (!this.deferred.has(entry.key)) this.deferred.set(entry.key, entry);
     return suspended(signal);
   }
 
-  private wait(signal: AbortSignal | undefined): Promise<ChatResponse> {
+  private wait(signal: AbortSignal): Promise<ChatResponse> {
     this.awaiting++;
     return suspended(signal);
   }
 }
 
+function rejectionError(r: StoredRejection): ModelCallError {
+  return new ModelCallError(r.message, {
+    retryable: false,
+    fault: faultOf(r.status),
+    status: r.status,
+    inputRejection: r.inputRejection,
+  });
+}
+
 /** A promise that only the run's suspension (or interruption) settles. */
-function suspended(signal: AbortSignal | undefined): Promise<never> {
+function suspended(signal: AbortSignal): Promise<never> {
   return new Promise((_, reject) => {
-    if (!signal) return;
     if (signal.aborted) return reject(signal.reason);
     signal.addEventListener('abort', () => reject(signal.reason), { once: true });
   });

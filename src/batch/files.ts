@@ -54,8 +54,10 @@ export function recoverBatchFiles(runDir: string, store: BatchStore): void {
   if (!existsSync(dir)) return;
   const known = new Set(store.files().map((f) => f.name));
   for (const entry of readdirSync(dir)) {
-    if (!entry.endsWith(`.jsonl${PARTIAL}`)) continue;
-    const name = entry.slice(0, -`.jsonl${PARTIAL}`.length);
+    // sparq's own input files only: another tool's NAME.output.jsonl.partial is its business.
+    const m = /^(batch-\d+)\.jsonl\.partial$/.exec(entry);
+    if (!m) continue;
+    const name = m[1]!;
     const path = join(dir, entry);
     if (known.has(name) && !existsSync(batchPaths(runDir, name).input))
       renameSync(path, batchPaths(runDir, name).input);
@@ -76,25 +78,30 @@ export function writeBatchFiles(
   if (requests.length === 0) return [];
   mkdirSync(batchDir(runDir), { recursive: true });
   const written: BatchFileRow[] = [];
+  let id = store.nextFileNumber();
   let lines: string[] = [];
   let entries: DeferredRequest[] = [];
   let bytes = 0;
   const flush = () => {
     if (lines.length === 0) return;
-    written.push(writeOne(runDir, store, lines, entries, bytes));
+    written.push(writeOne(runDir, store, id++, lines, entries, bytes));
     lines = [];
     entries = [];
     bytes = 0;
   };
   for (const r of requests) {
-    const sends = store.request(r.key)?.sends ?? 0;
-    const line = `${inputLine(customId(r.key, sends), chatCompletionBody(r.request, settings.model, settings.jsonSchema))}\n`;
-    const size = Buffer.byteLength(line);
+    const body = chatCompletionBody(r.request, settings.model, settings.jsonSchema);
+    let line = `${inputLine(customId(r.key, id), body)}\n`;
+    let size = Buffer.byteLength(line);
+    if (lines.length >= settings.limits.lines || bytes + size > settings.limits.bytes) {
+      flush();
+      line = `${inputLine(customId(r.key, id), body)}\n`;
+      size = Buffer.byteLength(line);
+    }
     if (size > settings.limits.bytes)
       throw new UserError(
         `one request takes ${size} bytes, more than batch.file_bytes (${settings.limits.bytes}) allows a whole file: raise batch.file_bytes`,
       );
-    if (lines.length >= settings.limits.lines || bytes + size > settings.limits.bytes) flush();
     lines.push(line);
     entries.push(r);
     bytes += size;
@@ -106,11 +113,11 @@ export function writeBatchFiles(
 function writeOne(
   runDir: string,
   store: BatchStore,
+  id: number,
   lines: readonly string[],
   entries: readonly DeferredRequest[],
   bytes: number,
 ): BatchFileRow {
-  const id = store.nextFileNumber();
   const name = fileName(id);
   const { input } = batchPaths(runDir, name);
   const partial = `${input}${PARTIAL}`;
@@ -162,38 +169,38 @@ export async function readReturnedFiles(
   const results: LineResult[] = [];
   for (const file of store.files(['waiting', 'returned'])) {
     const paths = batchPaths(runDir, file.name);
-    // The output file says the file came back (written last, and empty if every line failed);
-    // an error file alone may be the first of the two, still being fetched.
-    if (!existsSync(paths.output)) continue;
-    const present = [paths.output, paths.errors].filter((p) => existsSync(p));
-    summary.files++;
-    for (const path of present)
+    const found: LineResult[] = [];
+    const counts = { ...summary, files: 0 };
+    let lineCount = 0;
+    for (const path of [paths.output, paths.errors].filter((p) => existsSync(p)))
       for await (const line of createInterface({
         input: createReadStream(path),
         crlfDelay: Number.POSITIVE_INFINITY,
       })) {
         if (line.trim() === '') continue;
+        lineCount++;
         const parsed = parseOutputLine(line);
-        if (parsed.kind === 'unreadable') {
-          summary.unreadable++;
-          continue;
+        if (parsed.kind === 'unreadable') counts.unreadable++;
+        else if (parsed.kind === 'foreign') counts.ignored++;
+        else if (parsed.kind === 'result') {
+          const r = parsed.result;
+          const row = store.request(r.key);
+          // No row: answered already (a file read again after a kill, before it was retired).
+          if (!row) continue;
+          if (row.fileId !== file.id || r.file !== file.id) {
+            counts.ignored++;
+            continue;
+          }
+          found.push(r);
+          if (r.ok) counts.answers++;
+          else counts.errors++;
         }
-        if (parsed.kind === 'foreign') {
-          summary.ignored++;
-          continue;
-        }
-        const r = parsed.result;
-        const row = store.request(r.key);
-        // No row: answered already (a file re-read after a crash, before it was retired).
-        if (!row) continue;
-        if (row.fileId !== file.id || row.sends - 1 !== r.send) {
-          summary.ignored++;
-          continue;
-        }
-        results.push(r);
-        if (r.ok) summary.answers++;
-        else summary.errors++;
       }
+    // The output file says the file came back (it is written last). Without one, an error file
+    // counts once it accounts for every line (a batch whose lines all failed has no output).
+    if (!existsSync(paths.output) && lineCount < file.lines) continue;
+    results.push(...found);
+    Object.assign(summary, { ...counts, files: summary.files + 1 });
     if (file.state === 'waiting') store.setState(file.id, 'returned');
   }
   return { results, summary };

@@ -6,24 +6,24 @@
  * - output (and the error file), one result a line:
  *   `{"id", "custom_id", "response": {"status_code", "request_id", "body"} | null, "error": {"code", "message"} | null}`.
  *
- * A request's custom_id is its request key, so that any output line names the request it
- * answers; a request written again (after a failure, or missing from a partial output) gets
- * `KEY~N` for its N-th resend, so custom_ids stay unique across all of a run's files.
+ * A request's custom_id is its request key and the number of the file it is in, `KEY~N`, so
+ * that any output line names the request it answers and the file it was sent in, and ids stay
+ * unique across all of a run's files however often a request is sent again.
  */
 import { completionFrom, MalformedResponseError } from '../backends/chat-wire.js';
 import type { ChatResponse } from '../backends/types.js';
 
 export const CHAT_URL = '/v1/chat/completions';
 
-export function customId(key: string, send: number): string {
-  return send === 0 ? key : `${key}~${send}`;
+export function customId(key: string, file: number): string {
+  return `${key}~${file}`;
 }
 
-/** The request key and send number a custom_id names; null for one sparq did not write. */
-export function parseCustomId(id: unknown): { key: string; send: number } | null {
+/** The request key and file number a custom_id names; null for one sparq did not write. */
+export function parseCustomId(id: unknown): { key: string; file: number } | null {
   if (typeof id !== 'string') return null;
-  const m = /^([0-9a-f]{64})(?:~([1-9]\d{0,5}))?$/.exec(id);
-  return m ? { key: m[1]!, send: m[2] ? Number(m[2]) : 0 } : null;
+  const m = /^([0-9a-f]{64})~([1-9]\d{0,8})$/.exec(id);
+  return m ? { key: m[1]!, file: Number(m[2]) } : null;
 }
 
 /** One input line, without its newline; `body` is the request's JSON body as it would be sent. */
@@ -33,15 +33,20 @@ export function inputLine(id: string, body: string): string {
 
 /** What one output or error line says about one request. */
 export type LineResult =
-  | { ok: true; key: string; send: number; response: ChatResponse }
-  | { ok: false; key: string; send: number; status: number | null; message: string };
+  | { ok: true; key: string; file: number; response: ChatResponse }
+  | { ok: false; key: string; file: number; status: number | null; message: string };
 
 export type ParsedLine =
   | { kind: 'result'; result: LineResult }
   /** Not JSON, or not an output line: a file cut short ends this way. */
   | { kind: 'unreadable'; reason: string }
   /** A well-formed line for a request sparq did not write. */
-  | { kind: 'foreign'; customId: string };
+  | { kind: 'foreign'; customId: string }
+  /** The batch ended (expired, cancelled) before it reached the request: it goes out again, no failure. */
+  | { kind: 'unanswered'; key: string; file: number };
+
+/** Error codes of lines a batch never reached (the OpenAI Batch API writes them to its error file). */
+const NOT_REACHED = new Set(['batch_expired', 'batch_cancelled']);
 
 /** Reads one line of an output or error file. */
 export function parseOutputLine(line: string): ParsedLine {
@@ -61,6 +66,8 @@ export function parseOutputLine(line: string): ParsedLine {
     kind: 'result',
     result: { ok: false, ...id, status, message },
   });
+  const code = (o.error as { code?: unknown } | null | undefined)?.code;
+  if (typeof code === 'string' && NOT_REACHED.has(code)) return { kind: 'unanswered', ...id };
   const response = o.response as { status_code?: unknown; body?: unknown } | null | undefined;
   const status = typeof response?.status_code === 'number' ? response.status_code : null;
   if (o.error !== null && o.error !== undefined) return fail(status, errorText(o.error));

@@ -80,7 +80,9 @@ export class BatchRound {
     const d = this.dispatcher;
     if (!d) throw new Error('a batch round ended before it began');
     runStore.flush();
-    this.store.answered(d.answeredKeys());
+    const { answered, rejections, asked } = d.outcome();
+    this.store.answered(answered);
+    this.store.rejected(rejections);
     const limits: FileLimits = { lines: this.batch.file_lines, bytes: this.batch.file_bytes };
     const written = writeBatchFiles(this.runDir, this.store, d.toWrite(), {
       model: this.model.model,
@@ -88,11 +90,12 @@ export class BatchRound {
       limits,
     });
     // After the writing: a request sent again belongs to its new file from then on.
+    this.store.forgetUnasked(asked);
     this.store.retireAnswered();
     this.dispatcher = null;
     return {
       returned: this.returned,
-      answered: d.answeredKeys().length,
+      answered: answered.length,
       written,
       waiting: this.store.files(['waiting']),
     };

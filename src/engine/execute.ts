@@ -347,7 +347,7 @@ export function assembleRun({
     batch: batch && {
       blocked: () => batch.blocked(),
       activity: () => batch.activity(),
-      otherInFlight: () => judgeGateway?.inFlight() ?? 0,
+      otherInFlight: () => judgeGateway?.busy() ?? 0,
     },
     nearDuplicates:
       config.generation.near_duplicate_threshold === null

@@ -229,8 +229,13 @@ export class SimBatchApi {
   private finish(b: Batch, status: 'completed' | 'expired' | 'cancelled'): void {
     const lines = this.files.get(b.inputFileId)!.bytes.toString('utf8').split('\n');
     const faults = status === 'cancelled' ? { ...this.options.faults, complete: 0 } : this.options.faults;
-    const out = runBatchLines(lines, { models: this.models, faults, separateErrors: true });
-    b.counts = { total: out.total, completed: out.output.length, failed: out.errors.length };
+    const out = runBatchLines(lines, {
+      models: this.models,
+      faults,
+      separateErrors: true,
+      ...(status === 'completed' ? {} : { notReached: `batch_${status}` as const }),
+    });
+    b.counts = { total: out.total, completed: out.output.length, failed: out.processed - out.output.length };
     const store = (suffix: string, content: string[]) => {
       if (content.length === 0) return null;
       const file: StoredFile = {

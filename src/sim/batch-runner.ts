@@ -36,7 +36,16 @@ export interface BatchRunOutput {
 
 export function runBatchLines(
   lines: readonly string[],
-  options: { models: readonly string[]; faults: BatchFaults; separateErrors: boolean },
+  options: {
+    models: readonly string[];
+    faults: BatchFaults;
+    separateErrors: boolean;
+    /**
+     * The error code the lines a batch did not reach get, in the error file, as the OpenAI Batch
+     * API writes them (`batch_expired`, `batch_cancelled`); absent: no line, as vLLM stops.
+     */
+    notReached?: 'batch_expired' | 'batch_cancelled';
+  },
 ): BatchRunOutput {
   const inputs = lines.filter((l) => l.trim() !== '');
   // Rounded up: an expired batch of one line that never completes any would be no test of sparq.
@@ -47,6 +56,24 @@ export function runBatchLines(
     (failed && options.separateErrors ? out.errors : out.output).push(line);
     out.processed++;
   }
+  if (options.notReached)
+    for (let i = stopAt; i < inputs.length; i++) {
+      const customId = (() => {
+        try {
+          return (JSON.parse(inputs[i]!) as { custom_id?: unknown }).custom_id ?? null;
+        } catch {
+          return null;
+        }
+      })();
+      out.errors.push(
+        JSON.stringify({
+          id: `batch_req_sim_${i}`,
+          custom_id: customId,
+          response: null,
+          error: { code: options.notReached, message: 'The batch ended before this request was executed.' },
+        }),
+      );
+    }
   return out;
 }
 

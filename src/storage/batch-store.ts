@@ -6,8 +6,11 @@
  *   output, `returned` once an output or error file was read, `done` once every request in it was
  *   answered or moved to a later file), and in API mode the provider's file and batch ids;
  * - `batch_requests`: one row per request written and not yet answered: the file it was last
- *   written to, how often it was written and how often it failed. A row is deleted once its answer
- *   is in the request cache, so the table holds only the requests of the files in flight.
+ *   written to, how often it was written and how often it failed, and for a request whose
+ *   answer rejects its problem, that error (so that the task, asked again before it is told,
+ *   meets the same error instead of sending the request again). A row is deleted once its answer
+ *   is in the request cache, or once no task asks for it any more, so the table holds only the
+ *   requests of the files in flight.
  *
  * The tables are created on first use: a run that never used batch mode has none.
  */
@@ -45,6 +48,15 @@ export interface BatchRequestRow {
   /** Times its answer came back as an error (a non-200 status or an error object). */
   failures: number;
   lastError: string | null;
+  /** The error that rejects the request's problem, once one did. */
+  rejection: StoredRejection | null;
+}
+
+/** A request's final error, as the dispatcher throws it again. */
+export interface StoredRejection {
+  message: string;
+  status: number | null;
+  inputRejection: 'context_exceeded' | 'server_rejected';
 }
 
 const SCHEMA = `
@@ -66,7 +78,8 @@ const SCHEMA = `
     file_id INTEGER NOT NULL,
     sends INTEGER NOT NULL,
     failures INTEGER NOT NULL,
-    last_error TEXT
+    last_error TEXT,
+    rejection TEXT
   ) WITHOUT ROWID;
   CREATE INDEX IF NOT EXISTS batch_requests_by_file ON batch_requests (file_id);
 `;
@@ -159,9 +172,18 @@ export class BatchStore {
 
   request(key: string): BatchRequestRow | undefined {
     const r = this.db
-      .prepare('SELECT key, file_id, sends, failures, last_error FROM batch_requests WHERE key = ?')
+      .prepare(
+        'SELECT key, file_id, sends, failures, last_error, rejection FROM batch_requests WHERE key = ?',
+      )
       .get(packHex(key)) as
-      | { key: unknown; file_id: number; sends: number; failures: number; last_error: string | null }
+      | {
+          key: unknown;
+          file_id: number;
+          sends: number;
+          failures: number;
+          last_error: string | null;
+          rejection: string | null;
+        }
       | undefined;
     return (
       r && {
@@ -170,6 +192,7 @@ export class BatchStore {
         sends: r.sends,
         failures: r.failures,
         lastError: r.last_error,
+        rejection: r.rejection === null ? null : (JSON.parse(r.rejection) as StoredRejection),
       }
     );
   }
@@ -222,22 +245,35 @@ export class BatchStore {
     })();
   }
 
-  /** Files whose output was read and none of whose requests still belong to them are done. */
+  /** Records the errors that rejected these requests' problems. */
+  rejected(entries: readonly { key: string; rejection: StoredRejection }[]): void {
+    const set = this.db.prepare('UPDATE batch_requests SET rejection = ? WHERE key = ?');
+    this.db.transaction(() => {
+      for (const e of entries) set.run(JSON.stringify(e.rejection), packHex(e.key));
+    })();
+  }
+
+  /**
+   * Forgets the requests of returned files that no task asked for in a round: a task asks again
+   * for every request it made before, each round, until it is told, so these are answered from
+   * the cache (their answers cached before a kill), or their tasks are told.
+   */
+  forgetUnasked(asked: ReadonlySet<string>): void {
+    const rows = this.db
+      .prepare(
+        "SELECT r.key FROM batch_requests r JOIN batch_files f ON f.id = r.file_id WHERE f.state != 'waiting'",
+      )
+      .all() as { key: unknown }[];
+    this.answered(rows.map((r) => unpackHex(r.key)).filter((k) => !asked.has(k)));
+  }
+
+  /** Files whose output was read and none of whose requests still wait on them are done. */
   retireAnswered(): void {
     this.db
       .prepare(
         `UPDATE batch_files SET state = 'done' WHERE state = 'returned'
-           AND NOT EXISTS (SELECT 1 FROM batch_requests r WHERE r.file_id = batch_files.id)`,
+           AND NOT EXISTS (SELECT 1 FROM batch_requests r WHERE r.file_id = batch_files.id AND r.rejection IS NULL)`,
       )
       .run();
-  }
-
-  /** Requests still belonging to a file. */
-  requestsIn(fileId: number): number {
-    return (
-      this.db.prepare('SELECT count(*) AS n FROM batch_requests WHERE file_id = ?').get(fileId) as {
-        n: number;
-      }
-    ).n;
   }
 }

@@ -6,6 +6,7 @@
  */
 import { existsSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { SimBackend } from '../../src/backends/sim-backend.js';
 import { batchPaths } from '../../src/batch/files.js';
@@ -71,6 +72,19 @@ async function runToEnd(dir: string, extra: Record<string, unknown>, runner: Run
   throw new Error('the batch run did not end in 60 rounds');
 }
 
+/** Files not done and requests still waiting on a file (rejected ones apart), once a run ended. */
+function leftOver(dir: string) {
+  const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  const files = db.prepare("SELECT count(*) AS n FROM batch_files WHERE state != 'done'").get() as {
+    n: number;
+  };
+  const requests = db.prepare('SELECT count(*) AS n FROM batch_requests WHERE rejection IS NULL').get() as {
+    n: number;
+  };
+  db.close();
+  return { files: files.n, requests: requests.n };
+}
+
 /** Every input file, checked as the OpenAI Batch API checks an upload. */
 function checkInputFiles(dir: string, limits: { lines: number; bytes: number }) {
   const ids = new Set<string>();
@@ -110,6 +124,33 @@ describe('batch file mode', () => {
     expect(last.stoppedBy).toBe('budget.generations (3)');
     expect(last.batch!.waiting).toEqual([]);
     checkInputFiles(dir, { lines: 50_000, bytes: 190_000_000 });
+    expect(leftOver(dir)).toEqual({ files: 0, requests: 0 });
+  });
+
+  it('takes an error file alone once it has a line for every request (a batch whose lines all failed)', async () => {
+    const dir = tempDir('sparq-batch-errors-only-');
+    const first = await executeRun(dir, config({ batch: { files: true } }), { quiet: true });
+    const file = first.batch!.written[0]!;
+    const p = batchPaths(dir, file.name);
+    const all = runBatchLines(readFileSync(p.input, 'utf8').split('\n'), {
+      models: ['sim-1'],
+      faults: { errorRate: 1, complete: 1, seed: 0 },
+      separateErrors: true,
+    });
+    // Half the error file is not yet the batch's result: the run goes on waiting for it.
+    writeFileSync(
+      p.errors,
+      all.errors
+        .slice(0, 3)
+        .map((l) => `${l}\n`)
+        .join(''),
+    );
+    const waiting = await executeRun(dir, config({ batch: { files: true } }), { quiet: true });
+    expect(waiting.batch!.written).toEqual([]);
+    writeFileSync(p.errors, all.errors.map((l) => `${l}\n`).join(''));
+    const again = await executeRun(dir, config({ batch: { files: true } }), { quiet: true });
+    expect(again.batch!.returned).toMatchObject({ files: 1, answers: 0, errors: file.lines });
+    expect(again.batch!.written.reduce((s, f) => s + f.lines, 0)).toBe(file.lines);
   });
 
   it('sends failed lines and lines missing from a partial output again, and still ends with the same pool', async () => {
@@ -128,6 +169,7 @@ describe('batch file mode', () => {
     const counters = store.counters();
     store.close();
     expect(counters.retries ?? 0).toBeGreaterThan(0);
+    expect(leftOver(dir)).toEqual({ files: 0, requests: 0 });
   });
 
   it('splits a round into files within the line and byte limits, custom_ids unique across them', async () => {

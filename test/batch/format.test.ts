@@ -23,15 +23,14 @@ const completion = {
   choices: [{ index: 0, message: { role: 'assistant', content: 'x = 3' }, finish_reason: 'stop' }],
   usage: { prompt_tokens: 10, completion_tokens: 4 },
 };
-const line = (o: Record<string, unknown>) => JSON.stringify({ id: 'batch_req_1', custom_id: KEY, ...o });
+const ID = `${KEY}~1`;
+const line = (o: Record<string, unknown>) => JSON.stringify({ id: 'batch_req_1', custom_id: ID, ...o });
 
 describe('custom ids', () => {
-  it('are the request key, with the resend number after the first send', () => {
-    expect(customId(KEY, 0)).toBe(KEY);
-    expect(customId(KEY, 3)).toBe(`${KEY}~3`);
-    expect(parseCustomId(`${KEY}~3`)).toEqual({ key: KEY, send: 3 });
-    expect(parseCustomId(KEY)).toEqual({ key: KEY, send: 0 });
-    for (const other of ['request-1', `${KEY}~0`, `${KEY}~x`, KEY.slice(2), 7])
+  it('are the request key and the number of the file it went out in', () => {
+    expect(customId(KEY, 1)).toBe(ID);
+    expect(parseCustomId(`${KEY}~12`)).toEqual({ key: KEY, file: 12 });
+    for (const other of ['request-1', KEY, `${KEY}~0`, `${KEY}~x`, `${KEY.slice(2)}~1`, 7])
       expect(parseCustomId(other)).toBeNull();
   });
 
@@ -53,7 +52,7 @@ describe('output lines', () => {
     const r = parseOutputLine(
       line({ response: { status_code: 200, request_id: 'r', body: completion }, error: null }),
     );
-    expect(r).toMatchObject({ kind: 'result', result: { ok: true, key: KEY, send: 0 } });
+    expect(r).toMatchObject({ kind: 'result', result: { ok: true, key: KEY, file: 1 } });
     if (r.kind === 'result' && r.result.ok) {
       expect(r.result.response.choices[0]!.text).toBe('x = 3');
       expect(r.result.response.usage).toEqual({ promptTokens: 10, completionTokens: 4 });
@@ -63,9 +62,9 @@ describe('output lines', () => {
   it('reads errors: an error object, a non-200 status, a body that is no completion', () => {
     const cases: [Record<string, unknown>, number | null, RegExp][] = [
       [
-        { response: null, error: { code: 'batch_expired', message: 'expired' } },
+        { response: null, error: { code: 'server_error', message: 'overloaded' } },
         null,
-        /batch_expired: expired/,
+        /server_error: overloaded/,
       ],
       [
         { response: { status_code: 500, body: { error: { message: 'boom' } } }, error: null },
@@ -87,6 +86,15 @@ describe('output lines', () => {
         expect(r.result.message).toMatch(message);
       } else throw new Error(`expected an error for ${JSON.stringify(o)}`);
     }
+  });
+
+  it('reads a line the batch never reached (expired, cancelled) as no answer, not as a failure', () => {
+    for (const code of ['batch_expired', 'batch_cancelled'])
+      expect(parseOutputLine(line({ response: null, error: { code, message: 'not reached' } }))).toEqual({
+        kind: 'unanswered',
+        key: KEY,
+        file: 1,
+      });
   });
 
   it('tells a line cut short, and a line for a request sparq did not write, from a result', () => {
@@ -115,7 +123,7 @@ describe('the batch dispatcher', () => {
   const ok: LineResult = {
     ok: true,
     key: KEY,
-    send: 0,
+    file: 1,
     response: {
       choices: [{ text: 'a', finishReason: 'stop' }],
       usage: { promptTokens: 5, completionTokens: 2 },
@@ -125,16 +133,17 @@ describe('the batch dispatcher', () => {
   const fail = (status: number | null): LineResult => ({
     ok: false,
     key: KEY,
-    send: 0,
+    file: 1,
     status,
     message: `status ${status}`,
   });
 
   it('answers from a returned file and counts the tokens', async () => {
     const { d, ledger } = setup([ok]);
-    await expect(d.dispatch(request, 0, undefined, KEY)).resolves.toEqual(ok.response);
+    if (!ok.ok) throw new Error('unreachable');
+    await expect(d.dispatch(request, 0, new AbortController().signal, KEY)).resolves.toEqual(ok.response);
     expect(ledger.totals()).toMatchObject({ requestsSent: 1, promptTokens: 5, completionTokens: 2 });
-    expect(d.answeredKeys()).toEqual([KEY]);
+    expect(d.outcome().answered).toEqual([KEY]);
   });
 
   it('defers a 5xx line for the next file, with its failure counted', () => {
@@ -148,13 +157,30 @@ describe('the batch dispatcher', () => {
 
   it('rejects the problem of a 4xx line, and of a line that failed more than model.max_retries times', async () => {
     const four = setup([fail(400)]);
-    const e = await four.d.dispatch(request, 0, undefined, KEY).catch((x: unknown) => x);
+    const e = await four.d.dispatch(request, 0, new AbortController().signal, KEY).catch((x: unknown) => x);
     expect(e).toBeInstanceOf(ModelCallError);
     expect((e as ModelCallError).inputRejection).toBe('server_rejected');
     const worn = setup([fail(503)], 0);
-    await expect(worn.d.dispatch(request, 0, undefined, KEY)).rejects.toThrow(
+    await expect(worn.d.dispatch(request, 0, new AbortController().signal, KEY)).rejects.toThrow(
       /failed in 1 batch files \(model.max_retries is 0\)/,
     );
+  });
+
+  it('keeps a rejection, so that the task asked again in a later round meets it without a request', async () => {
+    const signal = new AbortController().signal;
+    const { d, store } = setup([fail(400)]);
+    await expect(d.dispatch(request, 0, signal, KEY)).rejects.toThrow(
+      /answered this request with status 400/,
+    );
+    store.rejected(d.outcome().rejections);
+    const later = new BatchDispatcher(
+      store,
+      new SpendLedger(),
+      { model: 'm', supportsN: true, maxRetries: 2 },
+      [],
+    );
+    await expect(later.dispatch(request, 0, signal, KEY)).rejects.toThrow(/status 400/);
+    expect(later.toWrite()).toEqual([]);
   });
 
   it('sends a request missing from its returned file again, and waits for one whose file is still out', () => {
@@ -181,7 +207,7 @@ describe('the batch dispatcher', () => {
 
   it('refuses a batch that ignored n, saying to set model.supports_n', async () => {
     const { d } = setup([ok]);
-    await expect(d.dispatch({ ...request, n: 4 }, 0, undefined, KEY)).rejects.toThrow(
+    await expect(d.dispatch({ ...request, n: 4 }, 0, new AbortController().signal, KEY)).rejects.toThrow(
       /model.supports_n to false/,
     );
   });

@@ -28,6 +28,8 @@ export interface Gateway {
   ledger: SpendLedger;
   /** Requests in flight right now. */
   inFlight(): number;
+  /** Requests under way: in flight, waiting for a slot or for a retry. */
+  busy(): number;
 }
 
 export function createGateway(
@@ -49,6 +51,7 @@ export function createGateway(
     gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
     ledger,
     inFlight: () => dispatcher.limiter.inFlight,
+    busy: () => dispatcher.active,
   };
 }
 
@@ -67,6 +70,7 @@ export function createBatchGateway(
     gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
     ledger,
     inFlight: () => 0,
+    busy: () => 0,
   };
 }
 

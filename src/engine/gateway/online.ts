@@ -77,7 +77,27 @@ export class OnlineDispatcher implements Dispatcher {
     return this.backend.supportsN;
   }
 
+  /** Requests being dispatched, waiting for a retry included (the limiter counts only those sent). */
+  get active(): number {
+    return this.dispatching;
+  }
+
+  private dispatching = 0;
+
   async dispatch(request: ChatRequest, priority: number, signal?: AbortSignal): Promise<ChatResponse> {
+    this.dispatching++;
+    try {
+      return await this.dispatchOnce(request, priority, signal);
+    } finally {
+      this.dispatching--;
+    }
+  }
+
+  private async dispatchOnce(
+    request: ChatRequest,
+    priority: number,
+    signal?: AbortSignal,
+  ): Promise<ChatResponse> {
     const random = this.retry.random ?? Math.random;
     const firstSentAt = this.now();
     let counted = 0;
