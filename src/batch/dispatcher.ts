@@ -145,7 +145,7 @@ export class BatchDispatcher implements Dispatcher {
         `the batch returned ${response.choices.length} choice(s) for n=${request.n}: whatever ran the file ignores n; set model.supports_n to false so that sparq writes one request per attempt`,
         { retryable: false, fault: 'malformed_response' },
       );
-    this.ledger.sent(response.usage.promptTokens, response.usage.completionTokens);
+    this.ledger.sent(response.usage.promptTokens, response.usage.completionTokens, true);
     this.answered.push(key);
     return response;
   }

@@ -25,6 +25,7 @@ interface RunFlags extends ConfigFlags {
   allowConfigChange?: boolean;
   forceNew?: boolean;
   batchFiles?: boolean;
+  metricsPort?: string;
 }
 
 export function register(program: Command): void {
@@ -44,6 +45,10 @@ export function register(program: Command): void {
     .option('--skip-invalid', 'skip malformed seed lines and report how many (seeds.skip_invalid)')
     .option('-q, --quiet', 'no progress output')
     .option(
+      '--metrics-port <port>',
+      'serve Prometheus metrics on http://127.0.0.1:PORT/metrics while the run runs (metrics.port)',
+    )
+    .option(
       '--batch-files',
       `write requests to DIR/batches as OpenAI Batch files instead of sending them; exits ${WAITING_EXIT_CODE} until their outputs are there (batch.files)`,
     )
@@ -61,6 +66,8 @@ export function register(program: Command): void {
     if (flags.seed !== undefined) extra.push({ path: 'seed', value: flags.seed, flag: '--seed' });
     if (flags.seeds !== undefined) extra.push({ path: 'seeds.path', value: flags.seeds, flag: '--seeds' });
     if (flags.skipInvalid) extra.push({ path: 'seeds.skip_invalid', value: true, flag: '--skip-invalid' });
+    if (flags.metricsPort !== undefined)
+      extra.push({ path: 'metrics.port', value: flags.metricsPort, flag: '--metrics-port' });
     if (flags.batchFiles) extra.push({ path: 'batch.files', value: true, flag: '--batch-files' });
     if (flags.forceNew) setAsideBrokenRun(dir);
     const stored = storedRun(dir);

@@ -284,6 +284,27 @@ export const BatchSchema = z
   })
   .prefault({});
 
+/** Prometheus metrics of a running run (GET /metrics). */
+export const MetricsSchema = z
+  .strictObject({
+    /** Serve GET /metrics on this port while the run runs (`--metrics-port`); null: not served. */
+    port: z.number().int().min(0).max(65535).nullable().default(null),
+    /** The address to serve on: loopback unless the metrics are meant to be seen from elsewhere. */
+    host: z.string().min(1).default('127.0.0.1'),
+  })
+  .prefault({});
+
+/** What the model costs, to show spend in money (status, the report); null: tokens only. */
+export const PricingSchema = z.strictObject({
+  /** Price of a million prompt (input) tokens, in `currency`. */
+  prompt_per_million: z.number().min(0),
+  /** Price of a million completion (output) tokens. */
+  completion_per_million: z.number().min(0),
+  /** Share taken off the price of requests answered through batch files (OpenAI, Together: 0.5). */
+  batch_discount: z.number().min(0).max(1).default(0.5),
+  currency: z.string().min(1).max(8).default('USD'),
+});
+
 export const SchedulerSchema = z.preprocess(
   // `scheduler: generations` is shorthand for `scheduler: { kind: generations }`.
   (v) => (typeof v === 'string' ? { kind: v } : v),
@@ -316,6 +337,8 @@ export const ConfigSchema = z
     budget: BudgetSchema,
     scheduler: SchedulerSchema,
     batch: BatchSchema,
+    pricing: PricingSchema.nullable().default(null),
+    metrics: MetricsSchema,
     /** Skill taxonomy file (YAML), or `bundled:v1`. */
     taxonomy: z.string().min(1).default('bundled:v1'),
     /** Folder with prompt templates that override the bundled ones (same file names). */
@@ -343,6 +366,7 @@ export type SparqConfig = z.infer<typeof ConfigSchema>;
 export type BackendConfig = z.infer<typeof BackendSchema>;
 export type JudgeConfig = z.infer<typeof JudgeSchema>;
 export type BatchConfig = z.infer<typeof BatchSchema>;
+export type PricingConfig = z.infer<typeof PricingSchema>;
 
 /** Whether a run's requests go through batch files (file mode, or a batch API). */
 export function batchMode(config: Pick<SparqConfig, 'model' | 'batch'>): 'files' | 'api' | null {

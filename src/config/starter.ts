@@ -12,6 +12,7 @@ seed: 0
 # The model that writes, solves and labels problems (SPARQ uses one model for all three).
 model:
   # openai: any OpenAI-compatible server (vLLM, SGLang, llama.cpp server, Ollama, hosted APIs).
+  # openai-batch: an OpenAI-compatible Batch API at base_urls[0] (half the price, within 24 h).
   # sim: the simulated model in process (tests and dry runs; it is not a language model).
   kind: openai
   # One or more base URLs; requests go to the one with the fewest outstanding requests.
@@ -137,11 +138,39 @@ scheduler:
   # steady: a window of live tasks, no barriers. generations: one generation at a time.
   kind: steady
   # Live tasks (asked, not yet told); null derives it from model.max_concurrency, solver.k and
-  # model.supports_n so that every request slot stays busy.
+  # model.supports_n so that every request slot stays busy (in batch mode, from batch.max_requests).
   window: null
   # Commit the told prefix every this many tasks, or every this many seconds.
   commit_tasks: 1024
   commit_seconds: 5
+
+# Batch mode: requests go into OpenAI Batch files (DIR/batches) instead of being sent one by one.
+batch:
+  # Write the files and exit with code 75 until their outputs are there (sparq run --batch-files);
+  # run them with vllm run-batch, a Slurm array, Ray or a batch API (docs/batch.md).
+  files: false
+  # Requests one round trip carries at most; the default window fills it.
+  max_requests: 50000
+  # Limits of one file (OpenAI: 50,000 lines and 200 MB; Together: 100 MB).
+  file_lines: 50000
+  file_bytes: 190000000
+  # model.kind openai-batch: polling backoff and the completion window asked for.
+  poll_initial_s: 10
+  poll_max_s: 600
+  completion_window: 24h
+
+# Prices, to show spend in money (status); null: tokens only. For example:
+#   pricing:
+#     prompt_per_million: 0.15       # per million prompt tokens
+#     completion_per_million: 0.60   # per million completion tokens
+#     batch_discount: 0.5            # off the price of requests answered through batch files
+#     currency: USD
+pricing: null
+
+# Prometheus metrics while a run runs (GET /metrics); port null: not served.
+metrics:
+  port: null
+  host: 127.0.0.1
 
 # Skill taxonomy: bundled:v1 or a YAML file of the same shape.
 taxonomy: bundled:v1

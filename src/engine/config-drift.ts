@@ -26,6 +26,8 @@ const FREE = [
   'verifier.judge.max_concurrency',
   // How requests travel (sent now or through batch files) does not change what they are.
   'batch.',
+  'pricing',
+  'metrics.',
   'scheduler.commit_tasks',
   'scheduler.commit_seconds',
   'log_level',

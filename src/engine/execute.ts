@@ -22,6 +22,8 @@ import { storableConfig } from '../config/storable.js';
 import { QDCore } from '../core/qd-core.js';
 import { SUBJECTS } from '../domain/subjects.js';
 import { formatTaxonomy, loadTaxonomy } from '../domain/taxonomy.js';
+import { runMetrics } from '../metrics/run-metrics.js';
+import { type MetricsServer, startMetricsServer } from '../metrics/server.js';
 import { loadTemplate, type TemplateId } from '../prompts/templates.js';
 import { loadSeeds, type SeedProblem } from '../seeds/load.js';
 import { acquireRunLock } from '../storage/lock.js';
@@ -33,7 +35,7 @@ import { Rng, sha256Hex } from '../util/hash.js';
 import { interruptExitCode } from '../util/interrupt.js';
 import { SPARQ_VERSION } from '../version.js';
 import { type PreparedModel, prepareModel } from './doctor.js';
-import { createBatchGateway, createGateway, SpendLedger } from './gateway/index.js';
+import { createBatchGateway, createGateway, RequestTally, SpendLedger } from './gateway/index.js';
 import { limitHeapGrowth } from './heap-growth.js';
 import { AnswerJudge, judgeEndpoint } from './judge.js';
 import { NearDuplicateScreen } from './near-duplicates.js';
@@ -93,6 +95,7 @@ export async function executeRun(
   let store: SqliteRunStore | null = null;
   let backend: ModelBackend | null = null;
   let judgeBackend: ModelBackend | null = null;
+  let metrics: MetricsServer | null = null;
   try {
     const env = options.env ?? process.env;
     const mode = batchMode(config);
@@ -140,6 +143,16 @@ export async function executeRun(
         )
       : null;
     const seeds = runSeeds(runConfig, progress, logger);
+    const tally = new RequestTally();
+    let current: Scheduler | null = null;
+    if (config.metrics.port !== null) {
+      const runStore = store;
+      metrics = await startMetricsServer(config.metrics.host, config.metrics.port, () =>
+        runMetrics({ store: runStore, tally, inFlight: () => current?.inFlight() ?? 0 }),
+      );
+      progress.line(`metrics: ${metrics.url}`);
+      logger.info({ event: 'metrics', url: metrics.url }, 'serving metrics');
+    }
     const batchApi =
       mode === 'api'
         ? new BatchApiClient(
@@ -172,7 +185,9 @@ export async function executeRun(
         signal: options.signal,
         seeds,
         batch,
+        tally,
       });
+      current = scheduler;
       if (round === 0)
         logger.info(
           {
@@ -223,6 +238,7 @@ export async function executeRun(
     // Each step on its own: a store that fails to close (a full disk) must not keep the lock
     // taken, nor replace the error the run stopped with.
     const steps: (() => unknown)[] = [
+      () => metrics?.close(),
       () => progress.close(),
       () => backend?.close(),
       () => judgeBackend?.close(),
@@ -275,6 +291,8 @@ export interface RunParts {
   seeds?: SeedProblem[];
   /** Batch mode: the round whose dispatcher answers from batch files and defers the rest. */
   batch?: BatchRound | null;
+  /** Counts the run's requests by purpose and outcome, for /metrics. */
+  tally?: RequestTally | null;
 }
 
 /**
@@ -291,6 +309,7 @@ export function assembleRun({
   signal,
   seeds,
   batch,
+  tally = null,
 }: RunParts): Scheduler {
   const resumeFrom = store.loadProgress();
   const taxonomy = loadTaxonomy(config.taxonomy);
@@ -300,14 +319,14 @@ export function assembleRun({
   let model: ReturnType<typeof createGateway>;
   if (batch) {
     const ledger = new SpendLedger();
-    model = createBatchGateway(config.model, batch.dispatcherFor(ledger), store, ledger);
-  } else if (backend) model = createGateway(config.model, backend, store, onRetry);
+    model = createBatchGateway(config.model, batch.dispatcherFor(ledger), store, ledger, tally);
+  } else if (backend) model = createGateway(config.model, backend, store, onRetry, undefined, tally);
   else throw new Error('a run needs a backend or a batch round');
   const { gateway, ledger, inFlight } = model;
   const judgeConfig = config.verifier.judge;
   const judgeGateway =
     judgeConfig && judgeBackend
-      ? createGateway(judgeEndpoint(judgeConfig, config.model), judgeBackend, store, onRetry, ledger)
+      ? createGateway(judgeEndpoint(judgeConfig, config.model), judgeBackend, store, onRetry, ledger, tally)
       : null;
   const judge =
     judgeConfig && judgeGateway

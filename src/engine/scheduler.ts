@@ -227,6 +227,11 @@ export class Scheduler {
     for (const { seq, textHash } of deps.store.textHashesFrom(from)) this.remember(textHash, seq);
   }
 
+  /** Requests in flight now. */
+  inFlight(): number {
+    return this.deps.inFlight?.() ?? 0;
+  }
+
   /** The live window this run asks with (fixed when the run started). */
   get windowSize(): number {
     return this.window;

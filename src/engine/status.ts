@@ -1,12 +1,14 @@
 /** What `sparq status` shows: a read-only summary of a run directory. */
 
 import type { DecidedSettings } from '../backends/capabilities.js';
+import { PricingSchema } from '../config/schema.js';
 import { Archive } from '../core/archive.js';
 import { distinctSkills } from '../core/cells.js';
 import type { GenerationMetrics } from '../core/metrics.js';
 import type { BatchSummary } from '../storage/batch-store.js';
 import type { EpochRow } from '../storage/run-store.js';
 import type { SchedulerProgress, SqliteRunStore } from '../storage/sqlite-store.js';
+import { type Cost, costOf, formatMoney } from './cost.js';
 
 export interface RunStatus {
   runId: string | null;
@@ -49,6 +51,8 @@ export interface RunStatus {
   judge: { attempts: number; accepted: number };
   /** Batch mode: the run's batch files by state; null when it never used batch mode. */
   batch: BatchSummary | null;
+  /** Spend in money at the configured `pricing`; null without one. */
+  cost: Cost | null;
   /**
    * Well-formed responses whose content broke the requested format, apart from transport faults
    * (a body cut mid-JSON is a `malformed_response` fault, retried).
@@ -61,6 +65,24 @@ export interface RunStatus {
     /** Mutations rejected as unparseable or without a final answer. */
     mutations: number;
   };
+}
+
+/** The run's spend in money, at the pricing of its latest configuration; null without one. */
+export function runCost(configJson: string | null, counters: Record<string, number>): Cost | null {
+  if (!configJson) return null;
+  const parsed = PricingSchema.nullable().safeParse(
+    (JSON.parse(configJson) as { pricing?: unknown }).pricing ?? null,
+  );
+  if (!parsed.success || parsed.data === null) return null;
+  return costOf(
+    {
+      promptTokens: counters.prompt_tokens ?? 0,
+      completionTokens: counters.completion_tokens ?? 0,
+      batchPromptTokens: counters.batch_prompt_tokens ?? 0,
+      batchCompletionTokens: counters.batch_completion_tokens ?? 0,
+    },
+    parsed.data,
+  );
 }
 
 /** The last epoch row; it is partial when the run stopped inside that epoch. */
@@ -133,6 +155,7 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
     faults,
     retries: counters.retries ?? 0,
     batch: store.batchSummary(),
+    cost: runCost(config?.configJson ?? null, counters),
     failures: counters.failures ?? 0,
     truncation: {
       attempts: counters.truncated_attempts ?? 0,
@@ -184,6 +207,12 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
     `malformed:   ${num(s.malformed.attemptsNoAnswer)} solve attempts stated no final answer, ${num(s.malformed.problemsNoAnswer)} problems with no attempt that could count; ${num(s.malformed.labels)} labels broke the requested format (${num(s.malformed.labelReasks)} asked again); ${num(s.malformed.mutations)} mutations unparseable or without a final answer`,
     `truncated:   ${num(s.truncation.attempts)} solve attempts cut at max_tokens (left out of solve-rates), ${num(s.truncation.problemsAllCut)} problems with every attempt cut, ${num(s.truncation.mutationsCut)} mutations cut`,
   );
+  if (s.cost) {
+    const c = s.cost;
+    lines.push(
+      `cost:        ${formatMoney(c.amount, c.currency)}${c.batchAmount > 0 ? ` (${formatMoney(c.batchAmount, c.currency)} of it through batch files, at ${Math.round(c.batchDiscount * 100)}% off)` : ''}, at the configured pricing`,
+    );
+  }
   if (s.batch) {
     const b = s.batch;
     lines.push(

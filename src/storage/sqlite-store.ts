@@ -25,7 +25,7 @@ import { BodyCodec } from './body-codec.js';
 import { packHex, unpackHex } from './hex-keys.js';
 import { applyMigration, READS_IN_PLACE_FROM, SCHEMA_VERSION } from './migrations.js';
 import { PoolKeyIndex, textKey } from './pool-key-index.js';
-import { SummaryDeltas } from './pool-summary.js';
+import { PoolSummaryReader, SummaryDeltas } from './pool-summary.js';
 import { problemRow, rowToProblem } from './problem-rows.js';
 import { ResponseTable } from './response-table.js';
 import { DB_FILE, openRunReadOnly } from './run-file.js';
@@ -204,6 +204,13 @@ export class SqliteRunStore implements RunStore {
   /** The run's batch files by state; null when it never used batch mode. */
   batchSummary(): BatchSummary | null {
     return readBatchSummary(this.db);
+  }
+
+  /** Verified problems by exact solve-rate, from the pool summary (constant time at any pool size). */
+  solveRateCounts(): { rate: number; problems: number }[] {
+    return new PoolSummaryReader(this.db)
+      .rows('solve_rate')
+      .map((r) => ({ rate: Number(r.key), problems: r.problems }));
   }
 
   /** The batch-mode tables, over this store's connection (created on first use). */
@@ -606,6 +613,8 @@ function spendCounters(spend: Spend): [string, number][] {
     ['failures', spend.failures],
     ['prompt_tokens', spend.promptTokens],
     ['completion_tokens', spend.completionTokens],
+    ['batch_prompt_tokens', spend.batchPromptTokens],
+    ['batch_completion_tokens', spend.batchCompletionTokens],
     ...Object.entries(spend.faults).map(([kind, n]): [string, number] => [`fault_${kind}`, Number(n ?? 0)]),
   ];
   return out.filter(([, v]) => v !== 0);

@@ -13,6 +13,7 @@ import { batchPaths } from '../../src/batch/files.js';
 import { parseCustomId } from '../../src/batch/format.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { type ExecuteResult, executeRun } from '../../src/engine/execute.js';
+import { runCost } from '../../src/engine/status.js';
 import { type BatchFaults, runBatchLines } from '../../src/sim/batch-runner.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
@@ -169,6 +170,21 @@ describe('batch file mode', () => {
     const counters = store.counters();
     store.close();
     expect(counters.retries ?? 0).toBeGreaterThan(0);
+    // Every token went through batch files, so all of it is at the discount.
+    expect(counters.batch_prompt_tokens).toBe(counters.prompt_tokens);
+    expect(counters.batch_completion_tokens).toBe(counters.completion_tokens);
+    const pricing = {
+      prompt_per_million: 1,
+      completion_per_million: 1,
+      batch_discount: 0.5,
+      currency: 'USD',
+    };
+    const cost = runCost(JSON.stringify({ pricing }), counters)!;
+    expect(cost.amount).toBeCloseTo(
+      ((counters.prompt_tokens! + counters.completion_tokens!) / 1e6) * 0.5,
+      10,
+    );
+    expect(cost.batchAmount).toBeCloseTo(cost.amount, 10);
     expect(leftOver(dir)).toEqual({ files: 0, requests: 0 });
   });
 

@@ -176,6 +176,8 @@ describe('gateway: retries and spend', () => {
       failures: 0,
       promptTokens: 10,
       completionTokens: 10,
+      batchPromptTokens: 0,
+      batchCompletionTokens: 0,
       faults: { http_5xx: 2, timeout: 1 },
     });
   });
@@ -277,6 +279,8 @@ describe('gateway: retries and spend', () => {
       failures: 0,
       promptTokens: 7,
       completionTokens: 3,
+      batchPromptTokens: 0,
+      batchCompletionTokens: 0,
       faults: { http_5xx: 1, http_429: 1 },
     });
   });

@@ -22,6 +22,7 @@ import type { CachedResponse } from '../../domain/records.js';
 import { fitToContext } from './context-budget.js';
 import type { FailureMonitor } from './failure-monitor.js';
 import type { SpendLedger } from './ledger.js';
+import type { RequestTally } from './tally.js';
 
 /** Where responses are kept by key: the run store, or memory for a throwaway eval. */
 export interface ResponseCache {
@@ -87,7 +88,12 @@ export class ModelGateway {
     private readonly dispatcher: Dispatcher,
     private readonly cache: ResponseCache,
     private readonly ledger: SpendLedger,
-    private readonly limits: { contextTokens: number | null; monitor: FailureMonitor | null } = {
+    private readonly limits: {
+      contextTokens: number | null;
+      monitor: FailureMonitor | null;
+      /** Counts requests by purpose and outcome, for /metrics. */
+      tally?: RequestTally | null;
+    } = {
       contextTokens: null,
       monitor: null,
     },
@@ -170,6 +176,7 @@ export class ModelGateway {
     const cached = this.cache.getResponse(key, spec.task ?? null);
     if (cached) {
       this.ledger.cacheHit();
+      this.limits.tally?.add(spec.purpose, 'cached');
       return {
         key,
         choices: cached.choices,
@@ -179,7 +186,15 @@ export class ModelGateway {
       };
     }
     const started = performance.now();
-    const response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal, key);
+    let response: ChatResponse;
+    try {
+      response = await this.dispatcher.dispatch(request, spec.priority ?? 0, spec.signal, key);
+    } catch (err) {
+      // A request stopped with its task (an interrupt, the end of a batch round) did not fail.
+      if (!spec.signal?.aborted) this.limits.tally?.add(spec.purpose, 'failed');
+      throw err;
+    }
+    this.limits.tally?.add(spec.purpose, 'answered');
     const { promptTokens, completionTokens } = response.usage;
     this.cache.putResponse({
       key,

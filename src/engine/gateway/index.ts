@@ -10,6 +10,7 @@ import { FailureMonitor } from './failure-monitor.js';
 import { type Dispatcher, ModelGateway, type ResponseCache } from './gateway.js';
 import { SpendLedger } from './ledger.js';
 import { OnlineDispatcher, type RetrySettings } from './online.js';
+import type { RequestTally } from './tally.js';
 
 export { FailureMonitor } from './failure-monitor.js';
 export {
@@ -22,6 +23,7 @@ export {
 } from './gateway.js';
 export { emptySpend, type Spend, SpendLedger } from './ledger.js';
 export { OnlineDispatcher, type RetrySettings } from './online.js';
+export { type RequestOutcome, RequestTally } from './tally.js';
 
 export interface Gateway {
   gateway: ModelGateway;
@@ -39,6 +41,7 @@ export function createGateway(
   onRetry?: RetrySettings['onRetry'],
   /** A ledger shared with another gateway (the judge's, so the run's spend includes it). */
   ledger: SpendLedger = new SpendLedger(),
+  tally: RequestTally | null = null,
 ): Gateway {
   const monitor = new FailureMonitor(config.max_failure_share);
   const dispatcher = new OnlineDispatcher(
@@ -48,7 +51,11 @@ export function createGateway(
     ledger,
   );
   return {
-    gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
+    gateway: new ModelGateway(dispatcher, cache, ledger, {
+      contextTokens: config.context_tokens,
+      monitor,
+      tally,
+    }),
     ledger,
     inFlight: () => dispatcher.limiter.inFlight,
     busy: () => dispatcher.active,
@@ -64,10 +71,15 @@ export function createBatchGateway(
   dispatcher: Dispatcher,
   cache: ResponseCache,
   ledger: SpendLedger,
+  tally: RequestTally | null = null,
 ): Gateway {
   const monitor = new FailureMonitor(config.max_failure_share);
   return {
-    gateway: new ModelGateway(dispatcher, cache, ledger, { contextTokens: config.context_tokens, monitor }),
+    gateway: new ModelGateway(dispatcher, cache, ledger, {
+      contextTokens: config.context_tokens,
+      monitor,
+      tally,
+    }),
     ledger,
     inFlight: () => 0,
     busy: () => 0,

@@ -17,6 +17,9 @@ export interface Spend {
   failures: number;
   promptTokens: number;
   completionTokens: number;
+  /** The part of the tokens answered through batch files, priced at the batch discount. */
+  batchPromptTokens: number;
+  batchCompletionTokens: number;
   /** Failed attempts by kind. */
   faults: Partial<Record<FaultKind, number>>;
 }
@@ -29,6 +32,8 @@ export function emptySpend(): Spend {
     failures: 0,
     promptTokens: 0,
     completionTokens: 0,
+    batchPromptTokens: 0,
+    batchCompletionTokens: 0,
     faults: {},
   };
 }
@@ -39,11 +44,16 @@ export class SpendLedger {
   /** Told of every event, so that whoever keeps the spend can write it soon. */
   onActivity: () => void = () => {};
 
-  sent(promptTokens: number, completionTokens: number): void {
+  /** `batch`: answered through a batch file, at the batch price. */
+  sent(promptTokens: number, completionTokens: number, batch = false): void {
     for (const s of [this.pending, this.total]) {
       s.requestsSent++;
       s.promptTokens += promptTokens;
       s.completionTokens += completionTokens;
+      if (batch) {
+        s.batchPromptTokens += promptTokens;
+        s.batchCompletionTokens += completionTokens;
+      }
     }
     this.onActivity();
   }
