@@ -17,6 +17,7 @@ import { register as simBatch } from './sim-batch.js';
 import { register as simServer } from './sim-server.js';
 import { register as stats } from './stats.js';
 import { register as status } from './status.js';
+import { register as watch } from './watch.js';
 
 /** Every CLI command, in the order `sparq --help` lists them. */
 export const commands: Array<(program: Command) => void> = [
@@ -26,6 +27,7 @@ export const commands: Array<(program: Command) => void> = [
   doctor,
   run,
   status,
+  watch,
   show,
   stats,
   select,

@@ -362,6 +362,7 @@ export function assembleRun({
     logger,
     resumeFrom,
     inFlight,
+    slots: batch ? undefined : config.model.max_concurrency,
     signal,
     batch: batch && {
       blocked: () => batch.blocked(),

@@ -68,6 +68,8 @@ export interface SchedulerDeps {
   resumeFrom: StoredProgress | null;
   /** Requests in flight right now, for the progress line. */
   inFlight?: () => number;
+  /** Request slots (model.max_concurrency), for the share busy that `sparq watch` shows; absent in batch mode. */
+  slots?: number;
   signal?: AbortSignal;
   /** The near-duplicate screen at tell time; null or absent: none. */
   nearDuplicates?: NearDuplicateScreen | null;
@@ -91,6 +93,21 @@ class RoundEnded extends Error {
     super('the batch round ended');
     this.name = 'RoundEnded';
   }
+}
+
+/** The running process as `sparq watch` sees it (meta key `live`, written at each commit). */
+export interface LiveState {
+  at: string;
+  pid: number;
+  told: number;
+  liveTasks: number;
+  inFlight: number;
+  /** Request slots; null in batch mode or when unknown. */
+  slots: number | null;
+  /** Over the last minute. */
+  tasksPerSecond: number;
+  requestsPerSecond: number;
+  stoppedBy: string | null;
 }
 
 export interface RunResult {
@@ -707,6 +724,7 @@ export class Scheduler {
       counters,
       ...(this.deps.nearDuplicates ? { nearDuplicateScreen: this.deps.nearDuplicates.settings } : {}),
     });
+    this.deps.store.setMeta('live', JSON.stringify(this.liveState()));
     this.buffer = { problems: [], rejections: [], epochs: [], nearDuplicateKeys: [] };
     this.bufferedByUid.clear();
     this.bufferedHashes.clear();
@@ -718,7 +736,23 @@ export class Scheduler {
 
   // --- progress ----------------------------------------------------------------------------------
 
-  private readonly rate: { t: number; told: number }[] = [];
+  private readonly rate: { t: number; told: number; requests: number }[] = [];
+  private perSecond = { tasks: 0, requests: 0 };
+
+  /** What `sparq watch` shows of the running process, written with each commit. */
+  private liveState(): LiveState {
+    return {
+      at: new Date().toISOString(),
+      pid: process.pid,
+      told: this.told,
+      liveTasks: this.runningCount(),
+      inFlight: this.deps.inFlight?.() ?? 0,
+      slots: this.deps.slots ?? null,
+      tasksPerSecond: this.perSecond.tasks,
+      requestsPerSecond: this.perSecond.requests,
+      stoppedBy: this.stoppedBy,
+    };
+  }
 
   /** How often a batch round is watched, and for how many looks in a row nothing may move. */
   private static readonly ROUND_WATCH_MS = 50;
@@ -749,10 +783,15 @@ export class Scheduler {
   private tick(): void {
     this.maybeCommitFromTimer();
     const now = Date.now();
-    this.rate.push({ t: now, told: this.told });
+    const requests = this.deps.ledger.totals().requestsSent;
+    this.rate.push({ t: now, told: this.told, requests });
     while (this.rate.length > 2 && now - this.rate[0]!.t > 60_000) this.rate.shift();
     const first = this.rate[0]!;
     const perSecond = now > first.t ? ((this.told - first.told) * 1000) / (now - first.t) : 0;
+    this.perSecond = {
+      tasks: perSecond,
+      requests: now > first.t ? ((requests - first.requests) * 1000) / (now - first.t) : 0,
+    };
     const budget = this.s.budget.generations;
     const remaining = budget === null ? null : Math.max(0, this.epochEnd(budget) - this.told);
     const stats = this.deps.core.stats();
