@@ -14,7 +14,14 @@ export interface WatchData {
   status: ReturnType<typeof readRunStatus>;
   live: LiveState | null;
   /** Each complete epoch's QD-score, coverage, tasks, requests and seconds, oldest first. */
-  epochs: { generation: number; qdScore: number; coverage: number; tasks: number; requests: number; seconds: number }[];
+  epochs: {
+    generation: number;
+    qdScore: number;
+    coverage: number;
+    tasks: number;
+    requests: number;
+    seconds: number;
+  }[];
   /** Verified problems per solve-rate bin (HISTOGRAM_LABELS). */
   histogram: number[];
   /** Tasks the budget allows (seeds + generations x batch size); null without a generation budget. */
