@@ -252,7 +252,8 @@ export const SelectionSchema = z
 
 export const BudgetSchema = z
   .strictObject({
-    generations: positiveInt.nullable().default(10),
+    // 0 evaluates the seeds alone (generation 0) and asks no mutation.
+    generations: z.number().int().min(0).nullable().default(10),
     problems: positiveInt.nullable().default(null),
     requests: positiveInt.nullable().default(null),
     tokens: positiveInt.nullable().default(null),
