@@ -18,7 +18,7 @@ const SETTINGS = {
   seeds: { sample: 12 },
   generation: { batch_size: 8 },
   solver: { k: 4 },
-  budget: { generations: 2 },
+  budget: { generations: 1 },
   scheduler: { window: 8 },
 };
 
@@ -153,7 +153,7 @@ describe('batch mode killed at any moment', () => {
     const run = join(dir, 'run');
     const cfg = configFile(dir, { kind: 'openai' }, { files: true });
     // Spread over a round: start-up and reading, the tasks, the quiet half second, the writing.
-    const delays = [250, 500, 700, 900, 1100, 1300, 1500, 1700, 600, 1000, 1400];
+    const delays = [300, 600, 900, 1200, 450, 750, 1050];
     let kills = 0;
     let code: number | null = null;
     for (let round = 0; round < 40 && code !== 0; round++) {
@@ -175,7 +175,7 @@ describe('batch mode killed at any moment', () => {
     const db = new Database(join(run, 'sparq.db'), { readonly: true });
     expect(db.prepare("SELECT count(*) AS n FROM batch_files WHERE state != 'done'").get()).toEqual({ n: 0 });
     db.close();
-    expect(kills).toBeGreaterThan(3);
+    expect(kills).toBeGreaterThan(2);
     expect(poolContent(run)).toEqual(onlinePool);
   });
 });

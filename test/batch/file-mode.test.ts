@@ -24,7 +24,7 @@ const SETTINGS = {
   seeds: { sample: 12 },
   generation: { batch_size: 8 },
   solver: { k: 4 },
-  budget: { generations: 3 },
+  budget: { generations: 2 },
   scheduler: { window: 8 },
   log_level: 'warn',
 };
@@ -119,10 +119,10 @@ describe('batch file mode', () => {
     const rounds = await runToEnd(dir, {});
     expect(poolContent(dir)).toEqual(await online);
     // Seeds (12, window 8): two label+solve rounds; then per epoch of 8 tasks: mutate, label+solve.
-    expect(rounds.length).toBeLessThanOrEqual(2 + 3 * 2 + 1);
+    expect(rounds.length).toBeLessThanOrEqual(2 + 2 * 2 + 1);
     for (const r of rounds.slice(0, -1)) expect(r.batch!.waiting.length).toBeGreaterThan(0);
     const last = rounds.at(-1)!;
-    expect(last.stoppedBy).toBe('budget.generations (3)');
+    expect(last.stoppedBy).toBe('budget.generations (2)');
     expect(last.batch!.waiting).toEqual([]);
     checkInputFiles(dir, { lines: 50_000, bytes: 190_000_000 });
     expect(leftOver(dir)).toEqual({ files: 0, requests: 0 });
