@@ -43,23 +43,16 @@ export function createGateway(
   ledger: SpendLedger = new SpendLedger(),
   tally: RequestTally | null = null,
 ): Gateway {
-  const monitor = new FailureMonitor(config.max_failure_share);
   const dispatcher = new OnlineDispatcher(
     backend,
     retrySettings(config, onRetry),
     config.max_concurrency,
     ledger,
   );
-  return {
-    gateway: new ModelGateway(dispatcher, cache, ledger, {
-      contextTokens: config.context_tokens,
-      monitor,
-      tally,
-    }),
-    ledger,
+  return gatewayOver(config, dispatcher, cache, ledger, tally, {
     inFlight: () => dispatcher.limiter.inFlight,
     busy: () => dispatcher.active,
-  };
+  });
 }
 
 /**
@@ -73,6 +66,18 @@ export function createBatchGateway(
   ledger: SpendLedger,
   tally: RequestTally | null = null,
 ): Gateway {
+  return gatewayOver(config, dispatcher, cache, ledger, tally, { inFlight: () => 0, busy: () => 0 });
+}
+
+/** The cache and the failure monitor in front of `dispatcher`. */
+function gatewayOver(
+  config: ModelSettings,
+  dispatcher: Dispatcher,
+  cache: ResponseCache,
+  ledger: SpendLedger,
+  tally: RequestTally | null,
+  counts: Pick<Gateway, 'inFlight' | 'busy'>,
+): Gateway {
   const monitor = new FailureMonitor(config.max_failure_share);
   return {
     gateway: new ModelGateway(dispatcher, cache, ledger, {
@@ -81,8 +86,7 @@ export function createBatchGateway(
       tally,
     }),
     ledger,
-    inFlight: () => 0,
-    busy: () => 0,
+    ...counts,
   };
 }
 
