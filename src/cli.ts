@@ -15,7 +15,7 @@ Exit codes:
   1    runtime failure (model server, disk, a bug): what was done is kept; run the same command to resume
   2    bad input (configuration, flags, files)
   3    the run directory is locked by another sparq process
-  75   waiting: reserved for the batch mode (not built yet)
+  75   waiting for batch files (--batch-files): run the files it names, then the same command again
   130  interrupted by SIGINT (Ctrl-C); 143 by SIGTERM: resumable
 
 --debug (or SPARQ_DEBUG=1) prints the stack trace of any error.`;
