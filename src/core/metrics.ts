@@ -60,9 +60,19 @@ export const HISTOGRAM_LABELS = [
   ...Array.from({ length: 10 }, (_, i) => `(${(i / 10).toFixed(1)}, ${((i + 1) / 10).toFixed(1)}]`),
 ];
 
+/**
+ * The one binning of solve-rates (stats, the report, watch, /metrics): n bins closed above,
+ * [0, 1/n], (1/n, 2/n], ..., ((n-1)/n, 1], so that a problem solved 4 times in 10 counts in
+ * (0.3, 0.4].
+ */
+export function solveRateBin(solveRate: number, bins: number): number {
+  return Math.max(0, Math.min(bins - 1, Math.ceil(solveRate * bins - 1e-9) - 1));
+}
+
+/** The epoch histogram's bin: [0] alone (problems no attempt solved), then solveRateBin's ten. */
 export function histogramBin(solveRate: number): number {
   if (solveRate <= 0) return 0;
-  return Math.min(10, Math.ceil(solveRate * 10 - 1e-9));
+  return 1 + solveRateBin(solveRate, 10);
 }
 
 export function newTally(generation: number, startedAt: string): EpochTally {

@@ -34,7 +34,7 @@ export function formatPoolStats(dir: string, s: PoolStats): string {
       ['solve-rate', 'problems', 'share', ''],
       [
         ...d.bins.map((b, i) => [
-          `[${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}${i === d.bins.length - 1 ? ']' : ')'}`,
+          `${i === 0 ? '[' : '('}${b.lo.toFixed(2)}, ${b.hi.toFixed(2)}]`,
           num(b.count),
           pct(b.count, d.verified),
           bar(b.count, max),

@@ -4,6 +4,7 @@
  * when there are any. Read-only: it never computes or writes anything, and it reads everything
  * in one read transaction, so a run committing meanwhile cannot make the figures disagree.
  */
+import { solveRateBin } from '../core/metrics.js';
 import {
   type AnalysisConnection,
   latestRunConfig,
@@ -121,10 +122,8 @@ function readPoolStatsNow(conn: AnalysisConnection, options: StatsOptions): Pool
     count: 0,
   }));
   // Solve-rates are kept by exact value, so any binning is exact.
-  for (const r of summary.rows('solve_rate')) {
-    const b = Math.min(Math.trunc(Number(r.key) * options.bins + 1e-9), options.bins - 1);
-    bins[Math.max(0, b)]!.count += r.problems;
-  }
+  for (const r of summary.rows('solve_rate'))
+    bins[solveRateBin(Number(r.key), options.bins)]!.count += r.problems;
 
   const total = totals.problems;
   const verified = totals.verified;

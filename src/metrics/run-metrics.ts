@@ -4,6 +4,7 @@
  * the pool summary, and what this process is doing now (requests by purpose and outcome,
  * requests in flight).
  */
+import { histogramBin } from '../core/metrics.js';
 import type { RequestTally } from '../engine/gateway/tally.js';
 import { readRunStatus } from '../engine/status.js';
 import type { SqliteRunStore } from '../storage/sqlite-store.js';
@@ -16,7 +17,7 @@ export interface MetricsSources {
   inFlight: () => number;
 }
 
-/** Upper bounds of the solve-rate histogram's buckets (solve-rates are multiples of 1/k). */
+/** Upper bounds of the solve-rate histogram's buckets: the report's bins (core/metrics.ts histogramBin). */
 export const SOLVE_RATE_BUCKETS = [0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1];
 
 export function runMetrics(sources: MetricsSources): string {
@@ -73,11 +74,10 @@ export function runMetrics(sources: MetricsSources): string {
   }
   const counts = SOLVE_RATE_BUCKETS.map(() => 0);
   let sum = 0;
+  // histogramBin's bins ([0], then (0, 0.1] ... (0.9, 1]) are exactly these buckets' `le` ranges.
   for (const r of store.solveRateCounts()) {
-    const rate = r.rate;
-    const i = SOLVE_RATE_BUCKETS.findIndex((le) => rate <= le + 1e-9);
-    counts[i < 0 ? counts.length - 1 : i]! += r.problems;
-    sum += rate * r.problems;
+    counts[histogramBin(r.rate)]! += r.problems;
+    sum += r.rate * r.problems;
   }
   out.histogram(
     'sparq_solve_rate',

@@ -105,9 +105,16 @@ describe('sparq stats --json', () => {
     expect(d.meanSolveRate).toBeCloseTo(sum(VERIFIED.map((x) => x.solveRate!)) / VERIFIED.length, 9);
   });
 
-  it('puts each verified problem in its solve-rate bin (the last one closed)', () => {
+  it('puts each verified problem in its solve-rate bin, closed above as in the report: 0.4 in (0.3, 0.4]', () => {
     const expected = new Array<number>(10).fill(0);
-    for (const x of VERIFIED) expected[Math.min(9, Math.floor(x.solveRate! * 10 + 1e-9))]!++;
+    for (const x of VERIFIED) {
+      const r = x.solveRate!;
+      const bin =
+        r <= 0.1 + 1e-12
+          ? 0
+          : [...Array(10).keys()].find((i) => r > i / 10 + 1e-12 && r <= (i + 1) / 10 + 1e-12)!;
+      expected[bin]!++;
+    }
     expect(json.difficulty.bins.map((b) => b.count)).toEqual(expected);
     expect(json.difficulty.bins[9]).toMatchObject({ lo: 0.9, hi: 1, count: 2 });
   });
@@ -143,7 +150,8 @@ describe('sparq stats --json', () => {
 
   it('honours --bins and --top', () => {
     const s = stats({ bins: 4, top: 2 });
-    expect(s.difficulty.bins.map((b) => b.count)).toEqual([2, 2, 3, 4]);
+    // Closed above: 0.25 in [0, 0.25], 0.5 in (0.25, 0.5], 0.75 in (0.5, 0.75].
+    expect(s.difficulty.bins.map((b) => b.count)).toEqual([3, 3, 2, 3]);
     expect(s.skills.shown).toHaveLength(2);
     expect(s.skills.distinct).toBe(4);
   });
@@ -166,7 +174,8 @@ describe('sparq stats (text)', () => {
       'Curation',
     ])
       expect(text).toMatch(new RegExp(`^${section.replace(/[()]/g, '\\$&')}`, 'm'));
-    expect(text).toMatch(/^\[0\.90, 1\.00\]\s+2\s/m);
+    expect(text).toMatch(/^\(0\.90, 1\.00\]\s+2\s/m);
+    expect(text).toMatch(/^\[0\.00, 0\.10\]\s+1\s/m);
     expect(text).toMatch(/^no_final_answer\s+2\s+50\.0%$/m);
     expect(text).toMatch(/^Algebra\s+5\s+80\.0%\s+0\.525$/m);
     expect(text).toContain('trigonometry \\x1b[31mred\\x1b[0m');
