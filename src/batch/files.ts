@@ -170,7 +170,7 @@ export async function readReturnedFiles(
   for (const file of store.files(['waiting', 'returned'])) {
     const paths = batchPaths(runDir, file.name);
     const found: LineResult[] = [];
-    const counts = { ...summary, files: 0 };
+    const counts = { answers: 0, errors: 0, unreadable: 0, ignored: 0 };
     let lineCount = 0;
     for (const path of [paths.output, paths.errors].filter((p) => existsSync(p)))
       for await (const line of createInterface({
@@ -200,7 +200,8 @@ export async function readReturnedFiles(
     // counts once it accounts for every line (a batch whose lines all failed has no output).
     if (!existsSync(paths.output) && lineCount < file.lines) continue;
     results.push(...found);
-    Object.assign(summary, { ...counts, files: summary.files + 1 });
+    summary.files++;
+    for (const k of ['answers', 'errors', 'unreadable', 'ignored'] as const) summary[k] += counts[k];
     if (file.state === 'waiting') store.setState(file.id, 'returned');
   }
   return { results, summary };
