@@ -122,7 +122,7 @@ export function register(program: Command): void {
       const result = await executeRun(dir, config, { quiet: flags.quiet, signal: controller.signal });
       if (!flags.quiet) process.stderr.write(`run stopped at ${result.stoppedBy}\n`);
       printStatus(dir, false);
-      if (result.waitingForBatches && result.batch) {
+      if (result.waitingForBatches && result.batch && result.batch.waiting.length > 0) {
         process.stderr.write(
           `${waitingMessage(dir, result.batch.written, result.batch.waiting, config.model.model)}\n`,
         );
