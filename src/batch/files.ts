@@ -142,7 +142,7 @@ function writeOne(
     entries.map((e) => ({ key: e.key, failures: e.failures, lastError: e.lastError })),
   );
   renameSync(partial, input);
-  return store.files().find((f) => f.id === id)!;
+  return store.file(id)!;
 }
 
 /** What reading the returned files found, for the progress line and the log. */

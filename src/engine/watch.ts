@@ -8,7 +8,7 @@ import { HISTOGRAM_LABELS, histogramBin } from '../core/metrics.js';
 import type { SqliteRunStore } from '../storage/sqlite-store.js';
 import { formatMoney } from './cost.js';
 import type { LiveState } from './scheduler.js';
-import { readRunStatus, runCost } from './status.js';
+import { readRunStatus } from './status.js';
 
 export interface WatchData {
   status: ReturnType<typeof readRunStatus>;
@@ -58,14 +58,13 @@ export function readWatchData(store: SqliteRunStore, now = Date.now()): WatchDat
   const seeds = status.problems.byOrigin.seed ?? 0;
   const generations = config?.budget?.generations ?? null;
   const batchSize = config?.generation?.batch_size ?? 64;
-  // Seed tasks whose requests were refused are not in the pool; the told count is exact.
-  const budgetTasks = generations === null ? null : Math.max(seeds, 0) + generations * batchSize;
+  const budgetTasks = generations === null ? null : seeds + generations * batchSize;
   const told = status.scheduler?.told ?? 0;
   const tokens = status.spend.promptTokens + status.spend.completionTokens;
   let projected: WatchData['projected'] = null;
   if (budgetTasks !== null && told > 0) {
     const factor = Math.max(1, budgetTasks / told);
-    const cost = runCost(configJson, store.counters());
+    const cost = status.cost;
     projected = {
       tokens: tokens * factor,
       money: cost ? formatMoney(cost.amount * factor, cost.currency) : null,

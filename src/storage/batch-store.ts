@@ -164,6 +164,11 @@ export class BatchStore {
     return rows.map(fileRow).filter((f) => !states || states.includes(f.state));
   }
 
+  file(id: number): BatchFileRow | undefined {
+    const row = this.db.prepare('SELECT * FROM batch_files WHERE id = ?').get(id) as FileRowData | undefined;
+    return row && fileRow(row);
+  }
+
   /** The next file's number (files are never renumbered, so a name is never used twice). */
   nextFileNumber(): number {
     const row = this.db.prepare('SELECT max(id) AS id FROM batch_files').get() as { id: number | null };
