@@ -120,8 +120,12 @@ export const SeedsSchema = z
   .strictObject({
     /** A JSONL file in the seed schema, or `bundled:math_train` for the MATH train split shipped with sparq. */
     path: z.string().min(1).default('bundled:math_train'),
-    /** Use a random sample of this many seeds (drawn with the run seed); null uses them all. */
-    sample: positiveInt.nullable().default(null),
+    /**
+     * Use a random sample of this many seeds (drawn with the run seed); null uses them all. A
+     * sample, not all 7,498 MATH problems, so that generated problems soon dominate the pool and
+     * the archive has empty cells left to fill: the growth a first run is meant to show.
+     */
+    sample: positiveInt.nullable().default(200),
     /** Skip malformed lines (and report how many) instead of failing. */
     skip_invalid: z.boolean().default(false),
   })
@@ -253,7 +257,7 @@ export const SelectionSchema = z
 export const BudgetSchema = z
   .strictObject({
     // 0 evaluates the seeds alone (generation 0) and asks no mutation.
-    generations: z.number().int().min(0).nullable().default(10),
+    generations: z.number().int().min(0).nullable().default(30),
     problems: positiveInt.nullable().default(null),
     requests: positiveInt.nullable().default(null),
     tokens: positiveInt.nullable().default(null),

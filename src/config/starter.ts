@@ -52,8 +52,10 @@ model:
 seeds:
   # A JSONL file ({id, problem, solution, answer?, subject?, level?}), or the bundled MATH train split.
   path: bundled:math_train
-  # Use a random sample of this many seeds; null uses them all.
-  sample: null
+  # Use a random sample of this many seeds; null uses them all (7,498 for bundled:math_train).
+  # With 200 seeds and 30 generations of 64, about 9 in 10 problems of the pool are generated
+  # and the archive starts with empty cells to fill, so the search shows; scale both up together.
+  sample: 200
   # Skip malformed lines (and report how many) instead of failing.
   skip_invalid: false
 
@@ -129,7 +131,7 @@ selection:
 
 # The run stops at the first budget reached; null means no limit of that kind.
 budget:
-  generations: 10
+  generations: 30
   problems: null
   requests: null
   tokens: null

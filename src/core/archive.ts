@@ -9,7 +9,7 @@
  */
 import type { InsertStatus } from '../domain/records.js';
 import { similarity } from '../text/minhash.js';
-import { type Cell, type CellKey, cellKey } from './cells.js';
+import { type Cell, type CellKey, cellKey, OTHER } from './cells.js';
 
 export interface Elite {
   uid: string;
@@ -30,9 +30,15 @@ export interface InsertResult {
 }
 
 export interface ArchiveStats {
+  /** Cells of the taxonomy (subject x listed skill [x band]): what coverage is a share of. */
   cells: number;
+  /** Taxonomy cells holding an elite. */
   occupied: number;
+  /** occupied / cells. The per-subject "other" cells are left out: they hold off-list labels, not skills. */
   coverage: number;
+  /** "Other" cells (labels outside the taxonomy), occupied and in all. */
+  otherOccupied: number;
+  otherCells: number;
   elites: number;
   qdScore: number;
   /** QD-score divided by its maximum (every cell full of quality-1 elites), in [0, 1]. */
@@ -44,6 +50,8 @@ export interface ArchiveStats {
 export interface ArchiveState {
   capacity: number;
   totalCells: number;
+  /** How many of totalCells are "other" cells; absent in states written before coverage left them out. */
+  otherCells?: number;
   /** Occupied cells in insertion order (which selection depends on). */
   cells: { cell: Cell; elites: Elite[] }[];
 }
@@ -60,16 +68,20 @@ export class Archive {
 
   /**
    * @param capacity top-c problems kept per cell (c >= 1)
-   * @param totalCells number of cells in the grid, for coverage and the normalized QD-score
+   * @param totalCells number of cells in the grid, "other" cells included, for the normalized QD-score
+   * @param otherCells how many of them are "other" cells, which coverage leaves out
    */
   constructor(
     readonly capacity: number,
     readonly totalCells: number,
+    readonly otherCells = 0,
   ) {
     if (!Number.isInteger(capacity) || capacity < 1)
       throw new RangeError('capacity must be a positive integer');
     if (!Number.isInteger(totalCells) || totalCells < 1)
       throw new RangeError('totalCells must be a positive integer');
+    if (!Number.isInteger(otherCells) || otherCells < 0 || otherCells >= totalCells)
+      throw new RangeError('otherCells must be an integer in [0, totalCells)');
   }
 
   /** Offers a verified problem to its cell. */
@@ -139,17 +151,23 @@ export class Archive {
     let elites = 0;
     let qd = 0;
     let max = 0;
-    for (const { elites: list } of this.cells.values()) {
+    let otherOccupied = 0;
+    for (const { cell, elites: list } of this.cells.values()) {
+      if (this.otherCells > 0 && cell.skill === OTHER) otherOccupied++;
       for (const e of list) {
         elites++;
         qd += e.quality;
         if (e.quality > max) max = e.quality;
       }
     }
+    const cells = this.totalCells - this.otherCells;
+    const occupied = this.cells.size - otherOccupied;
     return {
-      cells: this.totalCells,
-      occupied: this.cells.size,
-      coverage: this.cells.size / this.totalCells,
+      cells,
+      occupied,
+      coverage: occupied / cells,
+      otherOccupied,
+      otherCells: this.otherCells,
       elites,
       qdScore: qd,
       normalizedQdScore: qd / (this.totalCells * this.capacity),
@@ -162,6 +180,7 @@ export class Archive {
     return {
       capacity: this.capacity,
       totalCells: this.totalCells,
+      otherCells: this.otherCells,
       cells: [...this.cells.values()].map((s) => ({
         cell: { ...s.cell },
         elites: s.elites.map((e) => ({ ...e })),
@@ -169,8 +188,9 @@ export class Archive {
     };
   }
 
-  static fromState(state: ArchiveState): Archive {
-    const archive = new Archive(state.capacity, state.totalCells);
+  /** @param otherCells the grid's "other" cells, for a state written before it recorded them */
+  static fromState(state: ArchiveState, otherCells?: number): Archive {
+    const archive = new Archive(state.capacity, state.totalCells, state.otherCells ?? otherCells ?? 0);
     for (const { cell, elites } of state.cells)
       archive.cells.set(cellKey(cell), { cell: { ...cell }, elites: elites.map((e) => ({ ...e })) });
     return archive;

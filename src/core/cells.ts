@@ -37,6 +37,11 @@ export function totalCells(space: CellSpace): number {
   return cells * (space.bands ? space.bands.length + 1 : 1);
 }
 
+/** The "other" cells of the grid: one per subject (and band). */
+export function otherCells(space: CellSpace): number {
+  return space.skills.size * (space.bands ? space.bands.length + 1 : 1);
+}
+
 /** The measures of an evaluated problem, from which the core places it. */
 export interface Measures {
   subject: string | null;
@@ -54,9 +59,9 @@ export function cellOf(space: CellSpace, m: Measures): Cell | null {
   return { subject: m.subject, skill, band: space.bands ? bandOf(m.solveRate, space.bands) : null };
 }
 
-/** Distinct (subject, skill) pairs among cells, ignoring the band. */
+/** Distinct (subject, skill) pairs of the taxonomy among cells, ignoring the band and "other". */
 export function distinctSkills(cells: Iterable<Cell>): number {
   const seen = new Set<string>();
-  for (const c of cells) seen.add(cellKey({ subject: c.subject, skill: c.skill, band: null }));
+  for (const c of cells) if (c.skill !== OTHER) seen.add(cellKey({ subject: c.subject, skill: c.skill, band: null }));
   return seen.size;
 }

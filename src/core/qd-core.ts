@@ -23,6 +23,7 @@ import {
   cellOf,
   distinctSkills,
   type Measures,
+  otherCells,
   totalCells,
 } from './cells.js';
 import {
@@ -92,8 +93,8 @@ export class QDCore {
     state?: CoreState,
   ) {
     this.archive = state
-      ? Archive.fromState(state.archive)
-      : new Archive(config.capacity, totalCells(config.space));
+      ? Archive.fromState(state.archive, otherCells(config.space))
+      : new Archive(config.capacity, totalCells(config.space), otherCells(config.space));
     if (state) {
       this.toldCount = state.told;
       for (const c of state.curiosity) {
@@ -193,6 +194,7 @@ const coreStateSchema = z.object({
   archive: z.object({
     capacity: z.number().int().positive(),
     totalCells: z.number().int().positive(),
+    otherCells: z.number().int().min(0).optional(),
     cells: z.array(
       z.object({
         cell: cellSchema,

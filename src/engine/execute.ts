@@ -397,10 +397,9 @@ function runSeeds(config: RunConfig, progress: ProgressReporter, logger: pino.Lo
     maxProblemChars: config.generation.max_problem_chars,
   });
   if (loaded.skipped.length > 0) {
-    const note = `seeds: skipped ${loaded.skipped.length} invalid line(s) of ${loaded.file} (first: line ${loaded.skipped[0]!.line}: ${loaded.skipped[0]!.reason})`;
-    // The bundled set's two known bad lines are news only to those who watch the progress.
-    if (config.seeds.path.startsWith('bundled:')) progress.line(note);
-    else progress.warn(note);
+    progress.warn(
+      `seeds: skipped ${loaded.skipped.length} invalid line(s) of ${loaded.file} (first: line ${loaded.skipped[0]!.line}: ${loaded.skipped[0]!.reason})`,
+    );
     logger.warn({ file: loaded.file, skipped: loaded.skipped }, 'invalid seed lines skipped');
   }
   if (loaded.unknownSubjects.length > 0) {

@@ -4,6 +4,7 @@ import type { DecidedSettings } from '../backends/capabilities.js';
 import { PricingSchema } from '../config/schema.js';
 import { Archive } from '../core/archive.js';
 import { distinctSkills } from '../core/cells.js';
+import { SUBJECTS } from '../domain/subjects.js';
 import type { GenerationMetrics } from '../core/metrics.js';
 import type { BatchSummary } from '../storage/batch-store.js';
 import type { EpochRow } from '../storage/run-store.js';
@@ -41,6 +42,8 @@ export interface RunStatus {
     | 'meanQuality'
     | 'maxQuality'
     | 'distinctSkills'
+    | 'otherOccupied'
+    | 'otherCells'
   > | null;
   spend: { requestsSent: number; cacheHits: number; promptTokens: number; completionTokens: number };
   faults: Record<string, number>;
@@ -85,6 +88,18 @@ export function runCost(configJson: string | null, counters: Record<string, numb
   );
 }
 
+/**
+ * The "other" cells of a run whose stored archive predates recording them: one per subject (the
+ * taxonomy always has the MATH subjects), times the difficulty bands when they are a dimension.
+ */
+function legacyOtherCells(configJson: string | null): number | undefined {
+  if (configJson === null) return undefined;
+  const archive = (JSON.parse(configJson) as { archive?: { difficulty_dimension?: boolean; difficulty_bands?: number[] } })
+    .archive;
+  if (!archive) return undefined;
+  return SUBJECTS.length * (archive.difficulty_dimension ? (archive.difficulty_bands?.length ?? 0) + 1 : 1);
+}
+
 /** The last epoch row; it is partial when the run stopped inside that epoch. */
 function lastEpoch(store: SqliteRunStore): EpochRow | null {
   return store.generations().at(-1) ?? null;
@@ -95,10 +110,10 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
   const progress = store.schedulerProgress();
   // The archive as of the last commit, which in a steady-state run is ahead of the last epoch row.
   const core = store.coreState();
-  const archive = core ? Archive.fromState(core.archive) : null;
+  const config = store.latestConfig();
+  const archive = core ? Archive.fromState(core.archive, legacyOtherCells(config?.configJson ?? null)) : null;
   const a = archive?.stats();
   const counters = store.counters();
-  const config = store.latestConfig();
   const flags = store.queries.problemTotals();
   const byOrigin: Record<string, number> = {};
   for (const { origin, count } of store.queries.problemsByOrigin()) byOrigin[origin] = count;
@@ -144,6 +159,8 @@ export function readRunStatus(store: SqliteRunStore): RunStatus {
             meanQuality: a.meanQuality,
             maxQuality: a.maxQuality,
             distinctSkills: distinctSkills(archive.occupiedCells()),
+            otherOccupied: a.otherOccupied,
+            otherCells: a.otherCells,
           }
         : null,
     spend: {
@@ -197,7 +214,7 @@ export function formatRunStatus(dir: string, s: RunStatus): string {
   if (s.archive) {
     const a = s.archive;
     lines.push(
-      `archive:     coverage ${(a.coverage * 100).toFixed(1)}% (${num(a.occupied)}/${num(a.cells)} cells, ${num(a.elites)} elites, ${a.distinctSkills} skills)`,
+      `archive:     coverage ${(a.coverage * 100).toFixed(1)}% (${num(a.occupied)}/${num(a.cells)} taxonomy cells, ${a.distinctSkills} skills; ${num(a.elites)} elites; "other" cells for off-list labels: ${a.otherOccupied}/${a.otherCells})`,
       `             QD-score ${a.qdScore.toFixed(2)} (normalized ${a.normalizedQdScore.toFixed(4)}), mean elite quality ${a.meanQuality.toFixed(3)}, max ${a.maxQuality.toFixed(3)}`,
     );
   }

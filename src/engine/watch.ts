@@ -136,7 +136,7 @@ export function formatWatchFrame(dir: string, d: WatchData): string {
   );
   if (s.archive)
     lines.push(
-      `archive    coverage ${pct(s.archive.coverage)} (${num(s.archive.occupied)}/${num(s.archive.cells)} cells), QD-score ${s.archive.qdScore.toFixed(2)}`,
+      `archive    coverage ${pct(s.archive.coverage)} (${num(s.archive.occupied)}/${num(s.archive.cells)} taxonomy cells; "other" ${s.archive.otherOccupied}/${s.archive.otherCells}), QD-score ${s.archive.qdScore.toFixed(2)}`,
     );
   if (d.epochs.length > 0)
     lines.push(

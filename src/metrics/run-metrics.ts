@@ -63,7 +63,12 @@ export function runMetrics(sources: MetricsSources): string {
   out.gauge('sparq_tasks_told', 'Tasks told and committed', [{ value: s.scheduler?.told ?? 0 }]);
   out.gauge('sparq_generation', 'The last generation committed', [{ value: s.generation ?? -1 }]);
   if (s.archive) {
-    out.gauge('sparq_archive_coverage', 'Share of archive cells occupied', [{ value: s.archive.coverage }]);
+    out.gauge('sparq_archive_coverage', 'Share of the taxonomy cells occupied ("other" cells left out)', [
+      { value: s.archive.coverage },
+    ]);
+    out.gauge('sparq_archive_other_cells_occupied', '"Other" cells (labels outside the taxonomy) occupied', [
+      { value: s.archive.otherOccupied },
+    ]);
     out.gauge('sparq_archive_qd_score', 'QD-score: the sum of elite qualities', [
       { value: s.archive.qdScore },
     ]);

@@ -33,7 +33,7 @@ export interface SeedLoadResult {
 export const BUNDLED_SEEDS: Record<string, { file: string; description: string }> = {
   math_train: {
     file: fileURLToPath(new URL('../../data/seeds/math_train.jsonl', import.meta.url)),
-    description: 'MATH train split (Hendrycks et al. 2021, MIT), 7,500 problems',
+    description: 'MATH train split (Hendrycks et al. 2021, MIT), 7,498 problems',
   },
 };
 
@@ -67,9 +67,7 @@ export function loadSeeds(
 ): SeedLoadResult {
   const file = resolveSeedPath(spec);
   const text = readUserFile(file, 'seed file');
-  // The bundled MATH split holds two upstream problems with an empty \boxed{}; skipping them (and
-  // saying so) is better than refusing the default seed set.
-  const skipInvalid = options.skipInvalid || spec.startsWith('bundled:');
+  const skipInvalid = options.skipInvalid ?? false;
   const seeds: SeedProblem[] = [];
   const errors: { line: number; reason: string }[] = [];
   const seenIds = new Map<string, number>();

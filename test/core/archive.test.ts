@@ -35,6 +35,20 @@ describe('archive', () => {
     ).toEqual(['p1', 'p4']);
   });
 
+  it('leaves "other" cells out of coverage and counts them apart', () => {
+    // 2 subjects x (3 skills + other): 8 cells, 2 of them "other".
+    const a = new Archive(2, 8, 2);
+    a.add(candidate('p1', cell('Algebra', 'factoring'), 0.5));
+    a.add(candidate('p2', cell('Algebra', OTHER), 0.5));
+    a.add(candidate('p3', cell('Geometry', OTHER), 0.5));
+    expect(a.stats()).toMatchObject({ cells: 6, occupied: 1, coverage: 1 / 6, otherOccupied: 2, otherCells: 2 });
+    // The normalized QD-score still counts every cell that can hold an elite.
+    expect(a.stats().normalizedQdScore).toBeCloseTo(1.5 / 16);
+    expect(Archive.fromState(a.toState()).stats()).toEqual(a.stats());
+    const { otherCells: _, ...older } = a.toState();
+    expect(Archive.fromState(older, 2).stats()).toEqual(a.stats());
+  });
+
   it('identifies a cell by value: an equal Cell object finds the same elites', () => {
     const a = new Archive(2, 10);
     a.add(candidate('p1', cell('Algebra', 'factoring'), 0.5));
@@ -208,7 +222,7 @@ describe('cells', () => {
     expect(cellOf(space, m(null, 'factoring'))).toBeNull();
   });
 
-  it('counts distinct skills, ignoring the band', () => {
+  it('counts distinct skills of the taxonomy, ignoring the band and "other"', () => {
     expect(distinctSkills([])).toBe(0);
     expect(
       distinctSkills([
@@ -216,7 +230,7 @@ describe('cells', () => {
         cell('Algebra', 'factoring', 2),
         cell('Algebra', OTHER, 0),
       ]),
-    ).toBe(2);
+    ).toBe(1);
     expect(distinctSkills([cell('Algebra', 'area'), cell('Geometry', 'area')])).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { type Cell, cellKey, type Measures, OTHER, totalCells } from '../../src/core/cells.js';
+import { type Cell, cellKey, type Measures, OTHER, otherCells, totalCells } from '../../src/core/cells.js';
 import { type CoreConfig, type Outcome, parseCoreState, QDCore } from '../../src/core/qd-core.js';
 import type { ParentRef } from '../../src/core/selection.js';
 import { Rng } from '../../src/util/hash.js';
@@ -306,14 +306,21 @@ describe('QD core placement', () => {
     expect(
       tellNext(core, { uid: 'q', parents: [], problem: problem('q', measures('s3', null, 0.5)) }).cell,
     ).toEqual(cell('s3', OTHER));
+    // An off-list label is no skill of the taxonomy: it counts apart, not towards coverage.
+    expect(core.distinctSkills()).toBe(0);
+    expect(core.stats()).toMatchObject({ occupied: 0, coverage: 0, otherOccupied: 1 });
+    tellNext(core, { uid: 'r', parents: [], problem: problem('r', measures('s3', 'k0', 0.5)) });
     expect(core.distinctSkills()).toBe(1);
+    expect(core.stats()).toMatchObject({ occupied: 1, otherOccupied: 1, otherCells: SUBJECTS.length });
+    expect(core.stats().coverage).toBeCloseTo(1 / (SUBJECTS.length * SKILLS.length));
   });
 
   it('with difficulty bands, the band is part of the cell', () => {
     const banded = { ...config('uniform'), space: { ...space, bands: [0.25, 0.75] } };
     const core = new QDCore(banded);
-    expect(core.stats().cells).toBe(totalCells(banded.space));
-    expect(core.stats().cells).toBe(90);
+    expect(totalCells(banded.space)).toBe(90);
+    expect(core.stats().cells).toBe(totalCells(banded.space) - otherCells(banded.space));
+    expect(core.stats().otherCells).toBe(SUBJECTS.length * 3);
     const a = tellNext(core, { uid: 'a', parents: [], problem: problem('a', measures('s0', 'k0', 0.1)) });
     const b = tellNext(core, { uid: 'b', parents: [], problem: problem('b', measures('s0', 'k0', 0.5)) });
     expect(a).toEqual({ cell: { subject: 's0', skill: 'k0', band: 0 }, quality: 0.9, status: 'NEW' });

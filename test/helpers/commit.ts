@@ -44,6 +44,8 @@ export function commitEpoch(
       cells: archive.totalCells,
       occupied: archive.cells.length,
       coverage: 0,
+      otherOccupied: 0,
+      otherCells: 0,
       elites: 0,
       qdScore: 0,
       normalizedQdScore: 0,

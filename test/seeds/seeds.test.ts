@@ -128,10 +128,10 @@ describe('seed loading', () => {
     expect(() => loadSeeds(file(['x', 'y']), { skipInvalid: true })).toThrow(/no valid problems/);
   });
 
-  it('the bundled MATH train split loads, minus its two empty-answer problems', () => {
+  it('the bundled MATH train split loads whole, without skipping (its two empty-answer problems are left out of the file)', () => {
     const result = loadSeeds('bundled:math_train');
     expect(result.seeds).toHaveLength(7498);
-    expect(result.skipped).toHaveLength(2);
+    expect(result.skipped).toHaveLength(0);
     expect(new Set(result.seeds.map((s) => s.subject)).size).toBe(7);
   });
 
