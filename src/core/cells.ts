@@ -62,6 +62,7 @@ export function cellOf(space: CellSpace, m: Measures): Cell | null {
 /** Distinct (subject, skill) pairs of the taxonomy among cells, ignoring the band and "other". */
 export function distinctSkills(cells: Iterable<Cell>): number {
   const seen = new Set<string>();
-  for (const c of cells) if (c.skill !== OTHER) seen.add(cellKey({ subject: c.subject, skill: c.skill, band: null }));
+  for (const c of cells)
+    if (c.skill !== OTHER) seen.add(cellKey({ subject: c.subject, skill: c.skill, band: null }));
   return seen.size;
 }

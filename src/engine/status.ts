@@ -4,8 +4,8 @@ import type { DecidedSettings } from '../backends/capabilities.js';
 import { PricingSchema } from '../config/schema.js';
 import { Archive } from '../core/archive.js';
 import { distinctSkills } from '../core/cells.js';
-import { SUBJECTS } from '../domain/subjects.js';
 import type { GenerationMetrics } from '../core/metrics.js';
+import { SUBJECTS } from '../domain/subjects.js';
 import type { BatchSummary } from '../storage/batch-store.js';
 import type { EpochRow } from '../storage/run-store.js';
 import type { SchedulerProgress, SqliteRunStore } from '../storage/sqlite-store.js';
@@ -94,8 +94,9 @@ export function runCost(configJson: string | null, counters: Record<string, numb
  */
 function legacyOtherCells(configJson: string | null): number | undefined {
   if (configJson === null) return undefined;
-  const archive = (JSON.parse(configJson) as { archive?: { difficulty_dimension?: boolean; difficulty_bands?: number[] } })
-    .archive;
+  const archive = (
+    JSON.parse(configJson) as { archive?: { difficulty_dimension?: boolean; difficulty_bands?: number[] } }
+  ).archive;
   if (!archive) return undefined;
   return SUBJECTS.length * (archive.difficulty_dimension ? (archive.difficulty_bands?.length ?? 0) + 1 : 1);
 }

@@ -41,7 +41,13 @@ describe('archive', () => {
     a.add(candidate('p1', cell('Algebra', 'factoring'), 0.5));
     a.add(candidate('p2', cell('Algebra', OTHER), 0.5));
     a.add(candidate('p3', cell('Geometry', OTHER), 0.5));
-    expect(a.stats()).toMatchObject({ cells: 6, occupied: 1, coverage: 1 / 6, otherOccupied: 2, otherCells: 2 });
+    expect(a.stats()).toMatchObject({
+      cells: 6,
+      occupied: 1,
+      coverage: 1 / 6,
+      otherOccupied: 2,
+      otherCells: 2,
+    });
     // The normalized QD-score still counts every cell that can hold an elite.
     expect(a.stats().normalizedQdScore).toBeCloseTo(1.5 / 16);
     expect(Archive.fromState(a.toState()).stats()).toEqual(a.stats());

@@ -48,7 +48,9 @@ describe('sparq watch', () => {
     expect(text).toMatch(/tasks told 90 of 90 \(100\.0%\)/);
     expect(text).toMatch(/not running \(last commit .* stopped at budget\.generations \(3\)\)/);
     expect(text).toMatch(/QD-score {3}[▁▂▃▄▅▆▇█]{4} /);
-    expect(text).toMatch(/coverage \d+\.\d% \(\d+\/\d+ taxonomy cells; "other" \d+\/\d+\), QD-score \d+\.\d\d/);
+    expect(text).toMatch(
+      /coverage \d+\.\d% \(\d+\/\d+ taxonomy cells; "other" \d+\/\d+\), QD-score \d+\.\d\d/,
+    );
     // Every verified problem is in one bin of the histogram.
     expect(data.histogram.reduce((a, b) => a + b, 0)).toBe(data.status.problems.verified);
     expect(text).toMatch(/spend {6}\d[\d,]* requests, [\d,]+ tokens, 0\.\d+ USD; the budget projects/);
