@@ -201,7 +201,8 @@ function readPoolStatsNow(conn: AnalysisConnection, options: StatsOptions): Pool
   };
 }
 
-function readCuration(conn: AnalysisConnection): PoolStats['curation'] {
+/** The stored deduplication and decontamination results, and whether the pool has changed since. */
+export function readCuration(conn: AnalysisConnection): PoolStats['curation'] {
   const now = poolSnapshot(conn);
   const dedup = readAnalysis<StoredDedupSettings, DedupSummary>(conn, 'dedup');
   const decontamination = readAnalysis<StoredDecontaminationSettings, DecontaminationSummary>(

@@ -5,7 +5,7 @@
 import * as vega from 'vega';
 import * as vl from 'vega-lite';
 import { HISTOGRAM_LABELS } from '../core/metrics.js';
-import type { CellSummary, GenerationPoint, OperatorSummary } from './data.js';
+import type { BandSummary, CellSummary, GenerationPoint, OperatorSummary } from './data.js';
 
 type Spec = vl.TopLevelSpec;
 
@@ -32,10 +32,22 @@ export function overGenerations(
   fields: { key: keyof GenerationPoint; label: string }[],
   title: string,
   yTitle: string,
+  /**
+   * A fixed y range for values in [0, 1], so that the axis neither runs past its end nor zooms
+   * into noise: 'share' shows percentages, 'unit' plain values (qualities, normalized scores).
+   */
+  bounded: 'share' | 'unit' | null = null,
 ): Spec {
   const values = points.flatMap((p) =>
     fields.map((f) => ({ generation: p.generation, metric: f.label, value: Number(p[f.key] ?? 0) })),
   );
+  const y =
+    bounded === null
+      ? { scale: { zero: true } }
+      : {
+          scale: { domain: [0, 1], nice: false, clamp: true },
+          axis: { format: bounded === 'share' ? '%' : '.1f' },
+        };
   return {
     title,
     width: 460,
@@ -44,10 +56,10 @@ export function overGenerations(
     mark: { type: 'line', point: points.length <= 60 },
     encoding: {
       x: { field: 'generation', type: 'quantitative', title: 'generation', axis: { tickMinStep: 1 } },
-      y: { field: 'value', type: 'quantitative', title: yTitle },
+      y: { field: 'value', type: 'quantitative', title: yTitle, ...y },
       color: { field: 'metric', type: 'nominal', title: null },
     },
-  };
+  } as Spec;
 }
 
 /** Viridis stops; qualities are coloured here so that empty cells can simply be grey. */
@@ -85,15 +97,29 @@ export function qualityColor(q: number | null): string {
 /** CSS gradient matching `qualityColor`, for the legend next to the heatmap. */
 export const QUALITY_GRADIENT = `linear-gradient(to right, ${VIRIDIS.join(', ')})`;
 
-export function cellHeatmap(cells: CellSummary[]): Spec {
+/** Text that reads on a viridis fill: white on the dark end, near-black on the light end. */
+function labelColor(q: number | null): string {
+  return q !== null && q < 0.62 ? '#ffffff' : '#1b1f24';
+}
+
+/**
+ * The archive per (subject x skill) cell: the colour is the mean quality of the cell's elites
+ * and the number how many it holds. The best elite alone saturates at 1 - 1/k in nearly every
+ * cell; the mean and the count show where the search still has room.
+ */
+export function cellHeatmap(cells: CellSummary[], capacity: number): Spec {
   const values = cells.map((c) => ({
     subject: c.subject,
     skill: c.skill,
-    fill: qualityColor(c.maxQuality),
-    elites: c.elites,
+    fill: qualityColor(c.meanQuality),
+    ink: labelColor(c.meanQuality),
+    count: c.elites > 0 ? String(c.elites) : '',
   }));
   return {
-    title: 'Archive: best elite quality (1 - solve-rate) per cell; grey = empty',
+    title: {
+      text: 'Archive: mean elite quality (1 - solve-rate) per cell, and elites held',
+      subtitle: `number = elites in the cell (capacity ${capacity}); grey = empty`,
+    },
     data: { values },
     facet: {
       field: 'subject',
@@ -105,13 +131,64 @@ export function cellHeatmap(cells: CellSummary[]): Spec {
     spec: {
       width: 22,
       height: { step: 16 },
-      mark: { type: 'rect', stroke: 'white' },
-      encoding: {
-        y: { field: 'skill', type: 'nominal', title: null, axis: { labelLimit: 280 } },
-        color: { field: 'fill', type: 'nominal', scale: null, legend: null },
-      },
+      encoding: { y: { field: 'skill', type: 'nominal', title: null, axis: { labelLimit: 280 } } },
+      layer: [
+        {
+          mark: { type: 'rect', stroke: 'white' },
+          encoding: { color: { field: 'fill', type: 'nominal', scale: null, legend: null } },
+        },
+        {
+          mark: { type: 'text', fontSize: 10 },
+          encoding: {
+            text: { field: 'count' },
+            color: { field: 'ink', type: 'nominal', scale: null, legend: null },
+          },
+        },
+      ],
     },
     resolve: { scale: { y: 'independent' } },
+  } as Spec;
+}
+
+/** Elites by subject and difficulty band: where in difficulty the archive holds its problems. */
+export function bandHeatmap(bands: BandSummary[]): Spec {
+  return {
+    title: {
+      text: 'Archive by difficulty band: elites per subject and solve-rate range',
+      subtitle: 'every skill of the subject together; harder bands at the top',
+    },
+    width: { step: 64 },
+    height: { step: 24 },
+    data: { values: bands },
+    encoding: {
+      x: { field: 'subject', type: 'nominal', title: null, axis: { labelAngle: -30, labelLimit: 160 } },
+      y: {
+        field: 'band',
+        type: 'ordinal',
+        title: 'solve-rate',
+        sort: { field: 'order', order: 'ascending' },
+      },
+    },
+    layer: [
+      {
+        mark: { type: 'rect', stroke: 'white' },
+        encoding: {
+          color: {
+            field: 'elites',
+            type: 'quantitative',
+            title: 'elites',
+            scale: { scheme: 'blues', domainMin: 0 },
+          },
+        },
+      },
+      {
+        mark: { type: 'text', fontSize: 11 },
+        encoding: {
+          text: { field: 'elites', type: 'quantitative' },
+          color: { condition: { test: 'datum.elites > 0', value: '#1b1f24' }, value: '#8a94a0' },
+        },
+      },
+    ],
   } as Spec;
 }
 
@@ -163,7 +240,13 @@ export function operatorChart(operators: OperatorSummary[]): Spec {
     mark: 'bar',
     encoding: {
       y: { field: 'operator', type: 'nominal', title: null },
-      x: { field: 'share', type: 'quantitative', title: 'share of tasks', axis: { format: '%' } },
+      x: {
+        field: 'share',
+        type: 'quantitative',
+        title: 'share of tasks',
+        axis: { format: '%' },
+        scale: { domain: [0, 1], nice: false },
+      },
       color: {
         field: 'outcome',
         type: 'nominal',

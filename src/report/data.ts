@@ -6,10 +6,16 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { SparqConfig } from '../config/schema.js';
 import type { ArchiveState } from '../core/archive.js';
-import { cellKey } from '../core/cells.js';
+import { cellKey, OTHER } from '../core/cells.js';
+import { bandOf } from '../core/solve-rate.js';
+import { type ContaminationExample, contaminationExamples } from '../curation/decontaminate-report.js';
+import { type PoolStats, readCuration } from '../curation/stats.js';
 import type { ProblemRecord } from '../domain/records.js';
 import { SUBJECTS } from '../domain/subjects.js';
 import { loadTaxonomy } from '../domain/taxonomy.js';
+import type { Cost } from '../engine/cost.js';
+import { runCost } from '../engine/status.js';
+import { openAnalysisConnection } from '../storage/analysis-connection.js';
 import type { EpochMetrics } from '../storage/run-store.js';
 import type { SqliteRunStore } from '../storage/sqlite-store.js';
 
@@ -23,6 +29,21 @@ export interface CellSummary {
   maxQuality: number | null;
   meanQuality: number | null;
 }
+
+/** Elites of one subject in one difficulty band (solve-rate range), whatever their skill. */
+export interface BandSummary {
+  subject: string;
+  /** The band's solve-rate range, e.g. "[0.25, 0.5)". */
+  band: string;
+  order: number;
+  elites: number;
+}
+
+/** The stored deduplication and decontamination results (sparq select / decontaminate). */
+export type CurationResults = PoolStats['curation'] & {
+  /** The most overlapping problems per evaluation set. */
+  examples: Record<string, ContaminationExample[]>;
+};
 
 export interface OperatorSummary {
   operator: string;
@@ -57,11 +78,18 @@ export interface ReportData {
   generations: GenerationPoint[];
   /** Generations were down-sampled for the charts when the run had more than this many. */
   generationsTotal: number;
+  /** The taxonomy's cells ("other" cells apart, in `otherCells`). */
   cells: CellSummary[];
+  otherCells: CellSummary[];
+  bands: BandSummary[];
   operators: OperatorSummary[];
   rejectionReasons: { reason: string; count: number }[];
   totals: { problems: number; seeds: number; verified: number; disputed: number; rejected: number };
   counters: Record<string, number>;
+  /** Spend in money at the run's `pricing`; null without one. */
+  cost: Cost | null;
+  /** Null when the results could not be read (then the report says so). */
+  curation: CurationResults | null;
   samples: Sample[];
   evals: { file: string; data: Record<string, unknown> }[];
   scaling: { file: string; data: Record<string, unknown> }[];
@@ -70,7 +98,7 @@ export interface ReportData {
 export interface CollectOptions {
   /** Generations plotted at most (evenly spaced, always with the first and the last). */
   maxGenerations?: number;
-  /** Sample problems shown at most, best elite of each cell first. */
+  /** Sample problems shown at most: the best generated elite of each cell, hardest first. */
   maxSamples?: number;
   lineageDepth?: number;
   evalFiles?: string[];
@@ -96,6 +124,8 @@ export function collectReportData(
   const allGenerations = generationPoints(store);
   const archive = archiveState(store);
   const totals = store.queries.problemTotals();
+  const cells = cellSummaries(archive, config);
+  const counters = store.counters();
 
   return {
     dir,
@@ -105,7 +135,9 @@ export function collectReportData(
     config,
     generations: downsample(allGenerations, maxGenerations),
     generationsTotal: allGenerations.length,
-    cells: cellSummaries(archive, config),
+    cells: cells.filter((c) => c.skill !== OTHER),
+    otherCells: cells.filter((c) => c.skill === OTHER),
+    bands: bandSummaries(archive, config?.archive?.difficulty_bands ?? [0.25, 0.5, 0.75]),
     operators: operatorSummaries(store),
     rejectionReasons: store.queries.rejectionsByReason(),
     totals: {
@@ -115,7 +147,9 @@ export function collectReportData(
       disputed: totals.disputed,
       rejected: store.queries.rejectionTotal(),
     },
-    counters: store.counters(),
+    counters,
+    cost: runCost(snapshot?.configJson ?? null, counters),
+    curation: curationResults(dir),
     samples: archive ? samples(store, archive, maxSamples, options.lineageDepth ?? 6) : [],
     evals: readJsonFiles([...(options.evalFiles ?? []), ...jsonFilesIn(join(dir, 'evals'))]),
     scaling: readJsonFiles([...(options.scalingFiles ?? []), ...jsonFilesIn(join(dir, 'scaling'))]),
@@ -161,6 +195,46 @@ function cellSummaries(archive: ArchiveState | null, config: SparqConfig | null)
   }));
 }
 
+function bandSummaries(archive: ArchiveState | null, cuts: readonly number[]): BandSummary[] {
+  const edges = [0, ...cuts, 1];
+  const label = (b: number) => `[${edges[b]}, ${edges[b + 1]}${b === cuts.length ? ']' : ')'}`;
+  const counts = new Map<string, number>();
+  for (const { cell, elites } of archive?.cells ?? [])
+    for (const e of elites) {
+      const key = `${cell.subject}\u0000${bandOf(e.solveRate, cuts)}`;
+      counts.set(key, (counts.get(key) ?? 0) + 1);
+    }
+  return SUBJECTS.flatMap((subject) =>
+    edges.slice(1).map((_, b) => ({
+      subject,
+      band: label(b),
+      order: b,
+      elites: counts.get(`${subject}\u0000${b}`) ?? 0,
+    })),
+  );
+}
+
+/**
+ * The curation results stored beside the run, read without computing anything (a 2M-problem
+ * pool's analysis takes minutes; `sparq select` or `sparq decontaminate` does it).
+ */
+function curationResults(dir: string): CurationResults | null {
+  try {
+    const conn = openAnalysisConnection(dir, { results: 'read', warn: () => {} });
+    try {
+      return conn.read(() => {
+        const curation = readCuration(conn);
+        const sets = curation.decontamination?.summary.sets.map((s) => s.name) ?? [];
+        return { ...curation, examples: sets.length ? contaminationExamples(conn, sets, 3) : {} };
+      });
+    } finally {
+      conn.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
 function operatorSummaries(store: SqliteRunStore): OperatorSummary[] {
   const ops = new Map<string, OperatorSummary>();
   const get = (operator: string) => {
@@ -185,19 +259,31 @@ function operatorSummaries(store: SqliteRunStore): OperatorSummary[] {
   return [...ops.values()].sort((a, b) => a.operator.localeCompare(b.operator));
 }
 
+/**
+ * One sample per cell: its best generated elite, or its best seed when it holds no generated
+ * one; generated problems first, each group hardest first. Seeds are the input, not the result.
+ */
 function samples(store: SqliteRunStore, archive: ArchiveState, max: number, depth: number): Sample[] {
+  const records = new Map(
+    store.getProblems(archive.cells.flatMap(({ elites }) => elites.map((e) => e.uid))).map((p) => [p.uid, p]),
+  );
+  // Among equally hard problems, the later generation: the longer path of mutations is the one to read.
+  const byQuality = (a: ProblemRecord, b: ProblemRecord) =>
+    (b.quality ?? 0) - (a.quality ?? 0) || b.generation - a.generation || a.uid.localeCompare(b.uid);
   const best = archive.cells
-    .map(({ cell, elites }) => ({
-      cell: cellKey(cell),
-      elite: [...elites].sort((a, b) => b.quality - a.quality || a.uid.localeCompare(b.uid))[0]!,
-    }))
-    .filter((c) => c.elite !== undefined)
-    .sort((a, b) => b.elite.quality - a.elite.quality || a.cell.localeCompare(b.cell))
+    .map(({ cell, elites }) => {
+      const members = elites.flatMap((e) => records.get(e.uid) ?? []).sort(byQuality);
+      return { cell: cellKey(cell), record: members.find((r) => r.origin !== 'seed') ?? members[0] };
+    })
+    .filter((c): c is { cell: string; record: ProblemRecord } => c.record !== undefined)
+    .sort(
+      (a, b) =>
+        Number(a.record.origin === 'seed') - Number(b.record.origin === 'seed') ||
+        byQuality(a.record, b.record) ||
+        a.cell.localeCompare(b.cell),
+    )
     .slice(0, max);
-  const records = new Map(store.getProblems(best.map((b) => b.elite.uid)).map((p) => [p.uid, p]));
-  return best.flatMap(({ cell, elite }) => {
-    const record = records.get(elite.uid);
-    if (!record) return [];
+  return best.map(({ cell, record }) => {
     const lineage: LineageStep[] = store.queries.lineage(record.parentUids[0], depth).map((row) => ({
       uid: row.uid,
       origin: row.origin,
@@ -205,7 +291,7 @@ function samples(store: SqliteRunStore, archive: ArchiveState, max: number, dept
       solveRate: row.solveRate,
       problem: row.problem.slice(0, 400),
     }));
-    return [{ cell, record, lineage }];
+    return { cell, record, lineage };
   });
 }
 

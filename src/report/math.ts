@@ -1,13 +1,17 @@
 /**
  * Model text with math, rendered readably and safely: prose is HTML-escaped, and every math span
- * ($...$, $$...$$, \(...\), \[...\]) is rendered by KaTeX to MathML, which browsers display
+ * ($...$, $$...$$, \(...\), \[...\], and display environments such as align*, cases or array
+ * written outside dollars, as MATH solutions often do) is rendered by KaTeX to MathML, which browsers display
  * without fonts or scripts. KaTeX runs untrusted (no \href, \url, \includegraphics) and escapes
  * what it prints; a span it cannot parse is shown as escaped TeX.
  */
 import katex from 'katex';
 import { escapeHtml } from './html.js';
 
-const SPAN = /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:\\\$|[^$])+?)\$/g;
+const SPAN =
+  /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:\\\$|[^$])+?)\$|(\\begin\{(align\*?|aligned|alignat\*?|equation\*?|gather\*?|gathered|eqnarray\*?|multline\*?|cases|array|matrix|pmatrix|bmatrix|vmatrix|split)\}[\s\S]*?\\end\{\6\})/g;
+
+const DISPLAY_ONLY = /^(align|alignat|equation|gather|eqnarray|multline)/;
 
 /** Longest TeX handed to KaTeX; longer spans are shown as text (bounded work and output). */
 const MAX_TEX = 2000;
@@ -36,8 +40,11 @@ export function renderMathText(text: string): string {
   let last = 0;
   for (const m of text.matchAll(SPAN)) {
     out += escapeHtml(text.slice(last, m.index));
-    const display = m[1] !== undefined || m[2] !== undefined;
-    out += renderMath((m[1] ?? m[2] ?? m[3] ?? m[4])!, display);
+    // Top-level environments (align*, equation, ...) exist only in display mode; cases, array or
+    // a matrix after "f(x) =" read best inline.
+    const display =
+      m[1] !== undefined || m[2] !== undefined || (m[5] !== undefined && DISPLAY_ONLY.test(m[6]!));
+    out += renderMath((m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5])!, display);
     last = m.index + m[0].length;
   }
   return out + escapeHtml(text.slice(last));

@@ -4,7 +4,9 @@
  * math by KaTeX; the page's CSP forbids scripts and fetches as a second line of defence.
  */
 import { HISTOGRAM_LABELS } from '../core/metrics.js';
+import { formatMoney } from '../engine/cost.js';
 import {
+  bandHeatmap,
   barChart,
   cellHeatmap,
   EMPTY_CELL,
@@ -15,7 +17,7 @@ import {
   solveRateHistogram,
   toSvg,
 } from './charts.js';
-import type { ReportData, Sample } from './data.js';
+import type { CurationResults, ReportData, Sample } from './data.js';
 import { card, escapeHtml, formatNumber, page, pct, table } from './html.js';
 import { renderMathText } from './math.js';
 
@@ -37,7 +39,7 @@ export async function renderReport(data: ReportData): Promise<string> {
 <p class="muted">${escapeHtml(data.dir)} &middot; run ${escapeHtml(data.runId ?? '?')} &middot; created ${escapeHtml(data.createdAt ?? '?')} &middot; sparq ${escapeHtml(data.sparqVersion ?? '?')}
 &middot; model ${escapeHtml(config?.model?.model ?? '?')} &middot; seed ${escapeHtml(config?.seed ?? '?')} &middot; k ${escapeHtml(config?.solver?.k ?? '?')}
 &middot; selection ${escapeHtml(config?.selection?.strategy ?? '?')}</p>
-<nav><a href="#archive">Archive</a><a href="#progress">Progress</a><a href="#solve-rates">Solve-rates</a><a href="#quality">Quality control</a><a href="#operators">Operators</a><a href="#spend">Spend</a><a href="#samples">Samples</a>${data.evals.length ? '<a href="#evaluation">Evaluation</a>' : ''}${data.scaling.length ? '<a href="#scaling">Scaling</a>' : ''}</nav>`);
+<nav><a href="#archive">Archive</a><a href="#progress">Progress</a><a href="#solve-rates">Solve-rates</a><a href="#quality">Quality control</a><a href="#operators">Operators</a><a href="#curation">Curation</a><a href="#spend">Spend</a><a href="#samples">Samples</a>${data.evals.length ? '<a href="#evaluation">Evaluation</a>' : ''}${data.scaling.length ? '<a href="#scaling">Scaling</a>' : ''}</nav>`);
 
   const t = data.totals;
   sections.push(`<div class="cards">
@@ -47,18 +49,24 @@ ${card('verified', pct(t.problems ? t.verified / t.problems : 0))}
 ${card('disputed', pct(t.problems ? t.disputed / t.problems : 0))}
 ${card('rejected outputs', formatNumber(t.rejected))}
 ${card('generations', formatNumber(last ? last.generation : 0))}
-${card('coverage', last ? pct(last.coverage) : '-')}
+${card('coverage of the taxonomy', last ? pct(last.coverage) : '-')}
 ${card('QD-score', last ? last.qdScore.toFixed(2) : '-')}
 ${card('mean elite quality', last ? last.meanQuality.toFixed(3) : '-')}
 ${card('requests sent', formatNumber(c.requests_sent ?? 0))}
+${data.cost ? card('spend', formatMoney(data.cost.amount, data.cost.currency)) : ''}
 </div>`);
 
   // Archive
   const occupied = data.cells.filter((x) => x.elites > 0).length;
+  const other = data.otherCells.filter((x) => x.elites > 0);
+  const otherElites = other.reduce((n, x) => n + x.elites, 0);
+  const capacity = config?.archive?.cell_capacity ?? 5;
   sections.push(`<h2 id="archive">Archive</h2>
-<p>${formatNumber(occupied)} of ${formatNumber(data.cells.length)} (subject &times; skill) cells occupied${last ? `; ${formatNumber(last.elites)} elites` : ''}.</p>
-<div class="chart">${await toSvg(cellHeatmap(data.cells))}</div>
-<div class="legend"><span>quality 0</span><span class="gradient" style="background: ${QUALITY_GRADIENT}"></span><span>1</span><span class="swatch" style="background: ${EMPTY_CELL}"></span><span>empty</span></div>`);
+<p>${formatNumber(occupied)} of the taxonomy's ${formatNumber(data.cells.length)} (subject &times; skill) cells occupied${last ? `; ${formatNumber(last.elites)} elites` : ''}.
+The per-subject &ldquo;other&rdquo; cells, for skills the model named outside the taxonomy, are left out of coverage: ${formatNumber(other.length)} of ${formatNumber(data.otherCells.length)} hold ${formatNumber(otherElites)} elites.</p>
+<div class="chart">${await toSvg(cellHeatmap(data.cells, capacity))}</div>
+<div class="legend"><span>mean quality 0</span><span class="gradient" style="background: ${QUALITY_GRADIENT}"></span><span>1</span><span class="swatch" style="background: ${EMPTY_CELL}"></span><span>empty</span></div>
+<div class="chart">${await toSvg(bandHeatmap(data.bands))}</div>`);
 
   // Progress
   if (data.generations.length > 0) {
@@ -77,7 +85,8 @@ ${card('requests sent', formatNumber(c.requests_sent ?? 0))}
           { key: 'meanQuality', label: 'mean elite quality' },
         ],
         'Coverage, normalized QD-score, mean elite quality',
-        'value',
+        'value (0 to 1)',
+        'unit',
       ),
     )}</div>
 <div class="chart">${await toSvg(overGenerations(data.generations, [{ key: 'qdScore', label: 'QD-score' }], 'QD-score (sum of elite qualities)', 'QD-score'))}</div>
@@ -89,7 +98,7 @@ ${table(
   ['generation', ...HISTOGRAM_LABELS],
   data.generations.slice(-5).map((g) => [g.generation, ...g.solveRateHistogram]),
   [true, ...HISTOGRAM_LABELS.map(() => true)],
-)}<p class="muted">Counts of the last generations shown; solve-rate 0 means no attempt reached the reference (unverified).</p>`);
+)}<p class="muted">Counts of the last generations shown; solve-rate 0 means no attempt reached the reference (unverified).${config?.solver?.adaptive?.enabled ? '' : aliasNote(config?.solver?.k)}</p>`);
 
     const shares = data.generations.map((g) => ({
       ...g,
@@ -106,6 +115,7 @@ ${table(
           { key: 'rejectedShare' as never, label: 'rejected (of outputs)' },
         ],
         'Verified, disputed and rejected shares',
+        'share',
         'share',
       ),
     )}</div>
@@ -152,6 +162,8 @@ ${table(
 )}`);
   }
 
+  sections.push(renderCuration(data.curation, data.dir));
+
   // Spend
   const faults = Object.entries(c).filter(([k]) => k.startsWith('fault_'));
   sections.push(`<h2 id="spend">Spend and faults</h2>
@@ -184,6 +196,11 @@ ${table(
   ],
   [true, true, true, true, true, true, true, true, true, true],
 )}
+${
+  data.cost
+    ? `<p>Spend at the configured prices: <strong>${escapeHtml(formatMoney(data.cost.amount, data.cost.currency))}</strong>${data.cost.batchAmount > 0 ? `, of which ${escapeHtml(formatMoney(data.cost.batchAmount, data.cost.currency))} through batch files at ${escapeHtml(pct(data.cost.batchDiscount))} off` : ''}.</p>`
+    : '<p class="muted">No <code>pricing</code> in the configuration: spend is shown in tokens only.</p>'
+}
 <p class="muted">Malformed content: well-formed responses whose content broke the requested format. Counted apart from the transport faults below (a body cut mid-JSON is a <code>malformed_response</code> fault and is retried).</p>
 ${table(
   [
@@ -217,8 +234,8 @@ ${data.generations.length ? `<div class="chart">${await toSvg(overGenerations(da
 
   // Samples
   sections.push(`<h2 id="samples">Sample problems</h2>
-<p class="muted">The best elite of each cell (up to ${formatNumber(data.samples.length)} cells, hardest first), with its solution, solve statistics and lineage (first-parent chain).</p>
-${data.samples.map(renderSample).join('\n')}`);
+<p class="muted">The best generated elite of each cell (${formatNumber(data.samples.length)} cells; generated problems first, hardest first; a seed only where a cell holds no generated problem), with its solution, solve statistics and lineage (first-parent chain back to its seed).</p>
+${data.samples.map((sample, i) => renderSample(sample, i === 0)).join('\n')}`);
 
   if (data.evals.length) sections.push(renderEvals(data.evals));
   if (data.scaling.length) sections.push(await renderScaling(data.scaling));
@@ -226,7 +243,61 @@ ${data.samples.map(renderSample).join('\n')}`);
   return page(`sparq report ${data.runId ?? ''}`, sections.join('\n'));
 }
 
-function renderSample(s: Sample): string {
+/** With fewer than 10 attempts, solve-rates are multiples of 1/k and some tenths can hold none. */
+function aliasNote(k: number | undefined): string {
+  if (k === undefined || k >= 10) return '';
+  const empty = Array.from({ length: 10 }, (_, i) => i).filter(
+    (i) => !Array.from({ length: k }, (_, c) => (c + 1) / k).some((r) => r > i / 10 && r <= (i + 1) / 10 + 1e-9),
+  );
+  return empty.length
+    ? ` With k = ${k} attempts a solve-rate is a multiple of 1/${k}, so ${empty.map((i) => `(${(i / 10).toFixed(1)}, ${((i + 1) / 10).toFixed(1)}]`).join(' and ')} cannot hold a problem.`
+    : '';
+}
+
+function renderCuration(c: CurationResults | null, dir: string): string {
+  const head = '<h2 id="curation">Deduplication and decontamination</h2>';
+  const hint = `<code>sparq select ${escapeHtml(dir)} …</code> or <code>sparq decontaminate ${escapeHtml(dir)}</code>`;
+  if (c === null) return `${head}<p class="muted">The curation results of this run could not be read.</p>`;
+  if (!c.dedup && !c.decontamination)
+    return `${head}<p class="muted">Not analysed yet: ${hint} computes duplicates and contamination, and the next report shows them.</p>`;
+  const stale = (current: boolean, problems: number) =>
+    current
+      ? ''
+      : ` <span class="tag">computed on ${formatNumber(problems)} problems; the pool has grown since</span>`;
+  const parts = [head];
+  if (c.dedup) {
+    const m = c.dedup.summary;
+    parts.push(`<h3>Duplicates</h3>
+<p>${formatNumber(m.duplicates)} of ${formatNumber(m.problems)} problems are duplicates (${formatNumber(m.exactDuplicates)} exact, ${formatNumber(m.nearDuplicates)} near at MinHash Jaccard &ge; ${escapeHtml(c.dedup.settings.threshold)}; ${formatNumber(m.duplicatesOfSeedFile)} of seed-file problems), in ${formatNumber(m.clusters)} clusters, the largest of ${formatNumber(m.largestCluster)}.${stale(c.dedup.current, m.problems)}</p>`);
+  }
+  if (c.decontamination) {
+    const m = c.decontamination.summary;
+    parts.push(`<h3>Contamination</h3>
+<p>${formatNumber(m.contaminated)} of ${formatNumber(m.problems)} problems share a ${escapeHtml(m.ngram)}-gram with an evaluation set (${formatNumber(m.contaminatedSeeds)} seeds, ${formatNumber(m.contaminatedGenerated)} generated).${stale(c.decontamination.current, m.problems)}</p>
+${table(
+  ['evaluation set', 'items', 'contaminated problems', 'of them seeds', 'generated'],
+  m.sets.map((x) => [escapeHtml(x.name), x.items, x.contaminated, x.seeds, x.generated]),
+  [false, true, true, true, true],
+)}`);
+    const examples = Object.entries(c.examples).flatMap(([set, list]) => list.map((e) => ({ set, ...e })));
+    if (examples.length)
+      parts.push(`<p class="muted">The most overlapping problems of each set:</p>
+${table(
+  ['set', 'item', 'overlap', 'origin', 'problem'],
+  examples.map((e) => [
+    escapeHtml(e.set),
+    escapeHtml(e.itemId),
+    pct(e.overlap),
+    escapeHtml(e.origin),
+    renderMathText(clip(e.problem, 300)),
+  ]),
+  [false, false, true, false, false],
+)}`);
+  }
+  return parts.join('\n');
+}
+
+function renderSample(s: Sample, open: boolean): string {
   const p = s.record;
   const lineage = s.lineage.length
     ? `<ol class="lineage">${s.lineage
@@ -236,7 +307,7 @@ function renderSample(s: Sample): string {
         )
         .join('')}</ol>`
     : '<p class="muted">A seed problem: no parents.</p>';
-  return `<details class="sample"><summary>${escapeHtml(s.cell)} &middot; solve-rate ${escapeHtml((p.solveRate ?? 0).toFixed(2))} &middot; ${escapeHtml(p.origin)}, generation ${escapeHtml(p.generation)}</summary>
+  return `<details class="sample"${open ? ' open' : ''}><summary>${escapeHtml(s.cell)} &middot; solve-rate ${escapeHtml((p.solveRate ?? 0).toFixed(2))} &middot; ${escapeHtml(p.origin)}, generation ${escapeHtml(p.generation)}${s.lineage.length ? ` &middot; ${s.lineage.length} ancestor${s.lineage.length === 1 ? '' : 's'}` : ''}</summary>
 <div class="problem">${renderMathText(clip(p.problem))}</div>
 <p><span class="tag">reference answer</span>${renderMathText(`$${p.answer.replace(/\$/g, '')}$`)}
 <span class="tag">majority</span>${p.majorityAnswer === null ? '-' : renderMathText(`$${p.majorityAnswer.replace(/\$/g, '')}$`)} (${escapeHtml(p.majorityShare === null ? '-' : pct(p.majorityShare))})

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { Archive } from '../../src/core/archive.js';
 import type { ProblemRecord } from '../../src/domain/records.js';
+import { collectReportData } from '../../src/report/data.js';
 import { escapeHtml } from '../../src/report/html.js';
 import { renderMathText } from '../../src/report/math.js';
 import { writeReport } from '../../src/report/write.js';
@@ -187,6 +188,120 @@ describe('escaping', () => {
       expect(out).not.toMatch(/href="javascript/i);
     }
   });
+
+  it('renders LaTeX environments written outside dollars, display or inline as they read', () => {
+    const align = renderMathText('Then \\begin{align*} x &= 1 \\\\ y &= 2 \\end{align*} so.');
+    expect(align).toContain('<math');
+    expect(align).toContain('display="block"');
+    expect(align).not.toContain('begin{align');
+    const cases = renderMathText('f(x) = \\begin{cases} 1 & x > 0 \\\\ 0 & \\text{else} \\end{cases}');
+    expect(cases).toContain('<math');
+    expect(cases).not.toContain('display="block"');
+    expect(renderMathText('\\begin{array}{cc} a & b \\end{array}')).not.toContain('begin{array}');
+    // Not a math environment: left as text.
+    expect(renderMathText('\\begin{tikzpicture} x \\end{tikzpicture}')).toContain('\\begin{tikzpicture}');
+  });
+});
+
+describe('what the report shows', () => {
+  const dir = tempDir();
+  const ran = runCli([
+    'run',
+    dir,
+    '--set',
+    'model.kind=sim',
+    '--set',
+    'seeds.sample=60',
+    '--set',
+    'generation.batch_size=40',
+    '--set',
+    'pricing.prompt_per_million=0.15',
+    '--set',
+    'pricing.completion_per_million=0.6',
+    '--generations',
+    '6',
+    '--quiet',
+  ]);
+
+  it('the archive per cell: elite count and mean quality, "other" cells apart, a band view', () => {
+    expect(ran.status, ran.stderr).toBe(0);
+    const store = SqliteRunStore.openReadOnly(dir);
+    try {
+      const data = collectReportData(store, dir);
+      const archive = store.coreState()!.archive;
+      const elites = archive.cells.reduce((n, c) => n + c.elites.length, 0);
+      expect(data.cells.length).toBe(92);
+      expect(data.cells.every((c) => c.skill !== 'other')).toBe(true);
+      expect(data.otherCells.every((c) => c.skill === 'other')).toBe(true);
+      expect(data.otherCells).toHaveLength(7);
+      expect([...data.cells, ...data.otherCells].reduce((n, c) => n + c.elites, 0)).toBe(elites);
+      for (const c of data.cells.filter((x) => x.elites > 0)) {
+        expect(c.meanQuality).not.toBeNull();
+        expect(c.meanQuality!).toBeLessThanOrEqual(c.maxQuality!);
+      }
+      expect(data.bands.reduce((n, b) => n + b.elites, 0)).toBe(elites);
+      expect(new Set(data.bands.map((b) => b.band))).toEqual(
+        new Set(['[0, 0.25)', '[0.25, 0.5)', '[0.5, 0.75)', '[0.75, 1]']),
+      );
+    } finally {
+      store.close();
+    }
+  });
+
+  it('samples favour generated problems and trace them back to a seed', () => {
+    const store = SqliteRunStore.openReadOnly(dir);
+    try {
+      const { samples } = collectReportData(store, dir);
+      const origins = samples.map((s) => s.record.origin);
+      expect(origins[0]).not.toBe('seed');
+      // Every generated sample comes before every seed.
+      const firstSeed = origins.indexOf('seed');
+      if (firstSeed >= 0) expect(origins.slice(firstSeed).every((o) => o === 'seed')).toBe(true);
+      const generated = samples.filter((s) => s.record.origin !== 'seed');
+      // One per cell holding a generated elite (all of them: the default shows up to 60 cells).
+      const archive = store.coreState()!.archive;
+      const origin = new Map(
+        store
+          .getProblems(archive.cells.flatMap((c) => c.elites.map((e) => e.uid)))
+          .map((p) => [p.uid, p.origin]),
+      );
+      const withGenerated = archive.cells.filter((c) => c.elites.some((e) => origin.get(e.uid) !== 'seed'));
+      expect(withGenerated.length).toBeGreaterThan(0);
+      expect(generated).toHaveLength(Math.min(60, withGenerated.length));
+      for (const s of generated) {
+        expect(s.lineage.length).toBeGreaterThan(0);
+        expect(s.lineage[0]!.uid).toBe(s.record.parentUids[0]);
+      }
+      expect(generated.some((s) => s.lineage.at(-1)!.origin === 'seed')).toBe(true);
+    } finally {
+      store.close();
+    }
+  });
+
+  it('shows dedup and decontamination once computed, money, and bounded share axes', () => {
+    const before = runCli(['report', dir]);
+    expect(before.status, before.stderr).toBe(0);
+    const first = readFileSync(before.stdout.trim(), 'utf8');
+    expect(first).toContain('id="curation"');
+    expect(first).toMatch(/Not analysed yet: .*sparq decontaminate/);
+    expect(runCli(['decontaminate', dir]).status).toBe(0);
+    expect(
+      runCli(['select', dir, '--strategy', 'quality', '--n', '20', '--out', join(dir, 'set')]).status,
+    ).toBe(0);
+    const html = readFileSync(runCli(['report', dir]).stdout.trim(), 'utf8');
+    expect(html).not.toMatch(/Not analysed yet/);
+    expect(html).toMatch(/<h3>Duplicates<\/h3>\s*<p>\d+ of [\d,]+ problems are duplicates/);
+    expect(html).toMatch(/<h3>Contamination<\/h3>/);
+    for (const set of ['math500', 'gsm8k', 'svamp', 'olympiadbench'])
+      expect(html).toContain(`<td>${set}</td>`);
+    expect(html).toMatch(/Spend at the configured prices: <strong>[\d.]+ USD<\/strong>/);
+    expect(html).toContain('spend</div>');
+    // Share axes end at 100%, whatever the data's spread.
+    expect(html).toContain('>100%<');
+    expect(html).not.toMatch(/>1[1-9]0%</);
+    // k = 8: the bins that no solve-rate can fall in are named, not left to puzzle over.
+    expect(html).toContain('With k = 8 attempts a solve-rate is a multiple of 1/8');
+  });
 });
 
 describe('sparq report', () => {
@@ -340,6 +455,7 @@ describe('sparq report', () => {
           '--quiet',
         ]).status,
       ).toBe(0);
+      expect(runCli(['decontaminate', runs[0]!]).status).toBe(0);
       const browser = await launchBrowser();
       try {
         for (const dir of runs) {
@@ -367,6 +483,18 @@ describe('sparq report', () => {
           expect(
             await page.locator('script, iframe, img, [onerror], [onload], a[href^="javascript:"]').count(),
           ).toBe(0);
+          if (dir === runs[0]) {
+            // What a reader sees: rendered math (no raw environments), the archive counts, the
+            // curation results, and a sample with its lineage open at the top.
+            const text = await page.evaluate(() => document.body.innerText);
+            expect(text).not.toMatch(/\\begin\{(align|cases|array)/);
+            expect(text).toMatch(/of the taxonomy's 92 \(subject × skill\) cells occupied/);
+            expect(text).toMatch(/share a 13-gram with an evaluation set/);
+            expect(await page.locator('details.sample[open] ol.lineage li').count()).toBeGreaterThan(0);
+            expect(
+              await page.locator('#archive ~ .chart svg text', { hasText: /^[1-5]$/ }).count(),
+            ).toBeGreaterThan(0);
+          }
           await page.screenshot({ path: join(dir, 'report.png'), fullPage: true });
           expect(statSync(join(dir, 'report.png')).size).toBeGreaterThan(10_000);
           await page.close();
