@@ -8,6 +8,7 @@ import { register as doctor } from './doctor.js';
 import { register as evaluate } from './eval.js';
 import { register as exportPool } from './export.js';
 import { register as init } from './init.js';
+import { register as plan } from './plan.js';
 import { register as report } from './report.js';
 import { register as run } from './run.js';
 import { register as scaling } from './scaling.js';
@@ -25,6 +26,7 @@ export const commands: Array<(program: Command) => void> = [
   init,
   config,
   doctor,
+  plan,
   run,
   status,
   watch,

@@ -247,7 +247,8 @@ ${data.samples.map((sample, i) => renderSample(sample, i === 0)).join('\n')}`);
 function aliasNote(k: number | undefined): string {
   if (k === undefined || k >= 10) return '';
   const empty = Array.from({ length: 10 }, (_, i) => i).filter(
-    (i) => !Array.from({ length: k }, (_, c) => (c + 1) / k).some((r) => r > i / 10 && r <= (i + 1) / 10 + 1e-9),
+    (i) =>
+      !Array.from({ length: k }, (_, c) => (c + 1) / k).some((r) => r > i / 10 && r <= (i + 1) / 10 + 1e-9),
   );
   return empty.length
     ? ` With k = ${k} attempts a solve-rate is a multiple of 1/${k}, so ${empty.map((i) => `(${(i / 10).toFixed(1)}, ${((i + 1) / 10).toFixed(1)}]`).join(' and ')} cannot hold a problem.`
