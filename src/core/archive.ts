@@ -80,8 +80,8 @@ export class Archive {
       throw new RangeError('capacity must be a positive integer');
     if (!Number.isInteger(totalCells) || totalCells < 1)
       throw new RangeError('totalCells must be a positive integer');
-    if (!Number.isInteger(otherCells) || otherCells < 0 || otherCells >= totalCells)
-      throw new RangeError('otherCells must be an integer in [0, totalCells)');
+    if (!Number.isInteger(otherCells) || otherCells < 0 || otherCells > totalCells)
+      throw new RangeError('otherCells must be an integer in [0, totalCells]');
   }
 
   /** Offers a verified problem to its cell. */
@@ -165,7 +165,8 @@ export class Archive {
     return {
       cells,
       occupied,
-      coverage: occupied / cells,
+      // A grid of "other" cells alone (a subject without listed skills) has nothing to cover.
+      coverage: cells > 0 ? occupied / cells : 0,
       otherOccupied,
       otherCells: this.otherCells,
       elites,

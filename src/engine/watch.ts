@@ -114,11 +114,16 @@ export function formatWatchFrame(dir: string, d: WatchData): string {
   lines.push(
     `epoch      ${s.generation ?? '-'}${s.generationPartial ? ' (partial)' : ''}   tasks told ${num(told)}${d.budgetTasks !== null ? ` of ${num(d.budgetTasks)} (${pct(Math.min(1, told / d.budgetTasks))})` : ''}`,
   );
-  const last = d.epochs.at(-1);
-  if (!running && last && last.seconds > 0)
+  // Over every epoch: in a steady-state run epochs overlap, and the last few end within moments
+  // of each other, so one epoch's own rate says little.
+  const seconds = d.epochs.reduce((t, e) => t + e.seconds, 0);
+  if (!running && seconds > 0) {
+    const tasks = d.epochs.reduce((t, e) => t + e.tasks, 0);
+    const requests = d.epochs.reduce((t, e) => t + e.requests, 0);
     lines.push(
-      `rate       ${(last.tasks / last.seconds).toFixed(1)} problems/s, ${(last.requests / last.seconds).toFixed(1)} requests/s in the last epoch (${last.generation})`,
+      `rate       ${(tasks / seconds).toFixed(1)} problems/s, ${(requests / seconds).toFixed(1)} requests/s over its ${num(d.epochs.length)} epochs (${duration(seconds)} running)`,
     );
+  }
   if (running && d.live) {
     const slots =
       d.live.slots !== null && d.live.slots > 0

@@ -53,6 +53,10 @@ describe('archive', () => {
     expect(Archive.fromState(a.toState()).stats()).toEqual(a.stats());
     const { otherCells: _, ...older } = a.toState();
     expect(Archive.fromState(older, 2).stats()).toEqual(a.stats());
+    // A subject without listed skills has only its "other" cell: nothing to cover.
+    const bare = new Archive(1, 1, 1);
+    bare.add(candidate('p4', cell('Algebra', OTHER), 0.5));
+    expect(bare.stats()).toMatchObject({ cells: 0, coverage: 0, otherOccupied: 1 });
   });
 
   it('identifies a cell by value: an equal Cell object finds the same elites', () => {

@@ -289,8 +289,9 @@ describe('README.md (dataset card)', () => {
         counts.excluded.duplicate ?? 0,
       'contaminated (n-gram overlap with an evaluation set)': counts.excluded.contaminated ?? 0,
     });
-    expect(counts.excluded.seed).toBe(300);
-    expect(card).toMatch(/\| seeds \(original data, not synthetic\) \| yes \| 300 \|/);
+    // The demo runs the starter configuration's 200 seeds.
+    expect(counts.excluded.seed).toBe(200);
+    expect(card).toMatch(/\| seeds \(original data, not synthetic\) \| yes \| 200 \|/);
     expect(card).toMatch(/^Deduplication: .*against the seed file `bundled:math_train`/m);
     expect(card).toMatch(
       /^Decontamination: 13-gram overlap .*`math`, `math500`, `gsm8k`, `svamp`, `olympiadbench`/m,

@@ -48,6 +48,11 @@ describe('sparq watch', () => {
     expect(text).toMatch(/tasks told 90 of 90 \(100\.0%\)/);
     expect(text).toMatch(/not running \(last commit .* stopped at budget\.generations \(3\)\)/);
     expect(text).toMatch(/QD-score {3}[▁▂▃▄▅▆▇█]{4} /);
+    // A finished run's rate is over all its epochs, which the problems/s agrees with.
+    const rate = /rate {7}([\d.]+) problems\/s, [\d.]+ requests\/s over its 4 epochs/.exec(text);
+    expect(rate).not.toBeNull();
+    const seconds = data.epochs.reduce((t, e) => t + e.seconds, 0);
+    expect(Number(rate![1])).toBeCloseTo(data.epochs.reduce((t, e) => t + e.tasks, 0) / seconds, 0);
     expect(text).toMatch(
       /coverage \d+\.\d% \(\d+\/\d+ taxonomy cells; "other" \d+\/\d+\), QD-score \d+\.\d\d/,
     );
