@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatMoney } from '../engine/cost.js';
 import { estimatePlan, type PilotMeasurement, type PlanEstimate, runPilot } from '../engine/plan.js';
 import { loadSeeds } from '../seeds/load.js';
+import { UserError } from '../util/errors.js';
 import { abortOnSignals } from '../util/interrupt.js';
 import { intArg } from './args.js';
 import { addBackendOptions, addConfigOptions, type ConfigFlags, resolveConfig } from './config-options.js';
@@ -33,6 +34,10 @@ export function register(program: Command): void {
       maxProblemChars: config.generation.max_problem_chars,
     });
     const available = loaded.seeds.length - loaded.tooLong.size;
+    if (available === 0)
+      throw new UserError(
+        `every seed problem of ${loaded.file} is over generation.max_problem_chars (${config.generation.max_problem_chars}): raise the limit or give shorter seeds`,
+      );
     const seeds = Math.min(config.seeds.sample ?? available, available);
     const controller = new AbortController();
     const stop = abortOnSignals(controller);
@@ -98,9 +103,14 @@ function formatPlan(
     c
       ? `, ${formatMoney(c.amount, c.currency)}${batch ? ` (batch price, ${Math.round(c.batchDiscount * 100)}% off)` : ''}`
       : '';
+  if (e.unmeasured.length > 0)
+    lines.push(
+      `${e.unmeasured.join(', ')}: the pilot's mutation tasks used none of it (no problem added, or no request or token counted), so the run's end by it cannot be estimated; run a longer pilot (--pilot-generations)`,
+      '',
+    );
   if (e.mutationTasks === null) {
     lines.push(
-      `estimate: no budget bounds this run (budget.generations, .problems, .requests and .tokens are all null); ${num(seeds)} seed tasks, then per 1,000 mutation tasks:`,
+      `estimate: ${e.unmeasured.length > 0 ? 'no budget that can be estimated bounds this run' : 'no budget bounds this run (budget.generations, .problems, .requests and .tokens are all null)'}; ${num(seeds)} seed tasks, then per 1,000 mutation tasks:`,
       `  ${num(e.perThousandTasks.requests)} requests, ${num(e.perThousandTasks.promptTokens)} prompt / ${num(e.perThousandTasks.completionTokens)} completion tokens${money(e.perThousandTasks.cost)}`,
     );
   } else {
@@ -113,7 +123,7 @@ function formatPlan(
     if (e.seconds !== null)
       lines.push(
         batch
-          ? '  time       set by the batch service (online, the pilot would take ' + `${duration(e.seconds)})`
+          ? `  time       set by the batch service (online, the run would take about ${duration(e.seconds)})`
           : `  time       about ${duration(e.seconds)} at the pilot's request rate (a longer run keeps more requests in flight, so it may go faster)`,
       );
     lines.push(

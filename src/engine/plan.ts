@@ -45,6 +45,8 @@ export interface PlanEstimate {
   mutationTasks: number | null;
   /** The budget that ends the run first, or null when none bounds it. */
   boundBy: string | null;
+  /** Budgets set that the pilot gave nothing to scale by (e.g. budget.problems when no mutation added a problem). */
+  unmeasured: string[];
   requests: number | null;
   promptTokens: number | null;
   completionTokens: number | null;
@@ -77,14 +79,17 @@ export function estimatePlan(
   const mutTok = per(m.promptTokens + m.completionTokens, m.tasks);
   const mutProblems = per(pilot.generatedProblems, m.tasks);
   const bounds: { by: string; tasks: number }[] = [];
+  const unmeasured: string[] = [];
+  const bound = (by: string, limit: number | null, perTask: number, tasks: (limit: number) => number) => {
+    if (limit === null) return;
+    if (perTask > 0) bounds.push({ by, tasks: tasks(limit) });
+    else unmeasured.push(by);
+  };
   if (budget.generations !== null)
     bounds.push({ by: 'budget.generations', tasks: budget.generations * budget.batchSize });
-  if (budget.problems !== null && mutProblems > 0)
-    bounds.push({ by: 'budget.problems', tasks: budget.problems / mutProblems });
-  if (budget.requests !== null && mutReq > 0)
-    bounds.push({ by: 'budget.requests', tasks: (budget.requests - seedRequests * seedScale) / mutReq });
-  if (budget.tokens !== null && mutTok > 0)
-    bounds.push({ by: 'budget.tokens', tasks: (budget.tokens - seedTokens * seedScale) / mutTok });
+  bound('budget.problems', budget.problems, mutProblems, (p) => p / mutProblems);
+  bound('budget.requests', budget.requests, mutReq, (r) => (r - seedRequests * seedScale) / mutReq);
+  bound('budget.tokens', budget.tokens, mutTok, (t) => (t - seedTokens * seedScale) / mutTok);
   const tightest = bounds.sort((a, b) => a.tasks - b.tasks)[0] ?? null;
   const tasks = tightest === null ? null : Math.max(0, Math.ceil(tightest.tasks));
   const price = (prompt: number, completion: number): Cost | null =>
@@ -109,6 +114,7 @@ export function estimatePlan(
   return {
     mutationTasks: tasks,
     boundBy: tightest?.by ?? null,
+    unmeasured,
     requests: requests === null ? null : Math.round(requests),
     promptTokens: promptTokens === null ? null : Math.round(promptTokens),
     completionTokens: completionTokens === null ? null : Math.round(completionTokens),
@@ -158,8 +164,9 @@ export async function runPilot(config: SparqConfig, options: PilotOptions): Prom
         // The run's advice (resume the scratch directory) does not apply to a pilot.
         const message = (err instanceof Error ? err.message : String(err))
           .split('\n')
-          .filter((line) => !line.includes(dir))
-          .join('\n');
+          .filter((line) => !line.startsWith('The run stopped;'))
+          .join('\n')
+          .replaceAll(dir, "(the pilot's scratch directory)");
         throw new UserError(
           `plan: the pilot run failed: ${message}`,
           err instanceof UserError ? err.exitCode : 1,

@@ -92,13 +92,16 @@ export function runCost(configJson: string | null, counters: Record<string, numb
  * The "other" cells of a run whose stored archive predates recording them: one per subject (the
  * taxonomy always has the MATH subjects), times the difficulty bands when they are a dimension.
  */
-function legacyOtherCells(configJson: string | null): number | undefined {
-  if (configJson === null) return undefined;
-  const archive = (
-    JSON.parse(configJson) as { archive?: { difficulty_dimension?: boolean; difficulty_bands?: number[] } }
-  ).archive;
-  if (!archive) return undefined;
-  return SUBJECTS.length * (archive.difficulty_dimension ? (archive.difficulty_bands?.length ?? 0) + 1 : 1);
+function legacyOtherCells(configJson: string | null): number {
+  const archive = configJson
+    ? (
+        JSON.parse(configJson) as {
+          archive?: { difficulty_dimension?: boolean; difficulty_bands?: number[] };
+        }
+      ).archive
+    : undefined;
+  // Without a stored configuration, the default cell space: no band dimension.
+  return SUBJECTS.length * (archive?.difficulty_dimension ? (archive.difficulty_bands?.length ?? 0) + 1 : 1);
 }
 
 /** The last epoch row; it is partial when the run stopped inside that epoch. */

@@ -107,7 +107,8 @@ function labelColor(q: number | null): string {
  * and the number how many it holds. The best elite alone saturates at 1 - 1/k in nearly every
  * cell; the mean and the count show where the search still has room.
  */
-export function cellHeatmap(cells: CellSummary[], capacity: number): Spec {
+/** @param capacity elites a (subject, skill) cell can hold, over all its bands; null when unknown */
+export function cellHeatmap(cells: CellSummary[], capacity: number | null): Spec {
   const values = cells.map((c) => ({
     subject: c.subject,
     skill: c.skill,
@@ -118,7 +119,7 @@ export function cellHeatmap(cells: CellSummary[], capacity: number): Spec {
   return {
     title: {
       text: 'Archive: mean elite quality (1 - solve-rate) per cell, and elites held',
-      subtitle: `number = elites in the cell (capacity ${capacity}); grey = empty`,
+      subtitle: `number = elites in the cell${capacity === null ? '' : ` (at most ${capacity})`}; grey = empty`,
     },
     data: { values },
     facet: {

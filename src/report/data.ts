@@ -43,6 +43,8 @@ export interface BandSummary {
 export type CurationResults = PoolStats['curation'] & {
   /** The most overlapping problems per evaluation set. */
   examples: Record<string, ContaminationExample[]>;
+  /** What reading them met (a results file that cannot be read is shown as none, and said here). */
+  notes: string[];
 };
 
 export interface OperatorSummary {
@@ -66,7 +68,10 @@ export interface LineageStep {
 export interface Sample {
   cell: string;
   record: ProblemRecord;
+  /** First-parent chain, nearest first, at most `lineageDepth` steps. */
   lineage: LineageStep[];
+  /** The chain goes on past the last step shown. */
+  lineageCut: boolean;
 }
 
 export interface ReportData {
@@ -219,13 +224,14 @@ function bandSummaries(archive: ArchiveState | null, cuts: readonly number[]): B
  * pool's analysis takes minutes; `sparq select` or `sparq decontaminate` does it).
  */
 function curationResults(dir: string): CurationResults | null {
+  const notes: string[] = [];
   try {
-    const conn = openAnalysisConnection(dir, { results: 'read', warn: () => {} });
+    const conn = openAnalysisConnection(dir, { results: 'read', warn: (line) => notes.push(line) });
     try {
       return conn.read(() => {
         const curation = readCuration(conn);
         const sets = curation.decontamination?.summary.sets.map((s) => s.name) ?? [];
-        return { ...curation, examples: sets.length ? contaminationExamples(conn, sets, 3) : {} };
+        return { ...curation, examples: sets.length ? contaminationExamples(conn, sets, 3) : {}, notes };
       });
     } finally {
       conn.close();
@@ -291,7 +297,8 @@ function samples(store: SqliteRunStore, archive: ArchiveState, max: number, dept
       solveRate: row.solveRate,
       problem: row.problem.slice(0, 400),
     }));
-    return { cell, record, lineage };
+    const lineageCut = lineage.length === depth && lineage.at(-1)!.origin !== 'seed';
+    return { cell, record, lineage, lineageCut };
   });
 }
 

@@ -9,14 +9,16 @@ import katex from 'katex';
 import { escapeHtml } from './html.js';
 
 const SPAN =
-  /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:\\\$|[^$])+?)\$|(\\begin\{(align\*?|aligned|alignat\*?|equation\*?|gather\*?|gathered|eqnarray\*?|multline\*?|cases|array|matrix|pmatrix|bmatrix|vmatrix|split)\}[\s\S]*?\\end\{\6\})/g;
+  /\$\$([\s\S]+?)\$\$|\\\[([\s\S]+?)\\\]|\\\(([\s\S]+?)\\\)|\$((?:\\\$|[^$])+?)\$|(\\begin\{(align\*?|aligned|alignat\*?|equation\*?|gather\*?|gathered|cases|array|matrix|pmatrix|bmatrix|vmatrix|split)\}[\s\S]*?\\end\{\6\})/g;
 
-const DISPLAY_ONLY = /^(align|alignat|equation|gather|eqnarray|multline)/;
+// KaTeX takes these only in display mode (split, within a display, as a top-level block).
+const DISPLAY_ONLY = /^(align|alignat|equation|gather|split)/;
 
 /** Longest TeX handed to KaTeX; longer spans are shown as text (bounded work and output). */
 const MAX_TEX = 2000;
 
-export function renderMath(tex: string, display: boolean): string {
+/** @param source the text as written, shown when KaTeX cannot render it (default: the TeX in its delimiters) */
+export function renderMath(tex: string, display: boolean, source?: string): string {
   if (tex.length > MAX_TEX) return `<code>${escapeHtml(tex)}</code>`;
   try {
     const html = katex.renderToString(tex, {
@@ -31,7 +33,7 @@ export function renderMath(tex: string, display: boolean): string {
     // The TeX annotation doubles the size for nothing a reader sees.
     return html.replace(/<annotation encoding="application\/x-tex">[\s\S]*?<\/annotation>/g, '');
   } catch {
-    return `<code>${escapeHtml(display ? `$$${tex}$$` : `$${tex}$`)}</code>`;
+    return `<code>${escapeHtml(source ?? (display ? `$$${tex}$$` : `$${tex}$`))}</code>`;
   }
 }
 
@@ -44,7 +46,7 @@ export function renderMathText(text: string): string {
     // a matrix after "f(x) =" read best inline.
     const display =
       m[1] !== undefined || m[2] !== undefined || (m[5] !== undefined && DISPLAY_ONLY.test(m[6]!));
-    out += renderMath((m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5])!, display);
+    out += renderMath((m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5])!, display, m[0]);
     last = m.index + m[0].length;
   }
   return out + escapeHtml(text.slice(last));

@@ -60,7 +60,11 @@ ${data.cost ? card('spend', formatMoney(data.cost.amount, data.cost.currency)) :
   const occupied = data.cells.filter((x) => x.elites > 0).length;
   const other = data.otherCells.filter((x) => x.elites > 0);
   const otherElites = other.reduce((n, x) => n + x.elites, 0);
-  const capacity = config?.archive?.cell_capacity ?? 5;
+  // Bands, when they are a dimension, are folded into their (subject, skill) cell here.
+  const bands = config?.archive?.difficulty_dimension
+    ? (config.archive.difficulty_bands?.length ?? 0) + 1
+    : 1;
+  const capacity = config?.archive?.cell_capacity ? config.archive.cell_capacity * bands : null;
   sections.push(`<h2 id="archive">Archive</h2>
 <p>${formatNumber(occupied)} of the taxonomy's ${formatNumber(data.cells.length)} (subject &times; skill) cells occupied${last ? `; ${formatNumber(last.elites)} elites` : ''}.
 The per-subject &ldquo;other&rdquo; cells, for skills the model named outside the taxonomy, are left out of coverage: ${formatNumber(other.length)} of ${formatNumber(data.otherCells.length)} hold ${formatNumber(otherElites)} elites.</p>
@@ -234,7 +238,7 @@ ${data.generations.length ? `<div class="chart">${await toSvg(overGenerations(da
 
   // Samples
   sections.push(`<h2 id="samples">Sample problems</h2>
-<p class="muted">The best generated elite of each cell (${formatNumber(data.samples.length)} cells; generated problems first, hardest first; a seed only where a cell holds no generated problem), with its solution, solve statistics and lineage (first-parent chain back to its seed).</p>
+<p class="muted">The best generated elite of each cell (${formatNumber(data.samples.length)} cells; generated problems first, hardest first; a seed only where a cell holds no generated problem), with its solution, solve statistics and lineage (its first parent, that parent's first parent, and so on: up to 6, back to the seed).</p>
 ${data.samples.map((sample, i) => renderSample(sample, i === 0)).join('\n')}`);
 
   if (data.evals.length) sections.push(renderEvals(data.evals));
@@ -259,13 +263,14 @@ function renderCuration(c: CurationResults | null, dir: string): string {
   const head = '<h2 id="curation">Deduplication and decontamination</h2>';
   const hint = `<code>sparq select ${escapeHtml(dir)} …</code> or <code>sparq decontaminate ${escapeHtml(dir)}</code>`;
   if (c === null) return `${head}<p class="muted">The curation results of this run could not be read.</p>`;
+  const notes = c.notes.map((n) => `<p class="muted">${escapeHtml(n)}</p>`).join('');
   if (!c.dedup && !c.decontamination)
-    return `${head}<p class="muted">Not analysed yet: ${hint} computes duplicates and contamination, and the next report shows them.</p>`;
+    return `${head}${notes}<p class="muted">${c.notes.length ? 'None shown' : 'Not analysed yet'}: ${hint} computes duplicates and contamination, and the next report shows them.</p>`;
   const stale = (current: boolean, problems: number) =>
     current
       ? ''
       : ` <span class="tag">computed on ${formatNumber(problems)} problems; the pool has grown since</span>`;
-  const parts = [head];
+  const parts = [head, notes];
   if (c.dedup) {
     const m = c.dedup.summary;
     parts.push(`<h3>Duplicates</h3>
@@ -306,9 +311,11 @@ function renderSample(s: Sample, open: boolean): string {
           (l) =>
             `<li><span class="tag">${escapeHtml(l.origin)}</span><span class="tag">gen ${escapeHtml(l.generation)}</span><span class="tag">solve-rate ${l.solveRate === null ? '-' : escapeHtml(l.solveRate.toFixed(2))}</span> ${renderMathText(clip(l.problem, 400))} <span class="muted">(${escapeHtml(l.uid)})</span></li>`,
         )
-        .join('')}</ol>`
+        .join(
+          '',
+        )}</ol>${s.lineageCut ? `<p class="muted">The chain goes on: ${s.lineage.length} ancestors shown (<code>sparq show</code> gives any of them with its own parents).</p>` : ''}`
     : '<p class="muted">A seed problem: no parents.</p>';
-  return `<details class="sample"${open ? ' open' : ''}><summary>${escapeHtml(s.cell)} &middot; solve-rate ${escapeHtml((p.solveRate ?? 0).toFixed(2))} &middot; ${escapeHtml(p.origin)}, generation ${escapeHtml(p.generation)}${s.lineage.length ? ` &middot; ${s.lineage.length} ancestor${s.lineage.length === 1 ? '' : 's'}` : ''}</summary>
+  return `<details class="sample"${open ? ' open' : ''}><summary>${escapeHtml(s.cell)} &middot; solve-rate ${escapeHtml((p.solveRate ?? 0).toFixed(2))} &middot; ${escapeHtml(p.origin)}, generation ${escapeHtml(p.generation)}${s.lineage.length ? ` &middot; ${s.lineage.length}${s.lineageCut ? '+' : ''} ancestor${s.lineage.length === 1 ? '' : 's'}` : ''}</summary>
 <div class="problem">${renderMathText(clip(p.problem))}</div>
 <p><span class="tag">reference answer</span>${renderMathText(`$${p.answer.replace(/\$/g, '')}$`)}
 <span class="tag">majority</span>${p.majorityAnswer === null ? '-' : renderMathText(`$${p.majorityAnswer.replace(/\$/g, '')}$`)} (${escapeHtml(p.majorityShare === null ? '-' : pct(p.majorityShare))})

@@ -1,5 +1,4 @@
 import { readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { estimatePlan, type PilotMeasurement } from '../../src/engine/plan.js';
 import { runCli, tempDir } from '../helpers/cli.js';
@@ -59,6 +58,15 @@ describe('estimatePlan', () => {
     expect(e.perThousandTasks.cost!.amount).toBeCloseTo(1.9, 6);
   });
 
+  it('a budget the pilot gave nothing to scale by is named, not taken for no budget', () => {
+    const barren = { ...PILOT, generatedProblems: 0 };
+    const e = estimatePlan(barren, { ...BUDGET, generations: null, problems: 100 }, null, false);
+    expect(e).toMatchObject({ mutationTasks: null, boundBy: null, unmeasured: ['budget.problems'] });
+    // Another budget still bounds it.
+    const both = estimatePlan(barren, { ...BUDGET, problems: 100 }, null, false);
+    expect(both).toMatchObject({ boundBy: 'budget.generations', unmeasured: ['budget.problems'] });
+  });
+
   it('batch mode prices every token at the batch discount', () => {
     const online = estimatePlan(PILOT, BUDGET, PRICING, false).cost!;
     const batch = estimatePlan(PILOT, BUDGET, PRICING, true).cost!;
@@ -80,8 +88,11 @@ describe('sparq plan', () => {
   ];
 
   it('estimates the run from a pilot within a few percent of what the run then uses, and keeps nothing', () => {
-    const scratchBefore = readdirSync(tmpdir()).filter((f) => f.startsWith('sparq-plan-')).length;
-    const plan = runCli(['plan', ...settings, '--pilot-seeds', '10', '--pilot-generations', '1', '--json']);
+    // Its own temporary directory, so that a plan run by another test cannot be mistaken for a leftover.
+    const scratch = tempDir();
+    const plan = runCli(['plan', ...settings, '--pilot-seeds', '10', '--pilot-generations', '1', '--json'], {
+      env: { TMPDIR: scratch },
+    });
     expect(plan.status, plan.stderr).toBe(0);
     const out = JSON.parse(plan.stdout) as {
       seeds: number;
@@ -92,7 +103,7 @@ describe('sparq plan', () => {
     expect(out.pilot.seeds.tasks).toBe(10);
     expect(out.pilot.mutations.tasks).toBe(32);
     expect(out.estimate.mutationTasks).toBe(6 * 32);
-    expect(readdirSync(tmpdir()).filter((f) => f.startsWith('sparq-plan-')).length).toBe(scratchBefore);
+    expect(readdirSync(scratch)).toEqual([]);
 
     const dir = tempDir();
     expect(runCli(['run', dir, ...settings, '--quiet']).status).toBe(0);

@@ -1,7 +1,7 @@
 /// <reference lib="dom" />
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Archive } from '../../src/core/archive.js';
 import type { ProblemRecord } from '../../src/domain/records.js';
 import { collectReportData } from '../../src/report/data.js';
@@ -198,6 +198,10 @@ describe('escaping', () => {
     expect(cases).toContain('<math');
     expect(cases).not.toContain('display="block"');
     expect(renderMathText('\\begin{array}{cc} a & b \\end{array}')).not.toContain('begin{array}');
+    expect(renderMathText('\\begin{split} a &= b \\\\ &= c \\end{split}')).toContain('display="block"');
+    // What KaTeX cannot parse is shown as written, without delimiters it did not have.
+    const broken = renderMathText('\\begin{align*} \\frac{ \\end{align*}');
+    expect(broken).toBe('<code>\\begin{align*} \\frac{ \\end{align*}</code>');
     // Not a math environment: left as text.
     expect(renderMathText('\\begin{tikzpicture} x \\end{tikzpicture}')).toContain('\\begin{tikzpicture}');
   });
@@ -205,23 +209,26 @@ describe('escaping', () => {
 
 describe('what the report shows', () => {
   const dir = tempDir();
-  const ran = runCli([
-    'run',
-    dir,
-    '--set',
-    'model.kind=sim',
-    '--set',
-    'seeds.sample=60',
-    '--set',
-    'generation.batch_size=40',
-    '--set',
-    'pricing.prompt_per_million=0.15',
-    '--set',
-    'pricing.completion_per_million=0.6',
-    '--generations',
-    '6',
-    '--quiet',
-  ]);
+  let ran: ReturnType<typeof runCli>;
+  beforeAll(() => {
+    ran = runCli([
+      'run',
+      dir,
+      '--set',
+      'model.kind=sim',
+      '--set',
+      'seeds.sample=60',
+      '--set',
+      'generation.batch_size=40',
+      '--set',
+      'pricing.prompt_per_million=0.15',
+      '--set',
+      'pricing.completion_per_million=0.6',
+      '--generations',
+      '6',
+      '--quiet',
+    ]);
+  }, 120_000);
 
   it('the archive per cell: elite count and mean quality, "other" cells apart, a band view', () => {
     expect(ran.status, ran.stderr).toBe(0);
