@@ -1,7 +1,8 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { estimatePlan, type PilotMeasurement } from '../../src/engine/plan.js';
-import { runCli, tempDir } from '../helpers/cli.js';
+import { runCli, spawnCli, startSimServerProcess, tempDir } from '../helpers/cli.js';
 
 const PILOT: PilotMeasurement = {
   seeds: { tasks: 10, requests: 20, promptTokens: 7_000, completionTokens: 3_000, seconds: 2 },
@@ -142,6 +143,35 @@ describe('sparq plan', () => {
       /plan: the pilot run failed: the model endpoint http:\/\/127\.0\.0\.1:9\/v1 did not answer/,
     );
     expect(r.stderr).not.toMatch(/sparq-plan-/);
+  });
+
+  it('Ctrl-C during the pilot exits 130 and leaves no scratch directory', async () => {
+    const slow = await startSimServerProcess(['--latency-ms', '300']);
+    const scratch = tempDir();
+    try {
+      const plan = spawnCli(['plan', '--base-url', slow.url, '--set', 'seeds.sample=40'], {
+        TMPDIR: scratch,
+      });
+      const pilotDb = () => readdirSync(scratch).some((d) => existsSync(join(scratch, d, 'sparq.db')));
+      while (!pilotDb()) await new Promise((r) => setTimeout(r, 50));
+      await new Promise((r) => setTimeout(r, 300));
+      plan.child.kill('SIGINT');
+      expect(await plan.exited).toBe(130);
+      expect(plan.stderr()).toMatch(/plan interrupted: nothing was kept/);
+      expect(plan.stderr()).not.toMatch(/\n\s+at /);
+      expect(readdirSync(scratch)).toEqual([]);
+    } finally {
+      await slow.stop();
+    }
+  }, 60_000);
+
+  it('a configuration or seed file that is wrong exits 2 before any pilot', () => {
+    const bad = runCli(['plan', '--set', 'model.kind=sim', '--set', 'solver.k=0']);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr).toMatch(/solver\.k/);
+    const missing = runCli(['plan', '--set', 'model.kind=sim', '--set', 'seeds.path=/no/such/seeds.jsonl']);
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/\/no\/such\/seeds\.jsonl/);
   });
 
   it('refuses bad arguments with exit code 2', () => {
