@@ -219,6 +219,20 @@ export const MIGRATIONS: Migration[] = [
   -- A signed id of near_duplicate_screens (no foreign key: -id names the same row).
   ALTER TABLE problems ADD COLUMN near_screen INTEGER;
   `,
+  // 11: runs of the pool key index as compressed blocks (key-blocks.ts), about 6 bytes an entry
+  // where a row of pool_key_runs took about 19. Runs written before stay rows (format 0) and are
+  // rewritten as blocks when they are next merged; top-tier runs are read as rows for good.
+  `
+  CREATE TABLE pool_key_blocks (
+    id INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL,
+    first_key INTEGER NOT NULL,
+    data BLOB NOT NULL
+  );
+  CREATE INDEX pool_key_blocks_by_key ON pool_key_blocks (run, first_key, id);
+  ALTER TABLE pool_key_run_index ADD COLUMN format INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE pool_key_run_index ADD COLUMN entries INTEGER;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -14,10 +14,15 @@
  * each run's entries for a key newest first gives the most recent problems with that key.
  * Band keys of schema 6 (`near_duplicate_keys`) are read as the oldest run; text hashes of rows
  * from before schema 9 were made a run by the migration (keyOldTextHashes).
+ *
+ * Since schema 11 a run is written as compressed blocks (key-blocks.ts, table pool_key_blocks:
+ * about 6 bytes an entry); runs written before stay rows of pool_key_runs (format 0) and are read
+ * as they are until a merge rewrites them as blocks.
  */
 import type Database from 'better-sqlite3';
 import { sha256Hex } from '../util/hash.js';
 import { unpackHex } from './hex-keys.js';
+import { BlockWriter, decodeBlock, idsWithKey, type KeyEntry } from './key-blocks.js';
 import { KeyFilter } from './key-filter.js';
 
 /** Runs of one tier merged at once: the runs a key is looked up in grow with it, the writes fall. */
@@ -36,43 +41,39 @@ export function textKey(textHash: string): number {
   return -1 - Number.parseInt(hex.slice(0, 13), 16);
 }
 
+/** How a run's entries are stored: 0, rows of pool_key_runs (before schema 11); 1, blocks. */
+type RunFormat = 0 | 1;
+
 interface Run {
   run: number;
   tier: number;
   firstProblem: number;
   filter: KeyFilter;
+  format: RunFormat;
 }
+
+/** Blocks (or rows) read at a time while merging: bounded memory, and no statement left open. */
+const MERGE_CHUNK_BLOCKS = 64;
+const MERGE_CHUNK_ROWS = 8192;
 
 export class PoolKeyIndex {
   /** Newest first; read when first needed, so that readers of a run (status) never load the filters. */
   private loaded: Run[] | null = null;
-  private readonly stmt: Record<string, Database.Statement>;
+  /** Prepared when first used: a reader may open a run whose schema predates some of the tables. */
+  private readonly prepared = new Map<string, Database.Statement>();
   private readonly legacy: boolean;
 
-  constructor(db: Database.Database) {
-    this.stmt = {
-      insert: db.prepare('INSERT INTO pool_key_runs (run, key, problem_id) VALUES (?, ?, ?)'),
-      addRun: db.prepare(
-        'INSERT INTO pool_key_run_index (run, tier, first_problem, filter) VALUES (?, ?, ?, ?)',
-      ),
-      runs: db.prepare('SELECT run, tier, first_problem, filter FROM pool_key_run_index ORDER BY run DESC'),
-      inRun: db
-        .prepare(
-          'SELECT problem_id FROM pool_key_runs WHERE run = ? AND key = ? ORDER BY problem_id DESC LIMIT ?',
-        )
-        .pluck(),
-      inLegacy: db
-        .prepare('SELECT problem_id FROM near_duplicate_keys WHERE key = ? ORDER BY problem_id DESC LIMIT ?')
-        .pluck(),
-      merge: db.prepare(
-        `INSERT INTO pool_key_runs (run, key, problem_id)
-         SELECT ?, key, problem_id FROM pool_key_runs WHERE run BETWEEN ? AND ? ORDER BY key, problem_id`,
-      ),
-      keysOf: db.prepare('SELECT key FROM pool_key_runs WHERE run = ?').pluck(),
-      dropRuns: db.prepare('DELETE FROM pool_key_runs WHERE run BETWEEN ? AND ?'),
-      dropIndex: db.prepare('DELETE FROM pool_key_run_index WHERE run BETWEEN ? AND ?'),
-    };
+  constructor(private readonly db: Database.Database) {
     this.legacy = db.prepare('SELECT 1 FROM near_duplicate_keys LIMIT 1').get() !== undefined;
+  }
+
+  private st(sql: string): Database.Statement {
+    let stmt = this.prepared.get(sql);
+    if (!stmt) {
+      stmt = this.db.prepare(sql);
+      this.prepared.set(sql, stmt);
+    }
+    return stmt;
   }
 
   /** Forgets the runs read (after a write transaction rolled back): read again when next needed. */
@@ -81,42 +82,110 @@ export class PoolKeyIndex {
   }
 
   /** Appends one commit's keys as a run and merges what is due (the caller holds the transaction). */
-  append(entries: { key: number; problemId: number }[]): void {
+  append(entries: KeyEntry[]): void {
     if (entries.length === 0) return;
     const runs = this.runs();
     entries.sort((a, b) => a.key - b.key || a.problemId - b.problemId);
     const run = (runs[0]?.run ?? 0) + 1;
-    const filter = KeyFilter.sized(entries.length);
     let firstProblem = entries[0]!.problemId;
+    for (const e of entries) if (e.problemId < firstProblem) firstProblem = e.problemId;
+    const filter = KeyFilter.sized(entries.length);
+    const writer = this.blockWriter(run, firstProblem);
+    let count = 0;
     entries.forEach((e, i) => {
       const before = entries[i - 1];
       if (before && before.key === e.key && before.problemId === e.problemId) return;
-      this.stmt.insert!.run(run, e.key, e.problemId);
+      writer.add(e);
       filter.add(e.key);
-      if (e.problemId < firstProblem) firstProblem = e.problemId;
+      count++;
     });
-    this.addRun({ run, tier: 0, firstProblem, filter });
+    writer.flush();
+    this.addRun({ run, tier: 0, firstProblem, filter, format: 1 }, count);
     for (let tier = 0; tier < TOP_TIER; tier++) {
       const due = this.runs().filter((r) => r.tier === tier);
       if (due.length < FAN_IN) break;
-      // The runs of a tier are the newest runs when it fills: no other run lies between them.
-      const from = due.at(-1)!.run;
-      const to = due[0]!.run;
-      const merged = this.runs()[0]!.run + 1;
-      this.stmt.merge!.run(merged, from, to);
-      this.stmt.dropRuns!.run(from, to);
-      this.stmt.dropIndex!.run(from, to);
-      const keys = this.stmt.keysOf!.all(merged) as number[];
-      const mergedFilter = KeyFilter.sized(keys.length);
-      for (const key of keys) mergedFilter.add(key);
-      this.loaded = this.runs().filter((r) => r.run < from || r.run > to);
-      this.addRun({
-        run: merged,
-        tier: tier + 1,
-        firstProblem: due.at(-1)!.firstProblem,
-        filter: mergedFilter,
-      });
+      this.merge(due, tier + 1);
     }
+  }
+
+  /** Merges `due` (the newest runs, newest first: no other run lies between them) into one run of `tier`. */
+  private merge(due: Run[], tier: number): void {
+    const from = due.at(-1)!.run;
+    const to = due[0]!.run;
+    const merged = this.runs()[0]!.run + 1;
+    const firstProblem = Math.min(...due.map((r) => r.firstProblem));
+    const sources = due.map((r) => this.entriesOf(r));
+    const heads = sources.map((s) => s.next());
+    const total = due.reduce((n, r) => n + this.countOf(r), 0);
+    const filter = KeyFilter.sized(total);
+    const writer = this.blockWriter(merged, firstProblem);
+    let count = 0;
+    for (;;) {
+      let best = -1;
+      for (let i = 0; i < heads.length; i++) {
+        const h = heads[i]!;
+        if (h.done) continue;
+        const b = best < 0 ? null : (heads[best]!.value as KeyEntry);
+        if (b === null || h.value.key < b.key || (h.value.key === b.key && h.value.problemId < b.problemId))
+          best = i;
+      }
+      if (best < 0) break;
+      const e = heads[best]!.value as KeyEntry;
+      writer.add(e);
+      filter.add(e.key);
+      count++;
+      heads[best] = sources[best]!.next();
+    }
+    writer.flush();
+    this.st('DELETE FROM pool_key_runs WHERE run BETWEEN ? AND ?').run(from, to);
+    this.st('DELETE FROM pool_key_blocks WHERE run BETWEEN ? AND ?').run(from, to);
+    this.st('DELETE FROM pool_key_run_index WHERE run BETWEEN ? AND ?').run(from, to);
+    this.loaded = this.runs().filter((r) => r.run < from || r.run > to);
+    this.addRun({ run: merged, tier, firstProblem, filter, format: 1 }, count);
+  }
+
+  private blockWriter(run: number, firstProblem: number): BlockWriter {
+    const insert = this.st('INSERT INTO pool_key_blocks (run, first_key, data) VALUES (?, ?, ?)');
+    return new BlockWriter(firstProblem, (b) => insert.run(run, b.firstKey, b.data));
+  }
+
+  /** A run's entries in (key, problem id) order, read a chunk at a time. */
+  private *entriesOf(r: Run): Generator<KeyEntry> {
+    if (r.format === 1) {
+      const page = this.st(
+        'SELECT id, first_key, data FROM pool_key_blocks WHERE run = ? AND id > ? ORDER BY id LIMIT ?',
+      );
+      for (let after = -1; ; ) {
+        const rows = page.all(r.run, after, MERGE_CHUNK_BLOCKS) as {
+          id: number;
+          first_key: number;
+          data: Buffer;
+        }[];
+        if (rows.length === 0) return;
+        for (const row of rows) yield* decodeBlock(row.first_key, row.data, r.firstProblem);
+        after = rows.at(-1)!.id;
+      }
+    }
+    const page = this.st(
+      `SELECT key, problem_id FROM pool_key_runs WHERE run = ? AND (key, problem_id) > (?, ?)
+       ORDER BY key, problem_id LIMIT ?`,
+    );
+    for (let key = Number.MIN_SAFE_INTEGER, id = -1; ; ) {
+      const rows = page.all(r.run, key, id, MERGE_CHUNK_ROWS) as { key: number; problem_id: number }[];
+      if (rows.length === 0) return;
+      for (const row of rows) yield { key: row.key, problemId: row.problem_id };
+      key = rows.at(-1)!.key;
+      id = rows.at(-1)!.problem_id;
+    }
+  }
+
+  private countOf(r: Run): number {
+    const stored = this.st('SELECT entries FROM pool_key_run_index WHERE run = ?').pluck().get(r.run) as
+      | number
+      | null
+      | undefined;
+    if (typeof stored === 'number') return stored;
+    return this.st('SELECT COUNT(*) FROM pool_key_runs WHERE run = ?').pluck().get(r.run) as number;
   }
 
   /**
@@ -131,31 +200,76 @@ export class PoolKeyIndex {
       for (const r of runs) {
         if (found >= limit) break;
         if (!r.filter.has(key)) continue;
-        for (const id of this.stmt.inRun!.all(r.run, key, limit - found) as number[]) {
+        for (const id of this.inRun(r, key, limit - found)) {
           ids.add(id);
           found++;
         }
       }
       if (found < limit && this.legacy && key >= 0)
-        for (const id of this.stmt.inLegacy!.all(key, limit - found) as number[]) ids.add(id);
+        for (const id of this.st(
+          'SELECT problem_id FROM near_duplicate_keys WHERE key = ? ORDER BY problem_id DESC LIMIT ?',
+        )
+          .pluck()
+          .all(key, limit - found) as number[])
+          ids.add(id);
     }
     return [...ids].sort((a, b) => b - a).slice(0, limit);
   }
 
-  private addRun(r: Run): void {
-    this.stmt.addRun!.run(r.run, r.tier, r.firstProblem, r.filter.toBytes());
+  /** The most recent `limit` problems of run `r` with `key`, ids descending. */
+  private inRun(r: Run, key: number, limit: number): number[] {
+    if (r.format === 0)
+      return this.st(
+        'SELECT problem_id FROM pool_key_runs WHERE run = ? AND key = ? ORDER BY problem_id DESC LIMIT ?',
+      )
+        .pluck()
+        .all(r.run, key, limit) as number[];
+    // The key's entries end in the last block starting at or before it, and may reach back
+    // through earlier blocks that start with it: read those newest first until one starts below.
+    // One block a query: nearly every key lies in one block, and each blob read is copied.
+    const page = this.st(
+      `SELECT id, first_key, data FROM pool_key_blocks
+       WHERE run = ? AND (first_key, id) < (?, ?) ORDER BY first_key DESC, id DESC LIMIT 1`,
+    );
+    const out: number[] = [];
+    for (let id = Number.MAX_SAFE_INTEGER; ; ) {
+      const rows = page.all(r.run, key, id) as { id: number; first_key: number; data: Buffer }[];
+      for (const row of rows) {
+        const matching: number[] = [];
+        idsWithKey(row.first_key, row.data, r.firstProblem, key, matching);
+        for (let i = matching.length - 1; i >= 0; i--) out.push(matching[i]!);
+        if (row.first_key < key || out.length >= limit) return out.slice(0, limit);
+      }
+      if (rows.length === 0) return out.slice(0, limit);
+      id = rows.at(-1)!.id;
+    }
+  }
+
+  private addRun(r: Run, entries: number): void {
+    this.st(
+      'INSERT INTO pool_key_run_index (run, tier, first_problem, filter, format, entries) VALUES (?, ?, ?, ?, ?, ?)',
+    ).run(r.run, r.tier, r.firstProblem, r.filter.toBytes(), r.format, entries);
     // Newest first: a new run, merged or appended, is the newest.
     this.loaded = [r, ...this.runs()];
   }
 
   private runs(): Run[] {
     this.loaded ??= (
-      this.stmt.runs!.all() as { run: number; tier: number; first_problem: number; filter: Buffer }[]
+      this.st(
+        'SELECT run, tier, first_problem, filter, format FROM pool_key_run_index ORDER BY run DESC',
+      ).all() as {
+        run: number;
+        tier: number;
+        first_problem: number;
+        filter: Buffer;
+        format: RunFormat;
+      }[]
     ).map((r) => ({
       run: r.run,
       tier: r.tier,
       firstProblem: r.first_problem,
       filter: KeyFilter.fromBytes(r.filter),
+      format: r.format,
     }));
     return this.loaded;
   }
