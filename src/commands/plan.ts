@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { formatMoney } from '../engine/cost.js';
 import { estimatePlan, type PilotMeasurement, type PlanEstimate, runPilot } from '../engine/plan.js';
 import { loadSeeds } from '../seeds/load.js';
+import { duration } from '../util/duration.js';
 import { UserError } from '../util/errors.js';
 import { abortOnSignals } from '../util/interrupt.js';
 import { intArg } from './args.js';
@@ -75,13 +76,6 @@ export function register(program: Command): void {
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const one = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1, minimumFractionDigits: 1 });
-
-function duration(seconds: number): string {
-  if (seconds < 90) return `${seconds.toFixed(0)} s`;
-  if (seconds < 5400) return `${(seconds / 60).toFixed(0)} min`;
-  if (seconds < 172_800) return `${(seconds / 3600).toFixed(1)} h`;
-  return `${(seconds / 86_400).toFixed(1)} days`;
-}
 
 function formatPlan(
   pilot: PilotMeasurement,

@@ -3,7 +3,7 @@
 import type { DecidedSettings } from '../backends/capabilities.js';
 import { PricingSchema } from '../config/schema.js';
 import { Archive } from '../core/archive.js';
-import { distinctSkills } from '../core/cells.js';
+import { distinctSkills, otherCells } from '../core/cells.js';
 import type { GenerationMetrics } from '../core/metrics.js';
 import { SUBJECTS } from '../domain/subjects.js';
 import type { BatchSummary } from '../storage/batch-store.js';
@@ -101,7 +101,8 @@ function legacyOtherCells(configJson: string | null): number {
       ).archive
     : undefined;
   // Without a stored configuration, the default cell space: no band dimension.
-  return SUBJECTS.length * (archive?.difficulty_dimension ? (archive.difficulty_bands?.length ?? 0) + 1 : 1);
+  const bands = archive?.difficulty_dimension ? (archive.difficulty_bands ?? []) : null;
+  return otherCells({ skills: new Map(SUBJECTS.map((s) => [s, []])), bands });
 }
 
 /** The last epoch row; it is partial when the run stopped inside that epoch. */

@@ -6,6 +6,7 @@
  */
 import { HISTOGRAM_LABELS, histogramBin } from '../core/metrics.js';
 import type { SqliteRunStore } from '../storage/sqlite-store.js';
+import { duration } from '../util/duration.js';
 import { formatMoney } from './cost.js';
 import type { LiveState } from './scheduler.js';
 import { readRunStatus } from './status.js';
@@ -93,13 +94,6 @@ function bar(value: number, max: number, width: number): string {
 
 const num = (n: number) => Math.round(n).toLocaleString('en-US');
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`;
-
-function duration(seconds: number): string {
-  if (!Number.isFinite(seconds) || seconds < 0) return '?';
-  const h = Math.floor(seconds / 3600);
-  const m = Math.floor((seconds % 3600) / 60);
-  return h > 0 ? `${h} h ${m} min` : m > 0 ? `${m} min` : `${Math.round(seconds)} s`;
-}
 
 /** One frame, as plain text lines (no terminal control codes: `--once` output goes to scripts). */
 export function formatWatchFrame(dir: string, d: WatchData): string {
