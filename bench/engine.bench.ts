@@ -15,6 +15,7 @@ import { loadTemplate, renderTemplate } from '../src/prompts/templates.js';
 import { MAX_LEVEL } from '../src/sim/families/family.js';
 import { FAMILIES } from '../src/sim/families/index.js';
 import { solveProbability } from '../src/sim/problem.js';
+import { SqliteRunStore } from '../src/storage/sqlite-store.js';
 import { Rng } from '../src/util/hash.js';
 import { CLI, fmt, hasTaskset, pinToCore, recordingProxy, runCli, spawnSimServer } from './helpers.js';
 
@@ -49,32 +50,28 @@ async function rawCeiling(url: string, bodies: string[], seconds: number): Promi
  * The solve requests a finished run sent, rebuilt from its pool (template + problem + the sampling
  * parameters stored with each problem), so the ceiling is measured on exactly those requests.
  */
-function solveBodies(dbFile: string): string[] {
-  const db = new Database(dbFile, { readonly: true });
+function solveBodies(runDir: string): string[] {
+  const store = SqliteRunStore.openReadOnly(runDir);
   const template = loadTemplate('solve');
-  const rows = db.prepare('SELECT problem, solve_params FROM problems').all() as {
-    problem: string;
-    solve_params: string;
-  }[];
-  db.close();
-  return rows.map((r) => {
-    const p = JSON.parse(r.solve_params) as {
-      n: number;
-      temperature: number;
-      topP: number;
-      maxTokens: number;
-      seed: number;
-    };
-    return JSON.stringify({
-      model: 'sim-1',
-      messages: renderTemplate(template, { problem: r.problem }),
-      n: p.n,
-      temperature: p.temperature,
-      top_p: p.topP,
-      max_tokens: p.maxTokens,
-      seed: p.seed,
+  try {
+    return [...store.iterateProblems()].flatMap((problem) => {
+      const p = problem.solveParams;
+      if (!p) return [];
+      return [
+        JSON.stringify({
+          model: 'sim-1',
+          messages: renderTemplate(template, { problem: problem.problem }),
+          n: p.n,
+          temperature: p.temperature,
+          top_p: p.topP,
+          max_tokens: p.maxTokens,
+          seed: p.seed,
+        }),
+      ];
     });
-  });
+  } finally {
+    store.close();
+  }
 }
 
 async function endToEnd(): Promise<void> {
@@ -116,7 +113,7 @@ async function endToEnd(): Promise<void> {
     const requests = byPurpose.map((r) => `${r.purpose} ${fmt(r.n)}`).join(', ');
     const sent = byPurpose.reduce((sum, r) => sum + r.n, 0);
     db.close();
-    const bodies = solveBodies(join(runDir, 'sparq.db'));
+    const bodies = solveBodies(runDir);
     if (pinned) pinToCore(0);
     await rawCeiling(server.url, bodies, 2); // warm-up
     const ceiling = (await rawCeiling(server.url, bodies, 8)) * K;

@@ -21,6 +21,8 @@ import { SimBackend } from '../src/backends/sim-backend.js';
 import { ConfigSchema } from '../src/config/schema.js';
 import { DEFAULT_DEDUP_SETTINGS, findDuplicates } from '../src/curation/dedup/dedup.js';
 import { executeRun } from '../src/engine/execute.js';
+import { BodyCodec } from '../src/storage/body-codec.js';
+import { registerProblemText } from '../src/storage/problem-rows.js';
 import { timedText as fmt, runDirectoryBytes, timedCli as timed, writtenBytes } from './helpers.js';
 
 /**
@@ -30,8 +32,11 @@ import { timedText as fmt, runDirectoryBytes, timedCli as timed, writtenBytes } 
  */
 function dedupWithAndWithoutScreen(dir: string): string {
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  registerProblemText(db, new BodyCodec(db));
   const rows = db
-    .prepare('SELECT uid, problem, seq, near_screen FROM problems ORDER BY generation, task_index, id')
+    .prepare(
+      'SELECT uid, problem_text(problem) AS problem, seq, near_screen FROM problems ORDER BY generation, task_index, id',
+    )
     .all() as { uid: string; problem: string; seq: number; near_screen: number | null }[];
   db.close();
   const time = (screen: boolean) => {

@@ -149,7 +149,7 @@ function computeDedup(
   const poolRows = (generationFilter: string) =>
     db
       .prepare(
-        `SELECT uid, problem, seq, ${screens.column} AS screen FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
+        `SELECT uid, problem_text(problem) AS problem, seq, ${screens.column} AS screen FROM main.problems WHERE id <= ? AND ${generationFilter} ORDER BY generation, task_index, id`,
       )
       .iterate(snapshot.maxId) as Iterable<PoolRow>;
   const poolDoc = (r: PoolRow): DedupDoc => ({
@@ -305,7 +305,9 @@ export function ensureDecontamination(
   // The pool is read in one read transaction; the results are written after it.
   conn.read(() => {
     const rows = db
-      .prepare('SELECT uid, origin, problem FROM main.problems WHERE id <= ? ORDER BY id')
+      .prepare(
+        'SELECT uid, origin, problem_text(problem) AS problem FROM main.problems WHERE id <= ? ORDER BY id',
+      )
       .iterate(snapshot.maxId) as Iterable<{ uid: string; origin: string; problem: string }>;
     for (const row of rows) {
       const { short, matches } = index.check(row.problem);

@@ -26,7 +26,7 @@ export function contaminationExamples(
   limit: number,
 ): Record<string, ContaminationExample[]> {
   const stmt = conn.db.prepare(
-    `SELECT c.uid, p.origin, c.item_id, c.matches, c.overlap, c.ngram, p.problem
+    `SELECT c.uid, p.origin, c.item_id, c.matches, c.overlap, c.ngram, problem_text(p.problem) AS problem
      FROM curation.curation_contamination c JOIN main.problems p ON p.uid = c.uid
      WHERE c.eval_set = ? ORDER BY c.overlap DESC, c.matches DESC, c.uid LIMIT ?`,
   );

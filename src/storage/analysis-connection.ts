@@ -24,6 +24,7 @@ import Database from 'better-sqlite3';
 import { errorMessage } from '../util/errors.js';
 import { BodyCodec } from './body-codec.js';
 import { READS_IN_PLACE_FROM } from './migrations.js';
+import { registerProblemText } from './problem-rows.js';
 import { isNotWritable, openRunReadOnly, sqliteCode, writable } from './run-file.js';
 
 /** The results database of a run directory. */
@@ -161,10 +162,12 @@ export function openAnalysisConnection(
 
     let warned = false;
     const resultsWriter = writer;
+    const codec = new BodyCodec(db, 'main');
+    registerProblemText(db, codec);
     return {
       db,
       runDir,
-      codec: new BodyCodec(db, 'main'),
+      codec,
       persistent,
       read<T>(fn: () => T): T {
         if (db.inTransaction) return fn();

@@ -233,6 +233,13 @@ export const MIGRATIONS: Migration[] = [
   ALTER TABLE pool_key_run_index ADD COLUMN format INTEGER NOT NULL DEFAULT 0;
   ALTER TABLE pool_key_run_index ADD COLUMN entries INTEGER;
   `,
+  // 12: problems.problem holds the text compressed with the run's dictionary of problem texts
+  // (problem-rows.ts; SQL reads it through problem_text()), and problems and rejections leave
+  // created_at empty (their responses and epochs carry the times). Rows written before stay as
+  // they are. No change to the tables, but an older sparq must not read the texts.
+  `
+  SELECT 1;
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -6,9 +6,14 @@
  *   `body` (body-codec.ts); their own columns are left empty ('' where the column is NOT NULL, else NULL).
  * - Before: every field in its own column, as text.
  *
- * Columns that queries filter or group on (problem text, subject, skill, solve-rate, status...)
- * stay plain in both.
+ * - Since schema 12 also the problem text, compressed on its own (`problem`, kind `text`): SQL
+ *   reads it through `problem_text(problem)` (registerProblemText), which passes older rows'
+ *   plain text through.
+ *
+ * Columns that queries filter or group on (subject, skill, solve-rate, status...) stay plain in
+ * all of them.
  */
+import type Database from 'better-sqlite3';
 import type { AttemptRecord, ProblemRecord, SamplingParams } from '../domain/records.js';
 import type { BodyCodec } from './body-codec.js';
 import { packHex, packHexList, unpackHex, unpackHexList } from './hex-keys.js';
@@ -45,7 +50,7 @@ interface ProblemBody {
  * when it did not also screen the problem completely (a seed, or past its candidate bound); null
  * when no screen ran.
  */
-export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec, nearScreen: number | null): Row {
+export function problemRow(p: ProblemRecord, codec: BodyCodec, nearScreen: number | null): Row {
   const body: ProblemBody = {
     solution: p.solution,
     attempts: packAttempts(p.attempts, p.solveKeys),
@@ -68,7 +73,7 @@ export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec, near
     model: p.model,
     mutateKey: p.mutateKey === null ? null : packHex(p.mutateKey),
     genParams: null,
-    problem: p.problem,
+    problem: codec.encode(TEXT_KIND, p.problem),
     solution: '',
     answer: p.answer,
     textHash: packHex(p.textHash),
@@ -94,11 +99,35 @@ export function problemRow(p: ProblemRecord, now: string, codec: BodyCodec, near
     cell: p.cell,
     body: codec.encode('problem', JSON.stringify(body)),
     nearScreen,
-    createdAt: now,
+    createdAt: NO_ROW_TIME,
   };
 }
 
-/** A `problems` row (SELECT *) of either layout as a record. */
+/**
+ * `created_at` of problems and rejections since schema 12: empty. A task's time is its
+ * responses' (`created_ms`, to the millisecond) and its epoch's (`generations`); 24 bytes of ISO
+ * text on every row repeated them.
+ */
+export const NO_ROW_TIME = '';
+
+/** The dictionary kind of problem texts (body-codec.ts). */
+const TEXT_KIND = 'text';
+
+/** A `problems.problem` value of any layout as its text. */
+export function problemText(stored: unknown, codec: BodyCodec): string {
+  return Buffer.isBuffer(stored) ? codec.decode(stored) : (stored as string);
+}
+
+/**
+ * Registers the SQL function `problem_text(problem)` on `db`, for the run whose dictionaries
+ * `codec` reads: the only way SQL should read the problem text (curation's passes over the
+ * pool, the contamination examples, lineage).
+ */
+export function registerProblemText(db: Database.Database, codec: BodyCodec): void {
+  db.function('problem_text', { deterministic: true }, (stored: unknown) => problemText(stored, codec));
+}
+
+/** A `problems` row (SELECT *) of any layout as a record. */
 export function rowToProblem(r: Row, codec: BodyCodec): ProblemRecord {
   const solveKeys = unpackHexList(r.solve_keys);
   const body = Buffer.isBuffer(r.body) ? (JSON.parse(codec.decode(r.body)) as ProblemBody) : legacyBody(r);
@@ -115,7 +144,7 @@ export function rowToProblem(r: Row, codec: BodyCodec): ProblemRecord {
     model: (r.model as string | null) ?? null,
     mutateKey: r.mutate_key == null ? null : unpackHex(r.mutate_key),
     genParams: body.genParams,
-    problem: r.problem as string,
+    problem: problemText(r.problem, codec),
     solution: body.solution,
     answer: r.answer as string,
     textHash: unpackHex(r.text_hash),

@@ -70,7 +70,7 @@ export class RunQueries {
   constructor(db: Database.Database) {
     this.summary = new PoolSummaryReader(db);
     this.ancestor = db.prepare<[string], AncestorRow>(
-      'SELECT uid, origin, generation, solve_rate, problem, parent_uids FROM problems WHERE uid = ?',
+      'SELECT uid, origin, generation, solve_rate, problem_text(problem) AS problem, parent_uids FROM problems WHERE uid = ?',
     );
   }
 

@@ -26,7 +26,7 @@ import { packHex, unpackHex } from './hex-keys.js';
 import { applyMigration, READS_IN_PLACE_FROM, SCHEMA_VERSION } from './migrations.js';
 import { PoolKeyIndex, textKey } from './pool-key-index.js';
 import { PoolSummaryReader, SummaryDeltas } from './pool-summary.js';
-import { problemRow, rowToProblem } from './problem-rows.js';
+import { NO_ROW_TIME, problemRow, registerProblemText, rowToProblem } from './problem-rows.js';
 import { ResponseTable } from './response-table.js';
 import { DB_FILE, openRunReadOnly } from './run-file.js';
 import { RunQueries } from './run-queries.js';
@@ -68,8 +68,9 @@ export class SqliteRunStore implements RunStore {
     db: Database.Database,
   ) {
     this.db = db;
-    this.queries = new RunQueries(db);
     this.codec = new BodyCodec(db);
+    registerProblemText(db, this.codec);
+    this.queries = new RunQueries(db);
     this.responses = new ResponseTable(db, this.codec);
     this.poolKeys = new PoolKeyIndex(db);
     this.stmt = {
@@ -91,7 +92,9 @@ export class SqliteRunStore implements RunStore {
         'INSERT INTO counters (name, value) VALUES (?, ?) ON CONFLICT(name) DO UPDATE SET value = value + excluded.value',
       ),
       problemTextHash: db.prepare('SELECT seq, text_hash FROM problems WHERE id = ?'),
-      problemTextById: db.prepare('SELECT seq, uid, problem FROM problems WHERE id = ?'),
+      problemTextById: db.prepare(
+        'SELECT seq, uid, problem_text(problem) AS problem FROM problems WHERE id = ?',
+      ),
       getProblem: db.prepare('SELECT * FROM problems WHERE uid = ?'),
     };
   }
@@ -291,7 +294,7 @@ export class SqliteRunStore implements RunStore {
         const told = keysBySeq.get(p.seq);
         // +id: screened completely by that screen; -id: its band keys written by it, no more.
         const mark = screen === null || !told?.keys.length ? null : told.screened ? screen : -screen;
-        const row = problemRow(p, now, this.codec, mark);
+        const row = problemRow(p, this.codec, mark);
         const problemId = Number(this.insertProblem().run(row).lastInsertRowid);
         summary.addProblem(p);
         keys.push({ key: textKey(p.textHash), problemId });
@@ -305,7 +308,7 @@ export class SqliteRunStore implements RunStore {
           // The output is the response stored under the request key: not kept twice (since schema 8).
           rawOutput: r.requestKey === null ? r.rawOutput : null,
           requestKey: r.requestKey === null ? null : packHex(r.requestKey),
-          createdAt: now,
+          createdAt: NO_ROW_TIME,
         });
         summary.addRejection(r);
       }

@@ -16,6 +16,8 @@ import { executeRun } from '../../src/engine/execute.js';
 import { parseMutationOutput } from '../../src/engine/mutation-output.js';
 import { NearDuplicateScreen } from '../../src/engine/near-duplicates.js';
 import { openAnalysisConnection } from '../../src/storage/analysis-connection.js';
+import { BodyCodec } from '../../src/storage/body-codec.js';
+import { registerProblemText } from '../../src/storage/problem-rows.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { tempDir } from '../helpers/cli.js';
 
@@ -59,15 +61,10 @@ it('a run rejects near duplicates of problems told before, naming them, and keep
   const rejected = db
     .prepare("SELECT uid, seq, detail, request_key FROM rejections WHERE reason = 'near_duplicate'")
     .all() as { uid: string; seq: number; detail: string; request_key: Buffer }[];
-  const problems = db.prepare('SELECT uid, seq, origin, problem FROM problems ORDER BY seq').all() as {
-    uid: string;
-    seq: number;
-    origin: string;
-    problem: string;
-  }[];
   db.close();
   // The rejected output is the mutation's response, kept once, under the rejection's request key.
   const store = SqliteRunStore.openReadOnly(dir);
+  const problems = [...store.iterateProblems()].sort((a, b) => a.seq - b.seq);
   const outputOf = (r: (typeof rejected)[number]) =>
     store.getResponse(r.request_key.toString('hex'), r.seq)!.choices[0]!.text;
   expect(rejected.length).toBeGreaterThanOrEqual(10);
@@ -104,9 +101,10 @@ it("select's dedup takes the screen's verdict on the pairs it verified, and find
   });
   await executeRun(dir, config, { backend: new SimBackend(), quiet: true });
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
+  registerProblemText(db, new BodyCodec(db));
   const rows = db
     .prepare(
-      `SELECT p.uid, p.problem, p.seq, p.origin, p.near_screen AS mark, s.threshold FROM problems p
+      `SELECT p.uid, problem_text(p.problem) AS problem, p.seq, p.origin, p.near_screen AS mark, s.threshold FROM problems p
        LEFT JOIN near_duplicate_screens s ON s.id = abs(p.near_screen) ORDER BY generation, task_index, p.id`,
     )
     .all() as {

@@ -15,7 +15,9 @@ import type { ChatRequest, ChatResponse } from '../../src/backends/types.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { executeRun } from '../../src/engine/execute.js';
 import { readRunStatus } from '../../src/engine/status.js';
+import { BodyCodec } from '../../src/storage/body-codec.js';
 import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
+import { registerProblemText } from '../../src/storage/problem-rows.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
 import { readStoredConfig } from '../../src/storage/stored-config.js';
 import { tempDir } from '../helpers/cli.js';
@@ -123,6 +125,20 @@ describe('a run in the layout of sparq 0.2.0', () => {
     store.close();
     const db = new Database(join(dir, 'sparq.db'), { readonly: true });
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
+    // The fixture's problem texts stay plain, those told since are compressed (schema 12); SQL
+    // reads both through problem_text(), as curation does.
+    const layouts = db.prepare('SELECT typeof(problem) AS t, COUNT(*) AS n FROM problems GROUP BY t').all();
+    expect(layouts).toEqual([
+      { t: 'blob', n: all.length - 8 },
+      { t: 'text', n: 8 },
+    ]);
+    registerProblemText(db, new BodyCodec(db));
+    const texts = db.prepare('SELECT uid, problem_text(problem) AS text FROM problems').all() as {
+      uid: string;
+      text: string;
+    }[];
+    const byUid = new Map(all.map((p) => [p.uid, p.problem]));
+    for (const r of texts) expect(r.text).toBe(byUid.get(r.uid));
     const legacy = (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
     const compact = (db.prepare('SELECT COUNT(*) AS n FROM responses').get() as { n: number }).n;
     expect(legacy).toBe(20 + 24);
