@@ -118,7 +118,9 @@ describe('train.jsonl', () => {
       for (const { messages, metadata: m } of examples) {
         const p = row.get(m.uid) as Record<string, unknown>;
         expect(p, m.uid).toBeDefined();
-        expect(messages[0]!.content).toBe(DEFAULT_TEMPLATE.replace('{{problem}}', p.problem as string));
+        expect(messages[0]!.content).toBe(
+          DEFAULT_TEMPLATE.replace('{{problem}}', store.getProblems([m.uid])[0]!.problem),
+        );
         expect(messages[1]!.content).toBe(store.getProblems([m.uid])[0]!.solution);
         expect(m).toMatchObject({
           run_id: runId,

@@ -84,7 +84,8 @@ function attemptsOf(row: Row) {
 
 /**
  * The problems rows, decoded here independently of the store (as storage documents the layout:
- * keys as bytes, the other fields in a body of one byte naming its dictionary and raw deflate),
+ * keys as bytes, the problem text and a body of the other fields each one byte naming its
+ * dictionary and raw deflate),
  * into the layout with a column per field.
  */
 function readDb(dir: string): Row[] {
@@ -96,12 +97,12 @@ function readDb(dir: string): Row[] {
       ).map((d) => [d.id, d.bytes]),
     );
     const hex = (v: unknown) => (Buffer.isBuffer(v) ? v.toString('hex') : v);
-    return (db.prepare('SELECT * FROM problems ORDER BY id').all() as Row[]).map((r) => {
-      const stored = r.body as Buffer;
+    const inflate = (stored: Buffer) => {
       const dictionary = dictionaries.get(stored[0]!);
-      const body = JSON.parse(
-        inflateRawSync(stored.subarray(1), dictionary ? { dictionary } : {}).toString('utf8'),
-      ) as Record<string, unknown>;
+      return inflateRawSync(stored.subarray(1), dictionary ? { dictionary } : {}).toString('utf8');
+    };
+    return (db.prepare('SELECT * FROM problems ORDER BY id').all() as Row[]).map((r) => {
+      const body = JSON.parse(inflate(r.body as Buffer)) as Record<string, unknown>;
       const keys = r.solve_keys as Buffer;
       const width = keys[0]!;
       const solveKeys = Array.from({ length: (keys.length - 1) / width }, (_, i) =>
@@ -110,6 +111,8 @@ function readDb(dir: string): Row[] {
       return {
         ...r,
         body: null,
+        // Compressed the same way since schema 12.
+        problem: Buffer.isBuffer(r.problem) ? inflate(r.problem) : r.problem,
         solution: body.solution,
         attempts_json: JSON.stringify(body.attempts),
         raw_label: body.rawLabel,
