@@ -84,9 +84,8 @@ function attemptsOf(row: Row) {
 
 /**
  * The problems rows, decoded here independently of the store (as storage documents the layout:
- * keys as bytes, the problem text and a body of the other fields each one byte naming its
- * dictionary and raw deflate),
- * into the layout with a column per field.
+ * keys as bytes; the problem text, and a body of the other fields, each as one byte naming its
+ * dictionary and raw deflate), into the layout with a column per field.
  */
 function readDb(dir: string): Row[] {
   const db = new Database(join(dir, 'sparq.db'), { readonly: true });
