@@ -1,6 +1,7 @@
 /**
  * How response bodies and problem bodies are compressed (since schema 8): raw deflate with a
- * dictionary of the run's own text, one per kind of body (`label`, `mutate`, `solve`, `problem`).
+ * dictionary of the run's own text, one per kind of body (`label`, `mutate`, `solve`, `problem`,
+ * and since schema 12 `text`, the problem texts).
  * Bodies are a few hundred bytes, too short for deflate to find much to repeat within one; a
  * dictionary made of earlier bodies of the same kind gives it the templates' phrasing, the
  * taxonomy and the JSON around every label (measured on the sim: labels 99 → 13 bytes, mutations
@@ -12,7 +13,7 @@
  * timing, so the bytes may differ between runs; what they decode to does not.
  */
 import { deflateRawSync, inflateRawSync } from 'node:zlib';
-import type Database from 'better-sqlite3';
+import Database from 'better-sqlite3';
 
 /** Bodies of a kind stored without a dictionary, from which its dictionary is made. */
 const SAMPLES = 300;
@@ -26,31 +27,58 @@ export class BodyCodec {
   private readonly inUse = new Map<string, number>();
   private readonly samples = new Map<string, Buffer[]>();
 
+  /** The database file of `schema`; '' for one in memory. */
+  private readonly file: string;
+
   /** `schema`: where the run's tables are on this connection (`main` unless attached otherwise). */
   constructor(
     private readonly db: Database.Database,
     private readonly schema = 'main',
   ) {
+    const listed = db.prepare('SELECT file FROM pragma_database_list WHERE name = ?').get(schema) as
+      | { file: string }
+      | undefined;
+    this.file = listed?.file ?? '';
     this.load();
   }
 
-  /**
-   * Reads the dictionaries again: after a write transaction rolled back (one it stored is gone),
-   * or when a body names one this connection has not seen (another connection stored it).
-   */
+  /** Reads the dictionaries again: after a write transaction rolled back (one it stored is gone). */
   load(): void {
     this.dictionaries.clear();
     this.inUse.clear();
     this.samples.clear();
-    const exists = this.db
-      .prepare(`SELECT 1 FROM ${this.schema}.sqlite_master WHERE name = 'compression_dictionaries'`)
+    this.readFrom(this.db, this.schema);
+  }
+
+  /**
+   * A body names a dictionary another connection stored after this one read them. decode may be
+   * running inside a statement of this connection (problem_text() in SQL, a row of an iterate()),
+   * where it cannot run another: they are read through a connection of their own. Dictionaries
+   * are never removed, so the file's latest hold every one a row this connection sees names.
+   */
+  private loadMissing(): void {
+    if (this.file === '') return this.load();
+    const other = new Database(this.file, { readonly: true, fileMustExist: true });
+    try {
+      this.readFrom(other, 'main');
+    } finally {
+      other.close();
+    }
+  }
+
+  /** Adds the dictionaries stored in `schema` of `db` that are not known yet. */
+  private readFrom(db: Database.Database, schema: string): void {
+    const exists = db
+      .prepare(`SELECT 1 FROM ${schema}.sqlite_master WHERE name = 'compression_dictionaries'`)
       .get();
     if (!exists) return;
-    for (const row of this.db
-      .prepare(`SELECT id, kind, bytes FROM ${this.schema}.compression_dictionaries ORDER BY id`)
+    for (const row of db
+      .prepare(`SELECT id, kind, bytes FROM ${schema}.compression_dictionaries ORDER BY id`)
       .all() as { id: number; kind: string; bytes: Buffer }[]) {
+      if (this.dictionaries.has(row.id)) continue;
       this.dictionaries.set(row.id, row.bytes);
       this.inUse.set(row.kind, row.id);
+      this.samples.delete(row.kind);
     }
   }
 
@@ -72,7 +100,7 @@ export class BodyCodec {
     const id = stored[0]!;
     const data = stored.subarray(1);
     if (id === 0) return inflateRawSync(data).toString('utf8');
-    if (!this.dictionaries.has(id)) this.load();
+    if (!this.dictionaries.has(id)) this.loadMissing();
     const dictionary = this.dictionaries.get(id);
     if (!dictionary)
       throw new Error(`a stored body names compression dictionary ${id}, which the run does not have`);

@@ -1,5 +1,5 @@
 /**
- * Problems as rows of the `problems` table, in both layouts a run can hold.
+ * Problems as rows of the `problems` table, in every layout a run can hold.
  *
  * - Since schema 8: request keys and the text hash as bytes (hex-keys.ts), and the fields no
  *   query filters on (solution, attempts, raw label, sampling parameters) in one compressed JSON

@@ -14,8 +14,10 @@ import { SimBackend } from '../../src/backends/sim-backend.js';
 import type { ChatRequest, ChatResponse } from '../../src/backends/types.js';
 import { ConfigSchema } from '../../src/config/schema.js';
 import { executeRun } from '../../src/engine/execute.js';
+import { problemTextHash } from '../../src/engine/mutation-output.js';
 import { readRunStatus } from '../../src/engine/status.js';
 import { BodyCodec } from '../../src/storage/body-codec.js';
+import { unpackHex } from '../../src/storage/hex-keys.js';
 import { SCHEMA_VERSION } from '../../src/storage/migrations.js';
 import { registerProblemText } from '../../src/storage/problem-rows.js';
 import { SqliteRunStore } from '../../src/storage/sqlite-store.js';
@@ -127,18 +129,25 @@ describe('a run in the layout of sparq 0.2.0', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION);
     // The fixture's problem texts stay plain, those told since are compressed (schema 12); SQL
     // reads both through problem_text(), as curation does.
-    const layouts = db.prepare('SELECT typeof(problem) AS t, COUNT(*) AS n FROM problems GROUP BY t').all();
+    const layouts = db
+      .prepare('SELECT typeof(problem) AS t, COUNT(*) AS n FROM problems GROUP BY t ORDER BY t')
+      .all();
     expect(layouts).toEqual([
       { t: 'blob', n: all.length - 8 },
       { t: 'text', n: 8 },
     ]);
     registerProblemText(db, new BodyCodec(db));
-    const texts = db.prepare('SELECT uid, problem_text(problem) AS text FROM problems').all() as {
+    const texts = db.prepare('SELECT uid, problem_text(problem) AS text, text_hash FROM problems').all() as {
       uid: string;
       text: string;
+      text_hash: unknown;
     }[];
     const byUid = new Map(all.map((p) => [p.uid, p.problem]));
-    for (const r of texts) expect(r.text).toBe(byUid.get(r.uid));
+    for (const r of texts) {
+      expect(r.text).toBe(byUid.get(r.uid));
+      // The hash was taken of the text as the model wrote it, before it was stored.
+      expect(problemTextHash(r.text)).toBe(unpackHex(r.text_hash));
+    }
     const legacy = (db.prepare('SELECT COUNT(*) AS n FROM requests').get() as { n: number }).n;
     const compact = (db.prepare('SELECT COUNT(*) AS n FROM responses').get() as { n: number }).n;
     expect(legacy).toBe(20 + 24);
