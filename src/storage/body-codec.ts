@@ -57,7 +57,10 @@ export class BodyCodec {
    * are never removed, so the file's latest hold every one a row this connection sees names.
    */
   private loadMissing(): void {
-    if (this.file === '') return this.load();
+    if (this.file === '') {
+      this.readFrom(this.db, this.schema);
+      return;
+    }
     const other = new Database(this.file, { readonly: true, fileMustExist: true });
     try {
       this.readFrom(other, 'main');
