@@ -1,7 +1,7 @@
 /**
- * Spend survives kill -9: every request a process sends is counted within a fraction of a
- * second of its answer, not at the next commit, so after a kill `sparq status` agrees with what
- * the server answered, less what was in flight.
+ * Spend survives kill -9: every request a process sends is counted within a second of its
+ * answer, not at the next commit, so after a kill `sparq status` agrees with what the server
+ * answered, less what was in flight or answered in that last second.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
@@ -44,15 +44,17 @@ it('after kill -9 between commits, status counts what the server answered, withi
     'scheduler.commit_tasks=100000',
   ]);
   const before = await completed();
-  while ((await completed()) - before < 150) await new Promise((r) => setTimeout(r, 50));
+  // Past the first flushes (responses and spend are written within a second of their answer).
+  while ((await completed()) - before < 500) await new Promise((r) => setTimeout(r, 50));
   run.child.kill('SIGKILL');
   await run.exited;
   const answered = (await completed()) - before;
   const status = JSON.parse(runCli(['status', dir, '--json']).stdout) as { spend: { requestsSent: number } };
   expect(status.spend.requestsSent).toBeGreaterThan(0);
-  // In flight (8) and answered in the last 100 ms before the kill (8 slots / 50 ms each: 16).
+  // In flight (8) and answered in the last second before the kill (8 slots / 50 ms each: 160).
   expect(answered - status.spend.requestsSent).toBeGreaterThanOrEqual(0);
-  expect(answered - status.spend.requestsSent).toBeLessThanOrEqual(8 + 16 + 8);
+  expect(answered - status.spend.requestsSent).toBeLessThanOrEqual(8 + 160 + 8);
+  console.log(`kill -9 between commits: ${answered} answered, ${status.spend.requestsSent} counted`);
 }, 60_000);
 
 it('a request budget holds across kill -9: the server gets the budget plus what was in flight at each kill, and the pool is the uninterrupted one', async () => {
@@ -86,8 +88,8 @@ it('a request budget holds across kill -9: the server gets the budget plus what 
   expect(last.status, last.stderr).toBe(0);
   const killedReceived = (await completed()) - before;
   expect(poolContent(killed)).toEqual(poolContent(whole));
-  // Each kill loses what was in flight (8) and what was answered in the last 100 ms before it,
-  // not yet in the cache (8 slots / 50 ms each: 16); those are sent again after the resume, as
+  // Each kill loses what was in flight (8) and what was answered in the last second before it,
+  // not yet in the cache (8 slots / 50 ms each: 160); those are sent again after the resume, as
   // are the endpoint checks of each start. Nothing else is repeated.
   const status = (dir: string) =>
     JSON.parse(runCli(['status', dir, '--json']).stdout) as {
@@ -95,7 +97,7 @@ it('a request budget holds across kill -9: the server gets the budget plus what 
     };
   expect(status(whole).spend.requestsSent + status(whole).spend.cacheHits).toBeLessThanOrEqual(400);
   expect(killedReceived - wholeReceived).toBeGreaterThanOrEqual(0);
-  expect(killedReceived - wholeReceived).toBeLessThanOrEqual(2 * (8 + 16 + STARTUP_CHECKS));
+  expect(killedReceived - wholeReceived).toBeLessThanOrEqual(2 * (8 + 160 + STARTUP_CHECKS));
   console.log(`budget.requests 400: uninterrupted ${wholeReceived} received, killed twice ${killedReceived}`);
 }, 120_000);
 
