@@ -53,8 +53,10 @@ type Row = Record<string, unknown>;
 /**
  * How long an answered response (and the spend it adds) may wait in memory before it is written:
  * what a kill -9 can cost, sent again after the resume. Each flush rewrites the pages of the
- * responses table that the tasks in flight share; at 100 ms the flushes wrote 0.2× the final
- * database size more over a run than at 2 s (measured at 100,000 problems of the scale run).
+ * responses table that the tasks in flight share, with the first page and the spend counters:
+ * a cost per second, so per problem it grows as a run slows down. At 100 ms a run to 100,000
+ * problems wrote 0.2× the database's size more than at 1 s, and at 1.5M problems 0.3× more per
+ * problem added (README, Benchmarks: Scale).
  */
 const FLUSH_MS = 1000;
 
