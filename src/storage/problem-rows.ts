@@ -1,14 +1,13 @@
 /**
  * Problems as rows of the `problems` table, in every layout a run can hold.
  *
+ * - Since schema 12, as schema 8 with the problem text compressed on its own too (`problem`,
+ *   kind `text`): SQL reads it through `problem_text(problem)` (registerProblemText), which
+ *   passes older rows' plain text through.
  * - Since schema 8: request keys and the text hash as bytes (hex-keys.ts), and the fields no
  *   query filters on (solution, attempts, raw label, sampling parameters) in one compressed JSON
  *   `body` (body-codec.ts); their own columns are left empty ('' where the column is NOT NULL, else NULL).
  * - Before: every field in its own column, as text.
- *
- * - Since schema 12 also the problem text, compressed on its own (`problem`, kind `text`): SQL
- *   reads it through `problem_text(problem)` (registerProblemText), which passes older rows'
- *   plain text through.
  *
  * Columns that queries filter or group on (subject, skill, solve-rate, status...) stay plain in
  * all of them.
